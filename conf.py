@@ -1,0 +1,34 @@
+"""Sphinx configuration for the event catalog site. Build with `eventcat build`, or directly:
+    sphinx-build -c . docs _build/html
+The site's title comes from catalog/catalog.yaml unless `project` is set here."""
+
+extensions = ["myst_parser", "generator.sphinx_ext"]
+
+eventcat_catalog = "catalog"  # relative to this file
+eventcat_output = "catalog"  # the generated, git-ignored folder inside docs/
+
+myst_enable_extensions = ["colon_fence", "deflist"]
+myst_heading_anchors = 3
+source_suffix = {".md": "markdown"}
+exclude_patterns = ["_build", "README.md"]
+
+html_theme = "pydata_sphinx_theme"
+html_theme_options = {
+    # Collapsed, shallow navigation: rendering the whole site tree into every page is what makes
+    # big Sphinx sites slow. Event pages stay out of the toctree, reached by the index and search.
+    "collapse_navigation": True,
+    "navigation_depth": 2,
+    "show_nav_level": 1,
+    "header_links_before_dropdown": 6,
+    "navbar_align": "left",
+    "secondary_sidebar_items": ["page-toc"],
+    "footer_start": ["copyright"],
+    "footer_end": ["sphinx-version"],
+    "show_prev_next": False,
+}
+html_sidebars = {"catalog/events/*": []}  # event pages: content and page contents only
+html_static_path = []
+html_copy_source = False
+html_show_sourcelink = False
+html_last_updated_fmt = None
+copyright = "the catalog's authors"

@@ -1,0 +1,359 @@
+"""Stage 3: join validated definitions into one Catalog: references resolved, inherited fields
+merged, routes to tools worked out, page names assigned. Every broken reference is reported."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+from .apis import APIS
+from .diagnostics import CatalogError, Diagnostic, did_you_mean
+from .model import CatalogConfig, Event, FieldGroup, PayloadField, Team, Tool
+from .validate import Definition
+
+# Segment's Ecommerce v2 spec: the standard event names an event may declare it conforms to.
+SEGMENT_ECOMMERCE_V2 = frozenset({
+    "Products Searched", "Product List Viewed", "Product List Filtered", "Promotion Viewed",
+    "Promotion Clicked", "Product Clicked", "Product Viewed", "Product Added", "Product Removed",
+    "Cart Viewed", "Checkout Started", "Checkout Step Viewed", "Checkout Step Completed",
+    "Payment Info Entered", "Order Updated", "Order Completed", "Order Refunded",
+    "Order Cancelled", "Coupon Entered", "Coupon Applied", "Coupon Denied", "Coupon Removed",
+    "Product Added to Wishlist", "Product Removed from Wishlist",
+    "Wishlist Product Added to Cart", "Product Shared", "Cart Shared", "Product Reviewed",
+})
+
+_UNSAFE_IN_SLUG = re.compile(r"[^a-z0-9._-]+")
+
+
+def page_slug(name: str) -> str:
+    """A file name for an event page: lower case (file systems that ignore case must not merge two
+    pages), every run of other characters turned into '-', and never '.', '..' or hidden."""
+    slug = _UNSAFE_IN_SLUG.sub("-", name.lower()).strip("-.")
+    return slug or "event"
+
+
+@dataclass(frozen=True)
+class ResolvedField:
+    field: PayloadField
+    origin_kind: str = ""  # "" for the event's own field, else "group" or "event"
+    origin: str = ""  # the group id or event name it comes from
+    envelope: bool = False  # added by the tracker itself, left out of recipes
+    overrides: bool = False  # an own field replacing an inherited one of the same name
+
+
+@dataclass(frozen=True)
+class Destination:
+    tool: Tool
+    via: str  # the channel that carries the event to the tool, or "" when none does
+    reached: bool
+
+
+@dataclass(frozen=True)
+class EventEntry:
+    event: Event
+    source: str
+    slug: str
+    domain: str
+    sides: tuple[str, ...]
+    fields: tuple[ResolvedField, ...]
+    channels: frozenset[str]  # tracking-log / segment / direct
+    segment_via: str  # how the event reaches Segment: "", "whitelist" or "api"
+    destinations: tuple[Destination, ...]
+    tool_ids: tuple[str, ...]  # every tool the event reaches or names: hubs first, then destinations
+    mentioned_by: tuple[str, ...] = ()  # names of events whose related/replaced_by names this one
+
+    @property
+    def name(self) -> str:
+        return self.event.name
+
+    @property
+    def docname(self) -> str:
+        return f"events/{self.slug}"
+
+
+@dataclass(frozen=True)
+class Catalog:
+    config: CatalogConfig
+    events: tuple[EventEntry, ...]
+    tools: dict[str, Tool]
+    teams: dict[str, Team]
+    groups: dict[str, FieldGroup]
+    lookup: dict[str, EventEntry] = field(repr=False)  # by name and by alias
+    events_by_tool: dict[str, tuple[EventEntry, ...]] = field(repr=False)
+    events_by_team: dict[str, tuple[EventEntry, ...]] = field(repr=False)
+    sub_teams: dict[str, tuple[Team, ...]] = field(repr=False)
+    tool_users: dict[str, tuple[Team, ...]] = field(repr=False)
+    hubs: dict[str, Tool] = field(repr=False)
+
+    def event(self, name: str) -> EventEntry:
+        return self.lookup[name]
+
+    def team_path(self, team_id: str) -> list[Team]:
+        """The team and its parents, outermost first."""
+        chain = []
+        current: str | None = team_id
+        while current is not None and current in self.teams and len(chain) <= len(self.teams):
+            chain.append(self.teams[current])
+            current = self.teams[current].parent
+        return chain[::-1]
+
+
+class _Problems:
+    def __init__(self) -> None:
+        self.items: list[Diagnostic] = []
+
+    def add(self, where: tuple[str, int, int], message: str, hint: str = "") -> None:
+        self.items.append(Diagnostic(*where, message, hint))
+
+    def unknown(self, where: tuple[str, int, int], what: str, value: str, known: Iterable[str]) -> None:
+        self.add(where, f"unknown {what} '{value}'", did_you_mean(value, known))
+
+
+def derive_domain(event: Event, config: CatalogConfig) -> str:
+    if event.domain:
+        return event.domain
+    rest = event.name
+    for prefix in (config.internal_prefix, config.name_prefix):
+        if prefix and rest.startswith(prefix) and len(rest) > len(prefix):
+            rest = rest[len(prefix):]
+            break
+    first = re.split(r"[._ :-]", rest, maxsplit=1)[0].lower()
+    return re.sub(r"[^a-z0-9-]", "-", first).strip("-") or "other"
+
+
+def link(definitions: list[Definition]) -> Catalog:
+    problems = _Problems()
+    by_section: dict[type, list[Definition]] = defaultdict(list)
+    for definition in definitions:
+        by_section[type(definition.item)].append(definition)
+    configs = by_section[CatalogConfig]
+    config = configs[0].item if configs else CatalogConfig()
+
+    tools = _unique_ids(by_section[Tool], "tool", problems)
+    teams = _unique_ids(by_section[Team], "team", problems)
+    groups = _unique_ids(by_section[FieldGroup], "field group", problems)
+    event_defs = _unique_event_names(by_section[Event], problems)
+
+    for d in tools.values():
+        if d.item.owner is not None and d.item.owner not in teams:
+            problems.unknown(d.at("owner"), "team", d.item.owner, teams)
+    _check_teams(teams, tools, problems)
+
+    names = {name for d in event_defs.values() for name in (d.item.name, *d.item.aliases)}
+    for d in event_defs.values():
+        _check_event_references(d, teams, tools, groups, names, config, problems)
+    _check_inheritance_cycles(event_defs, problems)
+    if problems.items:
+        raise CatalogError(problems.items)
+
+    lookup_defs = {alias: d for d in event_defs.values() for alias in (d.item.name, *d.item.aliases)}
+    tool_items = {k: d.item for k, d in sorted(tools.items())}
+    hubs = {t.hub: t for t in tool_items.values() if t.hub}
+    mentions: dict[str, list[str]] = defaultdict(list)
+    for d in event_defs.values():
+        for other in {*d.item.related, *([d.item.replaced_by] if d.item.replaced_by else [])}:
+            mentions[lookup_defs[other].item.name].append(d.item.name)
+
+    resolved_fields: dict[str, tuple[ResolvedField, ...]] = {}
+    entries = []
+    for name in sorted(event_defs, key=str.lower):
+        d = event_defs[name]
+        event = d.item
+        fields = _resolve_fields(event, lookup_defs, groups, resolved_fields)
+        channels = {APIS[i.api].channel for i in event.implementations}
+        segment_via = "api" if "segment" in channels else ""
+        if "tracking-log" in channels and event.segment_whitelist and not segment_via:
+            channels.add("segment")
+            segment_via = "whitelist"
+        destinations = []
+        for tool_id in event.destinations:
+            tool = tool_items[tool_id]
+            via = next((c for c in ("direct", "segment", "tracking-log")
+                        if c in tool.receives and c in channels), "")
+            destinations.append(Destination(tool, via, bool(via)))
+        entries.append(EventEntry(
+            event=event, source=d.source.path, slug=page_slug(event.name),
+            domain=derive_domain(event, config),
+            sides=tuple(sorted({i.side for i in event.implementations})),
+            fields=fields, channels=frozenset(channels), segment_via=segment_via,
+            destinations=tuple(destinations),
+            tool_ids=tuple(dict.fromkeys([
+                *(hubs[h].id for h in ("tracking-log", "segment") if h in channels and h in hubs),
+                *event.destinations])),
+            mentioned_by=tuple(sorted(mentions.get(event.name, ()), key=str.lower)),
+        ))
+    lookup = {alias: e for e in entries for alias in (e.name, *e.event.aliases)}
+
+    events_by_tool: dict[str, list[EventEntry]] = defaultdict(list)
+    events_by_team: dict[str, list[EventEntry]] = defaultdict(list)
+    for entry in entries:
+        events_by_team[entry.event.owner].append(entry)
+        for tool_id in entry.tool_ids:
+            events_by_tool[tool_id].append(entry)
+    team_items = {k: d.item for k, d in sorted(teams.items())}
+    sub_teams: dict[str, list[Team]] = defaultdict(list)
+    tool_users: dict[str, list[Team]] = defaultdict(list)
+    for team in team_items.values():
+        if team.parent:
+            sub_teams[team.parent].append(team)
+        for tool_id in team.tools:
+            tool_users[tool_id].append(team)
+
+    return Catalog(
+        config=config,
+        events=tuple(entries),
+        tools=tool_items,
+        teams=team_items,
+        groups={k: d.item for k, d in sorted(groups.items())},
+        lookup=lookup,
+        events_by_tool={k: tuple(v) for k, v in events_by_tool.items()},
+        events_by_team={k: tuple(v) for k, v in events_by_team.items()},
+        sub_teams={k: tuple(v) for k, v in sub_teams.items()},
+        tool_users={k: tuple(v) for k, v in tool_users.items()},
+        hubs=hubs,
+    )
+
+
+def _unique_ids(definitions: list[Definition], what: str, problems: _Problems) -> dict[str, Definition]:
+    seen: dict[str, Definition] = {}
+    for d in definitions:
+        if d.item.id in seen:
+            first = seen[d.item.id].at("id")
+            problems.add(d.at("id"), f"duplicate {what} id '{d.item.id}'",
+                         f"also defined at {first[0]}:{first[1]}")
+        else:
+            seen[d.item.id] = d
+    return seen
+
+
+def _unique_event_names(definitions: list[Definition], problems: _Problems) -> dict[str, Definition]:
+    """Names and aliases share one namespace; page names must not collide either."""
+    owners: dict[str, tuple[str, ...]] = {}
+    slugs: dict[str, tuple[str, Definition]] = {}
+    kept: dict[str, Definition] = {}
+    for d in definitions:
+        event = d.item
+        clash = False
+        for index, name in enumerate((event.name, *event.aliases)):
+            loc = ("name",) if index == 0 else ("aliases", index - 1)
+            if name in owners:
+                path, line, _ = owners[name]
+                what = "event name" if index == 0 else "alias"
+                problems.add(d.at(*loc), f"duplicate {what} '{name}'",
+                             f"already used at {path}:{line}")
+                clash = True
+            else:
+                owners[name] = d.at(*loc)
+        slug = page_slug(event.name)
+        if slug in slugs and not clash:
+            other, other_def = slugs[slug]
+            path, line, _ = other_def.at("name")
+            problems.add(d.at("name"), f"event '{event.name}' would share its page name "
+                         f"'{slug}' with '{other}'", f"defined at {path}:{line}; rename one of them")
+            clash = True
+        slugs.setdefault(slug, (event.name, d))
+        if not clash:
+            kept[event.name] = d
+    return kept
+
+
+def _check_teams(teams: dict[str, Definition], tools: dict[str, Definition], problems: _Problems) -> None:
+    for d in teams.values():
+        team = d.item
+        if team.parent is not None and team.parent not in teams:
+            problems.unknown(d.at("parent"), "parent team", team.parent, teams)
+        for index, tool_id in enumerate(team.tools):
+            if tool_id not in tools:
+                problems.unknown(d.at("tools", index), "tool", tool_id, tools)
+        # a parent chain that comes back to the team would make the team tree endless
+        seen, current = {team.id}, team.parent
+        while current in teams:
+            if current in seen:
+                problems.add(d.at("parent"), f"team '{team.id}' is its own ancestor",
+                             "parents must form a tree")
+                break
+            seen.add(current)
+            current = teams[current].item.parent
+
+
+def _check_event_references(d: Definition, teams: dict, tools: dict, groups: dict, names: set[str],
+                            config: CatalogConfig, problems: _Problems) -> None:
+    event: Event = d.item
+    if event.owner not in teams:
+        problems.unknown(d.at("owner"), "team", event.owner, teams)
+    for index, tool_id in enumerate(event.destinations):
+        if tool_id not in tools:
+            problems.unknown(d.at("destinations", index), "tool", tool_id, tools)
+    for index, group_id in enumerate(event.field_groups):
+        if group_id not in groups:
+            problems.unknown(d.at("field_groups", index), "field group", group_id, groups)
+    for key in ("fields_from", "replaced_by"):
+        target = getattr(event, key)
+        if target is not None and target not in names:
+            problems.unknown(d.at(key), "event", target, names)
+        elif target == event.name or target in event.aliases:
+            problems.add(d.at(key), f"{key} names the event itself")
+    for index, target in enumerate(event.related):
+        if target not in names:
+            problems.unknown(d.at("related", index), "event", target, names)
+    if event.replaced_by is not None and event.status != "deprecated":
+        problems.add(d.at("replaced_by"), "replaced_by is set but the event is not deprecated",
+                     "set status: deprecated, or remove replaced_by")
+    for index, impl in enumerate(event.implementations):
+        api = APIS.get(impl.api)
+        if api is None:
+            problems.unknown(d.at("implementations", index, "api"), "api", impl.api, APIS)
+        elif impl.side not in api.sides:
+            problems.add(d.at("implementations", index, "side"),
+                         f"{impl.api} does not run on the {impl.side} side",
+                         "it runs on: " + ", ".join(sorted(api.sides)))
+    seen: dict[str, int] = {}
+    for index, f in enumerate(event.fields):
+        if f.name in seen:
+            problems.add(d.at("fields", index, "name"), f"duplicate field '{f.name}'",
+                         f"already listed as field {seen[f.name] + 1}")
+        seen.setdefault(f.name, index)
+    if event.standard is not None and event.standard not in SEGMENT_ECOMMERCE_V2:
+        problems.unknown(d.at("standard"), "Segment Ecommerce v2 event", event.standard,
+                         SEGMENT_ECOMMERCE_V2)
+
+
+def _check_inheritance_cycles(events: dict[str, Definition], problems: _Problems) -> None:
+    by_alias = {n: d for d in events.values() for n in (d.item.name, *d.item.aliases)}
+    for d in events.values():
+        seen = {d.item.name}
+        current = d.item.fields_from
+        while current is not None and current in by_alias:
+            target = by_alias[current].item
+            if target.name in seen:
+                problems.add(d.at("fields_from"), f"fields_from goes round in a circle through "
+                             f"'{target.name}'", "an event cannot inherit its own fields")
+                break
+            seen.add(target.name)
+            current = target.fields_from
+
+
+def _resolve_fields(event: Event, lookup: dict[str, Definition], groups: dict[str, Definition],
+                    memo: dict[str, tuple[ResolvedField, ...]]) -> tuple[ResolvedField, ...]:
+    """Groups first, then the fields of `fields_from`, then the event's own, later ones replacing
+    earlier ones of the same name in place."""
+    if event.name in memo:
+        return memo[event.name]
+    merged: dict[str, ResolvedField] = {}
+    for group_id in event.field_groups:
+        group: FieldGroup = groups[group_id].item
+        for f in group.fields:
+            merged[f.name] = ResolvedField(f, "group", group_id, envelope=group.envelope)
+    if event.fields_from is not None:
+        source = lookup[event.fields_from].item
+        for inherited in _resolve_fields(source, lookup, groups, memo):
+            if inherited.origin_kind == "":
+                inherited = ResolvedField(inherited.field, "event", source.name)
+            merged[inherited.field.name] = ResolvedField(
+                inherited.field, inherited.origin_kind, inherited.origin, inherited.envelope)
+    for f in event.fields:
+        merged[f.name] = ResolvedField(f, overrides=f.name in merged)
+    memo[event.name] = tuple(merged.values())
+    return memo[event.name]

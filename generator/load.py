@@ -1,0 +1,195 @@
+"""Stage 1: read a catalog folder into raw documents, keeping where every key and value stands.
+
+PyYAML's C parser builds the node tree fast; we then turn nodes into plain Python data ourselves so
+that we can record positions, refuse duplicate keys (PyYAML would silently keep the last one) and
+refuse anchors and aliases (an alias bomb expands exponentially once the data is walked).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from yaml.constructor import SafeConstructor
+
+from .diagnostics import CatalogError, Diagnostic
+from .model import SECTIONS
+
+CONFIG_FILE = "catalog.yaml"
+MAX_FILE_BYTES = 1_000_000  # a definition is a few KB; anything this large is a mistake
+MAX_DEPTH = 20  # the model nests at most five levels; leave room for example values
+
+Position = tuple[int, int]  # 1-based line and column
+Loc = tuple[Any, ...]  # a path into the document: keys and list indexes
+
+
+@dataclass
+class RawDocument:
+    path: str  # as shown in messages: relative to the working directory when inside it
+    section: str  # "events", "tools", ... or "config"
+    data: Any
+    positions: dict[Loc, Position] = field(default_factory=dict)  # where each value starts
+    key_positions: dict[Loc, Position] = field(default_factory=dict)  # where each key starts
+
+    def position(self, loc: Loc, key: bool = False) -> Position:
+        """Where `loc` stands, or its nearest ancestor when it is missing from the file."""
+        table = self.key_positions if key else self.positions
+        loc = tuple(loc)
+        while loc:
+            if loc in table:
+                return table[loc]
+            if loc in self.positions:
+                return self.positions[loc]
+            loc = loc[:-1]
+        return self.positions.get((), (1, 1))
+
+
+def display_path(path: Path) -> str:
+    try:
+        rel = os.path.relpath(path)
+    except ValueError:  # another drive on Windows
+        return str(path)
+    return str(path) if rel.startswith("..") else rel
+
+
+def discover(catalog_dir: Path) -> list[tuple[Path, str]]:
+    """Every definition file and the section it belongs to, in a stable order."""
+    found: list[tuple[Path, str]] = []
+    config = catalog_dir / CONFIG_FILE
+    if config.is_file():
+        found.append((config, "config"))
+    for section in SECTIONS:
+        folder = catalog_dir / section
+        if not folder.is_dir():
+            continue
+        for dirpath, dirnames, filenames in os.walk(folder):
+            dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+            for name in sorted(filenames):
+                if name.endswith((".yaml", ".yml")) and not name.startswith("."):
+                    found.append((Path(dirpath) / name, section))
+    return found
+
+
+def load_catalog(catalog_dir: Path) -> list[RawDocument]:
+    """Read and parse every file; raise CatalogError listing every file that cannot be read."""
+    catalog_dir = Path(catalog_dir)
+    if not catalog_dir.is_dir():
+        raise CatalogError([Diagnostic(display_path(catalog_dir), 0, 0,
+                                       "catalog folder not found",
+                                       "pass --catalog DIR or run from the project folder")])
+    documents, problems = [], []
+    for path, section in discover(catalog_dir):
+        try:
+            documents.append(load_file(path, section))
+        except CatalogError as error:
+            problems.extend(error.diagnostics)
+    if problems:
+        raise CatalogError(problems)
+    return documents
+
+
+def load_file(path: Path, section: str) -> RawDocument:
+    shown = display_path(path)
+
+    def fail(line: int, column: int, message: str, hint: str = "") -> CatalogError:
+        return CatalogError([Diagnostic(shown, line, column, message, hint)])
+
+    if path.is_symlink() or not path.is_file():
+        raise fail(0, 0, "not a regular file", "definitions must be plain files, not links")
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise fail(0, 0, f"file is too large ({size:,} bytes; the limit is {MAX_FILE_BYTES:,})",
+                   "one definition per file")
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = raw.count(b"\n", 0, error.start) + 1
+        column = error.start - (raw.rfind(b"\n", 0, error.start) + 1) + 1
+        raise fail(line, column, "file is not valid UTF-8", "save it as UTF-8") from None
+    if "\x00" in text:
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        raise fail(line, 1, "file contains a NUL character", "is it a binary file?")
+    document = RawDocument(shown, section, None)
+    try:
+        node = yaml.compose(text, Loader=yaml.CSafeLoader)
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        message = (error.problem or "invalid YAML").strip()
+        if error.context:
+            message = f"{error.context.strip()}: {message}"
+        raise fail(mark.line + 1 if mark else 1, mark.column + 1 if mark else 1,
+                   f"YAML syntax error: {message}") from None
+    except yaml.YAMLError as error:
+        raise fail(1, 1, f"YAML error: {error}") from None
+    except RecursionError:
+        raise fail(1, 1, "data is nested too deeply") from None
+    if node is None:
+        raise fail(0, 0, "file is empty", "write a mapping of keys, such as `name: ...`")
+    if not isinstance(node, yaml.MappingNode):
+        raise fail(node.start_mark.line + 1, node.start_mark.column + 1,
+                   "the file must hold a mapping of keys to values",
+                   f"found {_kind(node)} instead")
+    problems: list[Diagnostic] = []
+    document.data = _build(node, (), document, problems, seen=set(), depth=0)
+    if problems:
+        raise CatalogError(problems)
+    return document
+
+
+def _kind(node: yaml.Node) -> str:
+    if isinstance(node, yaml.SequenceNode):
+        return "a list"
+    if isinstance(node, yaml.MappingNode):
+        return "a mapping"
+    return "a single value"
+
+
+_SCALARS = SafeConstructor.yaml_constructors
+_constructor = SafeConstructor()
+
+
+def _build(node: yaml.Node, loc: Loc, doc: RawDocument, problems: list[Diagnostic],
+           seen: set[int], depth: int) -> Any:
+    here = (node.start_mark.line + 1, node.start_mark.column + 1)
+    doc.positions[loc] = here
+    if id(node) in seen:  # the composer shares one node between an anchor and its aliases
+        problems.append(Diagnostic(doc.path, *here, "YAML anchors and aliases are not supported",
+                                   "write the value out, or share fields with field_groups"))
+        return None
+    seen.add(id(node))
+    if depth > MAX_DEPTH:
+        problems.append(Diagnostic(doc.path, *here, f"data is nested more than {MAX_DEPTH} levels deep"))
+        return None
+    if isinstance(node, yaml.ScalarNode):
+        try:
+            return _SCALARS.get(node.tag, SafeConstructor.construct_undefined)(_constructor, node)
+        except yaml.YAMLError as error:
+            problems.append(Diagnostic(doc.path, *here, f"cannot read value: {error.problem}"))
+            return None
+    if isinstance(node, yaml.SequenceNode):
+        return [_build(item, loc + (i,), doc, problems, seen, depth + 1)
+                for i, item in enumerate(node.value)]
+    result: dict[str, Any] = {}
+    for key_node, value_node in node.value:
+        key_at = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+        if key_node.tag == "tag:yaml.org,2002:merge":
+            problems.append(Diagnostic(doc.path, *key_at, "YAML merge keys ('<<') are not supported",
+                                       "write the keys out, or share fields with field_groups"))
+            continue
+        if not isinstance(key_node, yaml.ScalarNode) or key_node.tag != "tag:yaml.org,2002:str":
+            problems.append(Diagnostic(doc.path, *key_at, "keys must be plain words",
+                                       "quote the key if it looks like a number or true/false"))
+            continue
+        key = key_node.value
+        if key in result:
+            first = doc.key_positions[loc + (key,)]
+            problems.append(Diagnostic(doc.path, *key_at, f"duplicate key '{key}'",
+                                       f"first given at line {first[0]}; YAML would keep only the last"))
+            continue
+        doc.key_positions[loc + (key,)] = key_at
+        result[key] = _build(value_node, loc + (key,), doc, problems, seen, depth + 1)
+    return result

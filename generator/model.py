@@ -1,0 +1,302 @@
+"""The catalog's data model: one source of truth for validation, the format reference and schemas.
+
+Every key a YAML file may hold is declared here once, with its type, default, description and an
+example. The validator (`validate.py`), the reference page of the site and the editor schema are all
+derived from these classes, so they cannot disagree.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr, StringConstraints
+
+# --- vocabularies --------------------------------------------------------------------------------
+
+Kind = Literal["research", "internal"]
+Status = Literal["proposed", "active", "deprecated"]
+Side = Literal["server", "browser", "mobile", "task"]
+FieldType = Literal["string", "integer", "number", "boolean", "datetime", "object", "array"]
+Pii = Literal["none", "identifier", "contact", "network", "location", "free-text", "sensitive"]
+Channel = Literal["direct", "segment", "tracking-log"]
+ToolCategory = Literal[
+    "web-analytics",
+    "tag-manager",
+    "ab-testing",
+    "survey",
+    "session-recording",
+    "email-marketing",
+    "ad-reporting",
+    "customer-data-platform",
+    "log-store",
+    "diagnostics",
+    "business-intelligence",
+    "data-warehouse",
+]
+
+KIND_TEXT = {
+    "research": "Research event: documented for partners in the research data package.",
+    "internal": "Internal event: used for business intelligence only, never documented for partners.",
+}
+PII_TEXT = {
+    "none": "no personal data",
+    "identifier": "identifies a person (user id, username, anonymous id)",
+    "contact": "contact data (email address, phone, postal address)",
+    "network": "network data (IP address, user agent, session)",
+    "location": "location data (country, city, coordinates)",
+    "free-text": "text a person typed, which may contain anything",
+    "sensitive": "special-category data (health, beliefs, payment details)",
+}
+CHANNEL_TEXT = {
+    "direct": "directly from the emitting code",
+    "segment": "through Segment",
+    "tracking-log": "through the tracking-log pipeline",
+}
+CATEGORY_TEXT = {
+    "web-analytics": "Web analytics",
+    "tag-manager": "Tag manager",
+    "ab-testing": "A/B testing",
+    "survey": "Survey",
+    "session-recording": "Session recording / heat map",
+    "email-marketing": "Email marketing",
+    "ad-reporting": "Ad reporting",
+    "customer-data-platform": "Customer data platform",
+    "log-store": "Log store",
+    "diagnostics": "Diagnostics / APM",
+    "business-intelligence": "Business intelligence / dashboards",
+    "data-warehouse": "Data warehouse",
+}
+
+# --- constrained strings -------------------------------------------------------------------------
+
+# Event names travel on the wire, so real ones vary: dotted lower case, snake case, hyphens and
+# capitals, spaces. What they may not hold is anything that could become a path or break a line.
+EVENT_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:\-]*( [A-Za-z0-9._:\-]+)*$"
+EVENT_NAME_MAX = 128
+EventName = Annotated[
+    StrictStr, StringConstraints(pattern=EVENT_NAME_PATTERN, max_length=EVENT_NAME_MAX)
+]
+ID_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
+Id = Annotated[StrictStr, StringConstraints(pattern=ID_PATTERN, max_length=64)]
+FIELD_NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_\-]*(\.[A-Za-z_][A-Za-z0-9_\-]*)*$"
+FieldName = Annotated[StrictStr, StringConstraints(pattern=FIELD_NAME_PATTERN, max_length=128)]
+Line = Annotated[StrictStr, StringConstraints(min_length=1, max_length=300)]
+Text = Annotated[StrictStr, StringConstraints(max_length=20_000)]
+Tag = Annotated[StrictStr, StringConstraints(pattern=ID_PATTERN, max_length=40)]
+Url = Annotated[StrictStr, StringConstraints(pattern=r"^https?://[^\s<>\"'`]+$", max_length=500)]
+
+NAME_RE = re.compile(EVENT_NAME_PATTERN)
+ID_RE = re.compile(ID_PATTERN)
+
+
+def doc(description: str, example: Any = None, **kwargs: Any) -> Any:
+    """A pydantic Field carrying the text the reference page and the schema show."""
+    extra = {"examples": [example]} if example is not None else {}
+    return Field(description=description, **extra, **kwargs)
+
+
+class Strict(BaseModel):
+    # Unknown keys are errors (typos must not be silently ignored); models are immutable.
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# --- events --------------------------------------------------------------------------------------
+
+
+class PayloadField(Strict):
+    """One field of an event's payload."""
+
+    name: FieldName = doc(
+        "The field's name; dots address nested keys.", "context.course_id"
+    )
+    type: FieldType = doc("The JSON type of the value.", "string")
+    required: StrictBool = doc("Whether every emitted event carries the field.", True, default=False)
+    description: Text = doc("What the value means, in a sentence or two.", "The course run's key.")
+    pii: Pii | None = doc(
+        "What kind of personal data the value is; `none` when it is none. Left out, the field "
+        "shows as not classified.",
+        "identifier",
+        default=None,
+    )
+    example: Any = doc("A typical value, shown in the field table and the example payload.",
+                       "course-v1:edX+DemoX+Demo_Course", default=None)
+    allowed: tuple[Any, ...] = doc(
+        "The only values the field may take, if it is an enumeration.", ["honor", "verified"],
+        default=(),
+    )
+
+
+class Implementation(Strict):
+    """Where and how the code emits the event."""
+
+    side: Side = doc("Where the emitting code runs.", "server")
+    api: Line = doc(
+        "The call that emits it: `tracker.emit`, `segment.track`, `segment.identify`, "
+        "`sendTrackingLogEvent`, `sendTrackEvent`, `Logger.log`, `analytics.track`, "
+        "`Analytics.track` (mobile Segment SDK) or `logEvent` (Firebase).",
+        "tracker.emit",
+    )
+    where: Text = doc(
+        "The repository path or URL of the code that emits it.",
+        "openedx/edx-platform: common/djangoapps/student/models/course_enrollment.py",
+        default="",
+    )
+    notes: Text = doc("Anything a developer should know about this implementation.", default="")
+
+
+class Event(Strict):
+    """One analytics event: a file under `events/`."""
+
+    name: EventName = doc("The name on the wire; unique in the catalog.", "edx.video.played")
+    summary: Line = doc("One line saying what happened.", "A learner started playing a video.")
+    description: Text = doc(
+        "A longer explanation in Markdown (paragraphs, emphasis, code, lists, links, tables).",
+        "Emitted when the player starts or resumes playback.",
+        default="",
+    )
+    kind: Kind = doc("`research` (documented for partners) or `internal` (BI only).", "research")
+    status: Status = doc("`proposed`, `active` or `deprecated`.", "active", default="active")
+    replaced_by: EventName | None = doc(
+        "For a deprecated event: the event to use instead.", "edx.video.played", default=None
+    )
+    owner: Id = doc("The id of the team that owns the event.", "mercury")
+    domain: Tag | None = doc(
+        "The product area; derived from the name (the part after the organisation prefix) when "
+        "left out.",
+        "video",
+        default=None,
+    )
+    aliases: tuple[EventName, ...] = doc(
+        "Other names the same event has had or still has (legacy names).", ["play_video"],
+        default=(),
+    )
+    implementations: tuple[Implementation, ...] = doc(
+        "One entry for each place that emits the event.",
+        [{"side": "browser", "api": "Logger.log", "where": "xmodule/js/src/video/"}],
+        min_length=1,
+    )
+    segment_whitelist: StrictBool = doc(
+        "Whether the event is on the Segment whitelist, so that tracking-log events also reach "
+        "Segment and the tools behind it.",
+        True,
+        default=False,
+    )
+    destinations: tuple[Id, ...] = doc(
+        "Ids of the downstream tools that receive the event.", ["google-analytics"], default=()
+    )
+    field_groups: tuple[Id, ...] = doc(
+        "Ids of shared field groups whose fields the event carries.", ["tracking-log-envelope"],
+        default=(),
+    )
+    fields_from: EventName | None = doc(
+        "The name of another event whose fields this one carries too.", "edx.video.played",
+        default=None,
+    )
+    fields: tuple[PayloadField, ...] = doc(
+        "The event's own payload fields (they override inherited fields of the same name).",
+        [{"name": "code", "type": "string", "required": True, "description": "Video id.",
+          "pii": "none"}],
+        default=(),
+    )
+    since: Annotated[StrictStr, StringConstraints(max_length=40)] | None = doc(
+        "The release or date the event first shipped in (quote it: `'2.0'`).", "2014-04-18",
+        default=None,
+    )
+    tags: tuple[Tag, ...] = doc("Free keywords for finding the event.", ["video"], default=())
+    standard: Line | None = doc(
+        "The Segment Ecommerce v2 event this one conforms to.", "Promotion Viewed", default=None
+    )
+    related: tuple[EventName, ...] = doc(
+        "Names of events worth reading alongside this one.", ["edx.video.paused"], default=()
+    )
+
+
+class FieldGroup(Strict):
+    """A set of fields many events share: a file under `fields/`."""
+
+    id: Id = doc("The group's id, used in an event's `field_groups`.", "tracking-log-envelope")
+    name: Line = doc("A readable name.", "Tracking-log envelope")
+    description: Text = doc("What the group is and where it comes from (Markdown).", default="")
+    envelope: StrictBool = doc(
+        "True when the tracker or SDK adds these fields by itself (the record's envelope), so "
+        "that implementation recipes leave them out.",
+        True,
+        default=False,
+    )
+    fields: tuple[PayloadField, ...] = doc("The fields, as in an event.", min_length=1)
+
+
+# --- tools and teams -----------------------------------------------------------------------------
+
+
+class Storage(Strict):
+    """The three storage questions, plus where the data lives. Say 'not documented' when unknown."""
+
+    limits: Text = doc("Volume, quota or sampling limits.", "Not documented; ask the tool owner.")
+    access: Text = doc("Who can see the data.", "Analytics team and marketing, through SSO.")
+    retention: Text = doc("How long the data lives.", "Not documented; ask the tool owner.")
+    region: Text = doc("Where the data is stored.", "Not documented; ask the tool owner.",
+                       default="Not documented.")
+    pii_allowed: StrictBool | Literal["unknown"] = doc(
+        "Whether personal data may be sent to the tool: `true`, `false` or `unknown`.", False,
+        default="unknown",
+    )
+
+
+class Tool(Strict):
+    """An analytics or diagnostic tool: a file under `tools/`."""
+
+    id: Id = doc("The tool's id, used in destinations and team tool lists.", "google-analytics")
+    name: Line = doc("The tool's name.", "Google Analytics")
+    category: ToolCategory = doc("What kind of tool it is.", "web-analytics")
+    url: Url | None = doc("The vendor's page.", "https://marketingplatform.google.com/",
+                          default=None)
+    description: Text = doc("What the tool is used for here (Markdown).", default="")
+    receives: tuple[Channel, ...] = doc(
+        "How data reaches it: `direct`, `segment` or `tracking-log`.", ["segment"], min_length=1
+    )
+    hub: Literal["segment", "tracking-log"] | None = doc(
+        "Set on the tool that *is* a channel (the Segment workspace, the tracking log), so that "
+        "routes show its storage notes.",
+        default=None,
+    )
+    owner: Id | None = doc("The id of the team that administers the tool.", "mercury", default=None)
+    storage: Storage = doc("Limits, access, retention, region and whether PII is allowed.")
+
+
+class Team(Strict):
+    """A team or sub-team: a file under `teams/`."""
+
+    id: Id = doc("The team's id, used as an event's owner.", "mercury")
+    name: Line = doc("The team's name.", "Mercury")
+    parent: Id | None = doc("The id of the team this one belongs to.", "learner", default=None)
+    description: Text = doc("What the team does (Markdown).", default="")
+    how_we_work: Text = doc("How the team works: text, or a link to its page.", default="")
+    tools: tuple[Id, ...] = doc("Ids of the tools the team uses.", ["google-analytics"],
+                                default=())
+    contact: Text = doc("How to reach the team.", default="")
+
+
+class CatalogConfig(Strict):
+    """Settings for one catalog: the optional file `catalog.yaml` at its root."""
+
+    title: Line = doc("The site's title.", "edX analytics research guide",
+                      default="Event catalog")
+    organization: Text = doc("Who the catalog belongs to.", "edX", default="")
+    name_prefix: Annotated[StrictStr, StringConstraints(max_length=40)] = doc(
+        "The organisation prefix of event names, left out when deriving an event's domain.",
+        "edx.", default="",
+    )
+    internal_prefix: Annotated[StrictStr, StringConstraints(max_length=40)] = doc(
+        "The prefix that marks internal (BI-only) events.", "edx.bi.", default="edx.bi."
+    )
+
+
+# The folders of a catalog and the model each file in them holds.
+SECTIONS: dict[str, type[Strict]] = {
+    "events": Event,
+    "fields": FieldGroup,
+    "tools": Tool,
+    "teams": Team,
+}

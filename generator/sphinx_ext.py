@@ -1,0 +1,81 @@
+"""A thin Sphinx extension: runs the same pipeline as the CLI when the builder starts, so a bare
+`sphinx-build -c . docs _build/html` regenerates the catalog pages too, and adds the site's CSS/JS.
+
+conf.py settings (all optional):
+    eventcat_catalog    the catalog folder, relative to conf.py's folder (default "catalog")
+    eventcat_output     the generated folder, relative to the source folder (default "catalog")
+    eventcat_templates  a templates folder to use instead of the shipped one
+    eventcat_generate   False when the pages are already generated (the CLI does it first)
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sphinx.application import Sphinx
+from sphinx.config import Config
+from sphinx.errors import SphinxError
+from sphinx.util import logging
+
+from . import __version__
+from .diagnostics import CatalogError
+from .load import CONFIG_FILE, load_file
+from .pipeline import generate
+from .render import DEFAULT_TEMPLATES, HOME_INCLUDE
+from .sync import MANIFEST
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+logger = logging.getLogger(__name__)
+
+
+class CatalogInvalid(SphinxError):
+    category = "Invalid event catalog"
+
+
+def catalog_dir(app_or_config_dir: Path, config: Config) -> Path:
+    return (Path(app_or_config_dir) / config.eventcat_catalog).resolve()
+
+
+def _config_inited(app: Sphinx, config: Config) -> None:
+    config.html_static_path.append(str(STATIC_DIR))
+    output = config.eventcat_output.strip("/")
+    config.exclude_patterns.extend([f"{output}/{HOME_INCLUDE}", f"{output}/{MANIFEST}"])
+    if config.project == "Project name not set":
+        # The catalog names the site, so another organisation's catalog gets its own title.
+        settings = catalog_dir(app.confdir, config) / CONFIG_FILE
+        title = "Event catalog"
+        if settings.is_file():
+            try:
+                title = load_file(settings, "config").data.get("title", title)
+            except CatalogError:
+                pass  # reported properly when the catalog is generated
+        config.project = title
+        if not config.html_title:
+            config.html_title = title
+
+
+def _generate(app: Sphinx) -> None:
+    if not app.config.eventcat_generate:
+        return
+    templates = app.config.eventcat_templates
+    templates_dir = (Path(app.confdir) / templates).resolve() if templates else DEFAULT_TEMPLATES
+    output = app.config.eventcat_output.strip("/")
+    try:
+        _, report = generate(catalog_dir(app.confdir, app.config), Path(app.srcdir) / output,
+                             templates_dir, home_prefix=output + "/")
+    except CatalogError as error:
+        raise CatalogInvalid("\n" + str(error)) from None
+    logger.info("eventcat: %d pages written, %d unchanged, %d removed",
+                len(report.written), report.unchanged, len(report.deleted))
+
+
+def setup(app: Sphinx) -> dict:
+    app.add_config_value("eventcat_catalog", "catalog", "env", types=[str])
+    app.add_config_value("eventcat_output", "catalog", "env", types=[str])
+    app.add_config_value("eventcat_templates", "", "env", types=[str])
+    app.add_config_value("eventcat_generate", True, "", types=[bool])
+    app.connect("config-inited", _config_inited)
+    app.connect("builder-inited", _generate)
+    app.add_css_file("eventcat.css")
+    app.add_js_file("eventcat.js", loading_method="defer")
+    return {"version": __version__, "parallel_read_safe": True, "parallel_write_safe": True}

@@ -1,0 +1,172 @@
+"""Stage 2: raw documents → typed, immutable model objects, or diagnostics a person can act on."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from .diagnostics import CatalogError, Diagnostic, did_you_mean
+from .load import RawDocument
+from .model import SECTIONS, CatalogConfig, Strict
+
+MODELS: dict[str, type[Strict]] = {**SECTIONS, "config": CatalogConfig}
+
+NAME_HINT = ("letters, digits, '.', '_', '-', ':' and single spaces, starting with a letter or "
+             "digit, at most 128 characters")
+ID_HINT = "lower-case letters, digits and '-', starting with a letter or digit"
+
+
+@dataclass(frozen=True)
+class Definition:
+    """A validated object and the raw document it came from (for positions in later messages)."""
+
+    item: Any
+    source: RawDocument
+
+    def at(self, *loc: Any) -> tuple[str, int, int]:
+        line, column = self.source.position(loc)
+        return self.source.path, line, column
+
+
+def validate(documents: list[RawDocument]) -> list[Definition]:
+    definitions, problems = [], []
+    for document in documents:
+        model = MODELS[document.section]
+        try:
+            definitions.append(Definition(model.model_validate(document.data), document))
+        except ValidationError as error:
+            problems.extend(_explain(error, model, document))
+    if problems:
+        raise CatalogError(problems)
+    return definitions
+
+
+def _explain(error: ValidationError, model: type[BaseModel], document: RawDocument) -> list[Diagnostic]:
+    """Turn pydantic's errors into one message per place, in our words."""
+    found: dict[tuple, Diagnostic] = {}
+    for err in error.errors(include_url=False):
+        loc = _data_loc(err["loc"], document.data)
+        if loc in found:
+            continue  # a union reports each branch; the first message says enough
+        found[loc] = _diagnostic(err, loc, model, document)
+    return list(found.values())
+
+
+def _data_loc(loc: tuple, data: Any) -> tuple:
+    """The part of pydantic's path that exists in the data (dropping union-branch labels),
+    plus a missing key at its end."""
+    kept: list[Any] = []
+    node = data
+    for part in loc:
+        if isinstance(node, dict) and isinstance(part, str):
+            kept.append(part)
+            node = node.get(part)
+        elif isinstance(node, list) and isinstance(part, int) and part < len(node):
+            kept.append(part)
+            node = node[part]
+        else:
+            break
+    return tuple(kept)
+
+
+def _model_at(model: type[BaseModel], loc: tuple) -> type[BaseModel] | None:
+    """The model class that describes the mapping at `loc`, if any."""
+    current: Any = model
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        field = current.model_fields.get(part) if current is not None else None
+        if field is None:
+            return None
+        current = _inner_model(field.annotation)
+    return current
+
+
+def _inner_model(annotation: Any) -> Any:
+    """The model class inside `tuple[Model, ...]`, `Model | None` or `Model`, if any."""
+    stack = [annotation]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, type) and issubclass(item, BaseModel):
+            return item
+        stack.extend(getattr(item, "__args__", ()))
+    return None
+
+
+def _yaml_type(value: Any) -> str:
+    if value is None:
+        return "nothing (null)"
+    if isinstance(value, bool):
+        return f"true/false ({str(value).lower()})"
+    if isinstance(value, (int, float)):
+        return f"a number ({value})"
+    if isinstance(value, (datetime.date, datetime.datetime)):
+        return f"a date ({value.isoformat()})"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return "text"
+
+
+def _diagnostic(err: dict, loc: tuple, model: type[BaseModel], document: RawDocument) -> Diagnostic:
+    kind = err["type"]
+    value = err.get("input")
+    owner, key = _model_at(model, loc[:-1]), (loc[-1] if loc else None)
+    name = ".".join(str(p) for p in loc) or "file"
+    hint = ""
+    if kind == "missing":
+        line, column = document.position(loc[:-1])
+        field = owner.model_fields.get(key) if owner else None
+        hint = field.description if field and field.description else ""
+        return Diagnostic(document.path, line, column, f"missing required key '{loc[-1]}'"
+                          + (f" in {'.'.join(map(str, loc[:-1]))}" if loc[:-1] else ""), hint)
+    if kind == "extra_forbidden":
+        line, column = document.position(loc, key=True)
+        known = list(owner.model_fields) if owner else []
+        return Diagnostic(document.path, line, column, f"unknown key '{loc[-1]}'",
+                          did_you_mean(str(loc[-1]), known))
+    line, column = document.position(loc)
+    if kind == "literal_error":
+        expected = err.get("ctx", {}).get("expected", "")
+        message = f"{name}: {value!r} is not allowed" if isinstance(value, str) else \
+            f"{name}: expected one of the allowed words, got {_yaml_type(value)}"
+        choices = [c.strip(" '") for c in expected.replace(" or ", ", ").split(",") if c.strip()]
+        hint = did_you_mean(value, choices) if isinstance(value, str) else ""
+        return Diagnostic(document.path, line, column, message, hint or f"expected {expected}")
+    if kind in ("string_type", "string_sub_type"):
+        hint = "put the value in quotes" if isinstance(value, (int, float, bool, datetime.date)) else ""
+        return Diagnostic(document.path, line, column, f"{name}: expected text, got {_yaml_type(value)}", hint)
+    if kind == "string_pattern_mismatch":
+        pattern = err.get("ctx", {}).get("pattern", "")
+        what, hint = ("event name", NAME_HINT) if "A-Za-z0-9._:" in pattern else \
+            ("id", ID_HINT) if pattern.startswith("^[a-z0-9][a-z0-9-]*$") else \
+            ("URL", "an http:// or https:// address") if "https?" in pattern else \
+            ("field name", "letters, digits, '_' and '-', with dots between nested keys") \
+            if "A-Za-z_" in pattern else ("value", f"it must match {pattern}")
+        if loc and loc[0] == "tags":
+            what = "tag"
+            hint = "lower-case letters, digits and '-', at most 40 characters"
+        shown = value if len(str(value)) <= 60 else str(value)[:57] + "..."
+        return Diagnostic(document.path, line, column, f"{name}: {shown!r} is not a valid {what}", hint)
+    if kind == "string_too_long":
+        limit = err.get("ctx", {}).get("max_length")
+        return Diagnostic(document.path, line, column,
+                          f"{name}: text is too long ({len(value):,} characters; the limit is {limit:,})")
+    if kind == "string_too_short":
+        return Diagnostic(document.path, line, column, f"{name}: must not be empty")
+    if kind == "too_short":
+        return Diagnostic(document.path, line, column, f"{name}: needs at least one entry")
+    if kind in ("bool_type", "bool_parsing"):
+        return Diagnostic(document.path, line, column,
+                          f"{name}: expected true or false, got {_yaml_type(value)}")
+    if kind in ("tuple_type", "list_type"):
+        return Diagnostic(document.path, line, column, f"{name}: expected a list, got {_yaml_type(value)}",
+                          "write one '- item' per line")
+    if kind in ("model_type", "model_attributes_type", "dict_type"):
+        return Diagnostic(document.path, line, column,
+                          f"{name}: expected a mapping of keys, got {_yaml_type(value)}")
+    return Diagnostic(document.path, line, column, f"{name}: {err['msg']}")
