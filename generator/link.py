@@ -174,7 +174,7 @@ def link(definitions: list[Definition]) -> Catalog:
                         if c in tool.receives and c in channels), "")
             destinations.append(Destination(tool, via, bool(via)))
         entries.append(EventEntry(
-            event=event, source=d.source.path, slug=page_slug(event.name),
+            event=event, source=d.source.catalog_path, slug=page_slug(event.name),
             domain=derive_domain(event, config),
             sides=tuple(sorted({i.side for i in event.implementations})),
             fields=fields, channels=frozenset(channels), segment_via=segment_via,

@@ -31,6 +31,7 @@ class RawDocument:
     path: str  # as shown in messages: relative to the working directory when inside it
     section: str  # "events", "tools", ... or "config"
     data: Any
+    catalog_path: str = ""  # relative to the catalog folder, as shown on the site
     positions: dict[Loc, Position] = field(default_factory=dict)  # where each value starts
     key_positions: dict[Loc, Position] = field(default_factory=dict)  # where each key starts
 
@@ -83,7 +84,7 @@ def load_catalog(catalog_dir: Path) -> list[RawDocument]:
     documents, problems = [], []
     for path, section in discover(catalog_dir):
         try:
-            documents.append(load_file(path, section))
+            documents.append(load_file(path, section, catalog_dir))
         except CatalogError as error:
             problems.extend(error.diagnostics)
     if problems:
@@ -91,8 +92,9 @@ def load_catalog(catalog_dir: Path) -> list[RawDocument]:
     return documents
 
 
-def load_file(path: Path, section: str) -> RawDocument:
+def load_file(path: Path, section: str, catalog_dir: Path | None = None) -> RawDocument:
     shown = display_path(path)
+    in_catalog = path.relative_to(catalog_dir).as_posix() if catalog_dir else path.name
 
     def fail(line: int, column: int, message: str, hint: str = "") -> CatalogError:
         return CatalogError([Diagnostic(shown, line, column, message, hint)])
@@ -113,7 +115,7 @@ def load_file(path: Path, section: str) -> RawDocument:
     if "\x00" in text:
         line = text.count("\n", 0, text.index("\x00")) + 1
         raise fail(line, 1, "file contains a NUL character", "is it a binary file?")
-    document = RawDocument(shown, section, None)
+    document = RawDocument(shown, section, None, catalog_path=in_catalog)
     try:
         node = yaml.compose(text, Loader=yaml.CSafeLoader)
     except yaml.MarkedYAMLError as error:

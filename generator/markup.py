@@ -70,6 +70,17 @@ _markdown = (
 _markdown.validateLink = _safe_link
 
 
+_INLINE_SYNTAX = frozenset("`*_[]<>&\\~!")
+
+
+def inline_markdown_html(text: str) -> Markup:
+    """One line of user Markdown (a field description) → HTML without a paragraph around it.
+    Most such lines hold no Markdown at all; they skip the parser, which matters at 50,000 fields."""
+    if _INLINE_SYNTAX.isdisjoint(text):
+        return Markup.escape(text)
+    return Markup(_markdown.renderInline(text).replace("<a href=", '<a rel="nofollow noopener" href='))
+
+
 def markdown_html(text: str) -> Markup:
     """User Markdown → HTML for a raw block."""
     if not text.strip():

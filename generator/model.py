@@ -112,7 +112,10 @@ class PayloadField(Strict):
     )
     type: FieldType = doc("The JSON type of the value.", "string")
     required: StrictBool = doc("Whether every emitted event carries the field.", True, default=False)
-    description: Text = doc("What the value means, in a sentence or two.", "The course run's key.")
+    description: Text = doc(
+        "What the value means, in a sentence or two (inline Markdown: `code`, *emphasis*, links).",
+        "The course run's key.",
+    )
     pii: Pii | None = doc(
         "What kind of personal data the value is; `none` when it is none. Left out, the field "
         "shows as not classified.",
@@ -136,6 +139,12 @@ class Implementation(Strict):
         "`sendTrackingLogEvent`, `sendTrackEvent`, `Logger.log`, `analytics.track`, "
         "`Analytics.track` (mobile Segment SDK) or `logEvent` (Firebase).",
         "tracker.emit",
+    )
+    name: EventName | None = doc(
+        "The name this implementation puts on the wire, when it differs from the event's name "
+        "(a mobile app that sends a display name, say).",
+        "Played Video",
+        default=None,
     )
     where: Text = doc(
         "The repository path or URL of the code that emits it.",
@@ -223,6 +232,13 @@ class FieldGroup(Strict):
         "that implementation recipes leave them out.",
         True,
         default=False,
+    )
+    payload_key: Annotated[StrictStr, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$",
+                                                        max_length=40)] | None = doc(
+        "For an envelope: the key under which an event's own fields sit in a record "
+        "(`event` in the tracking log, `properties` in Segment). Example payloads use it.",
+        "event",
+        default=None,
     )
     fields: tuple[PayloadField, ...] = doc("The fields, as in an event.", min_length=1)
 

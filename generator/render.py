@@ -24,7 +24,7 @@ from .apis import APIS, nest
 from .link import Catalog, EventEntry
 from markupsafe import Markup
 
-from .markup import code_block, markdown_html, myst, raw_html
+from .markup import code_block, inline_markdown_html, markdown_html, myst, raw_html
 
 DEFAULT_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 HOME_INCLUDE = "_home.md"  # included by the hand-written home page, not a page of its own
@@ -40,7 +40,7 @@ def environment(templates_dir: Path) -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters.update(myst=myst, markdown=markdown_html, code=code_block, raw=raw_html,
+    env.filters.update(myst=myst, markdown=markdown_html, inline=inline_markdown_html, code=code_block, raw=raw_html,
                        json=_json_text)
     env.globals.update(model=model, apis=APIS)
     return env
@@ -76,12 +76,24 @@ class Page:
                                                     self.catalog.teams[team_id].name)
 
 
-def example_payload(entry: EventEntry) -> dict[str, Any]:
-    return nest([(f.field.name, _example(f.field)) for f in entry.fields])
-
-
-def recipe_payload(entry: EventEntry) -> dict[str, Any]:
-    return nest([(f.field.name, _example(f.field)) for f in entry.fields if not f.envelope])
+def example_payload(entry: EventEntry, catalog: Catalog) -> dict[str, Any]:
+    """A record as it is stored: envelope fields at the top, the event's own fields under the
+    envelope's payload key (`event` in the tracking log), or everything flat without an envelope."""
+    envelope = [f for f in entry.fields if f.envelope]
+    own = nest([(f.field.name, _example(f.field)) for f in entry.fields if not f.envelope])
+    if not envelope:
+        return own
+    record = nest([(f.field.name, _example(f.field)) for f in envelope])
+    for key in ("name", "event_type"):  # the envelope's own examples name some other event
+        if key in record:
+            record[key] = entry.name
+    groups = [catalog.groups[g] for g in dict.fromkeys(f.origin for f in envelope if f.origin_kind == "group")]
+    key = next((g.payload_key for g in groups if g.envelope and g.payload_key), None)
+    if key:
+        record[key] = own
+    else:
+        record.update(own)
+    return record
 
 
 def _example(field: model.PayloadField) -> Any:
@@ -94,8 +106,9 @@ def _example(field: model.PayloadField) -> Any:
 
 
 def recipes(entry: EventEntry) -> list[tuple[model.Implementation, Markup]]:
-    payload = recipe_payload(entry)
-    return [(impl, code_block(APIS[impl.api].recipe(entry.name, payload), APIS[impl.api].language))
+    payload = nest([(f.field.name, _example(f.field)) for f in entry.fields if not f.envelope])
+    return [(impl, code_block(APIS[impl.api].recipe(impl.name or entry.name, payload),
+                              APIS[impl.api].language))
             for impl in entry.event.implementations]
 
 
@@ -112,7 +125,7 @@ def render(catalog: Catalog, templates_dir: Path = DEFAULT_TEMPLATES,
 
     for entry in catalog.events:
         put(f"{entry.docname}.md", "event.md.j2", entry=entry, recipes=recipes(entry),
-            payload=example_payload(entry))
+            payload=example_payload(entry, catalog))
     put("events/index.md", "event_index.md.j2")
     for tool in catalog.tools.values():
         put(f"tools/{tool.id}.md", "tool.md.j2", tool=tool)

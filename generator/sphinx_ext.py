@@ -50,8 +50,7 @@ def _config_inited(app: Sphinx, config: Config) -> None:
             except CatalogError:
                 pass  # reported properly when the catalog is generated
         config.project = title
-        if not config.html_title:
-            config.html_title = title
+        config.html_title = title
 
 
 def _generate(app: Sphinx) -> None:

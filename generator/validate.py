@@ -47,8 +47,15 @@ def validate(documents: list[RawDocument]) -> list[Definition]:
 def _explain(error: ValidationError, model: type[BaseModel], document: RawDocument) -> list[Diagnostic]:
     """Turn pydantic's errors into one message per place, in our words."""
     found: dict[tuple, Diagnostic] = {}
-    for err in error.errors(include_url=False):
+    errors = error.errors(include_url=False)
+    for err in errors:
         loc = _data_loc(err["loc"], document.data)
+        # pydantic counts only the valid items, so a list whose one item is wrong is also
+        # "too short": the item's own message is the one that helps.
+        if err["type"] == "too_short" and any(
+                len(other["loc"]) > len(err["loc"]) and other["loc"][:len(err["loc"])] == err["loc"]
+                for other in errors):
+            continue
         if loc in found:
             continue  # a union reports each branch; the first message says enough
         found[loc] = _diagnostic(err, loc, model, document)

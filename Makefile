@@ -1,0 +1,23 @@
+# The two quick-start commands: `make site` and `make test`. Both set up .venv first.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: setup site test serve clean
+
+$(BIN)/eventcat: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+setup: $(BIN)/eventcat
+
+site: setup  ## set up, then build the site from catalog/ strictly into _build/html
+	$(BIN)/eventcat build --strict
+
+test: setup  ## set up, then run every test
+	$(BIN)/python -m pytest
+
+clean:
+	rm -rf _build docs/catalog

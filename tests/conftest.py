@@ -1,0 +1,33 @@
+import shutil
+import textwrap
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+MINI = FIXTURES / "mini"
+
+
+@pytest.fixture
+def mini(tmp_path: Path) -> Path:
+    """A writable copy of the small fixture catalog."""
+    target = tmp_path / "catalog"
+    shutil.copytree(MINI, target)
+    return target
+
+
+def write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def docs(tmp_path: Path) -> Path:
+    """A Sphinx source folder with the shipped home page and a stub guide."""
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    shutil.copy(ROOT / "docs" / "index.md", folder / "index.md")
+    write(folder / "guides" / "index.md", "# Guides\n\nA stub guide for tests.\n")
+    return folder

@@ -1,0 +1,61 @@
+"""The command line as a person uses it: messages, exit codes, nothing written on failure."""
+
+import subprocess
+import sys
+
+from conftest import ROOT
+
+
+def run(*args, cwd):
+    return subprocess.run([sys.executable, "-m", "generator", *map(str, args)], cwd=cwd,
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_generate_reports_what_it_wrote(mini, tmp_path):
+    first = run("generate", "--catalog", mini, "--docs", tmp_path / "docs", cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    assert "6 events, 4 tools, 2 teams" in first.stdout and "18 pages written, 0 unchanged" in first.stdout
+    again = run("generate", "--catalog", mini, "--docs", tmp_path / "docs", cwd=tmp_path)
+    assert "0 pages written, 18 unchanged, 0 removed" in again.stdout
+
+
+def test_generate_lists_every_problem_with_its_position_and_writes_nothing(mini, tmp_path):
+    (mini / "events" / "bad.yaml").write_text("name: x\nname: y\n")
+    path = mini / "teams" / "mercury.yaml"
+    path.write_text(path.read_text().replace("tools: [google-analytics]", "tools: [google-analytic]"))
+    result = run("generate", "--catalog", "catalog", "--docs", "docs", cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        "catalog/events/bad.yaml:2:1: error: duplicate key 'name' (first given at line 1; YAML would keep only the last)",
+        "eventcat: 1 problem in catalog; nothing was written",
+    ]
+    (mini / "events" / "bad.yaml").unlink()
+    result = run("generate", "--catalog", "catalog", "--docs", "docs", cwd=tmp_path)
+    assert result.stderr.splitlines() == [
+        "catalog/teams/mercury.yaml:5:9: error: unknown tool 'google-analytic' (did you mean 'google-analytics'?)",
+        "eventcat: 1 problem in catalog; nothing was written",
+    ]
+    assert not (tmp_path / "docs").exists()
+
+
+def test_missing_catalog_is_a_clear_error(tmp_path):
+    result = run("generate", "--catalog", "nowhere", cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr.startswith("nowhere: error: catalog folder not found")
+    assert "Traceback" not in result.stderr
+
+
+def test_help_lists_the_commands(tmp_path):
+    result = run("--help", cwd=tmp_path)
+    assert result.returncode == 0
+    assert "generate" in result.stdout and "build" in result.stdout
+
+
+def test_console_script_is_installed():
+    import shutil
+    script = shutil.which("eventcat", path=str(ROOT / ".venv" / "bin")) or shutil.which("eventcat")
+    if script is None:
+        import pytest
+        pytest.skip("eventcat is not installed (run the README's set-up)")
+    result = subprocess.run([script, "--version"], capture_output=True, text=True)
+    assert result.stdout.startswith("eventcat ")

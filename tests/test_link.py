@@ -1,0 +1,119 @@
+"""Stage 3: references, inheritance and routes."""
+
+import pytest
+
+from generator.diagnostics import CatalogError
+from generator.link import page_slug
+from generator.pipeline import build_catalog
+from conftest import write
+
+
+def errors(catalog_dir):
+    with pytest.raises(CatalogError) as caught:
+        build_catalog(catalog_dir)
+    return [f"{d.path.rsplit('/', 2)[-2]}/{d.path.rsplit('/', 1)[-1]}:{d.line}:{d.column}: {d.message}"
+            + (f" ({d.hint})" if d.hint else "") for d in caught.value.diagnostics]
+
+
+def test_mini_catalog_links(mini):
+    catalog = build_catalog(mini)
+    assert [e.name for e in catalog.events] == [
+        "add-forum-community-TA", "edx.bi.email.sent", "edx.video.paused", "edx.video.played",
+        "Promotion Viewed", "seq_goto"]
+    assert catalog.event("play_video").name == "edx.video.played"  # aliases resolve
+
+
+def test_unknown_tool_and_team_suggest_the_closest(mini):
+    path = mini / "events" / "edx.video.played.yaml"
+    path.write_text(path.read_text().replace("destinations: [google-analytics]",
+                                             "destinations: [googel-analytics]")
+                    .replace("owner: learner", "owner: lerner"))
+    assert errors(mini) == [
+        "events/edx.video.played.yaml:9:8: unknown team 'lerner' (did you mean 'learner'?)",
+        "events/edx.video.played.yaml:20:16: unknown tool 'googel-analytics' (did you mean 'google-analytics'?)",
+    ]
+
+
+def test_duplicate_event_name_and_alias(mini):
+    write(mini / "events" / "copy.yaml", """
+        name: edx.video.played
+        summary: Again.
+        kind: research
+        owner: learner
+        aliases: [pause_video]
+        implementations: [{side: browser, api: Logger.log}]
+        """)
+    found = errors(mini)
+    # files are read in name order, so copy.yaml claims the names first
+    assert found[0].startswith("events/edx.video.paused.yaml:5:11: duplicate alias 'pause_video' (already used at ")
+    assert found[0].endswith("events/copy.yaml:5)")
+    assert found[1].startswith("events/edx.video.played.yaml:1:7: duplicate event name 'edx.video.played' (already used at ")
+
+
+def test_names_that_differ_only_in_case_would_share_a_page(mini):
+    write(mini / "events" / "upper.yaml", """
+        name: SEQ_GOTO
+        summary: Shouting.
+        kind: research
+        owner: learner
+        implementations: [{side: browser, api: Logger.log}]
+        """)
+    (found,) = errors(mini)
+    assert "would share its page name 'seq_goto'" in found
+
+
+def test_api_must_exist_and_run_on_its_side(mini):
+    path = mini / "events" / "seq_goto.yaml"
+    path.write_text(path.read_text().replace("api: Logger.log", "api: Logger.lgo")
+                    .replace("side: browser", "side: server"))
+    (found,) = errors(mini)
+    assert found.endswith("unknown api 'Logger.lgo' (did you mean 'Logger.log'?)")
+    path.write_text(path.read_text().replace("api: Logger.lgo", "api: Logger.log"))
+    (found,) = errors(mini)
+    assert found.endswith("Logger.log does not run on the server side (it runs on: browser)")
+
+
+def test_fields_from_cycle_is_reported(mini):
+    path = mini / "events" / "edx.video.played.yaml"
+    path.write_text(path.read_text() + "fields_from: edx.video.paused\n")
+    found = errors(mini)
+    assert any("fields_from goes round in a circle" in f for f in found)
+
+
+def test_inherited_fields_are_resolved_and_marked(mini):
+    paused = build_catalog(mini).event("edx.video.paused")
+    origins = {f.field.name: (f.origin_kind, f.origin, f.envelope, f.overrides) for f in paused.fields}
+    assert origins == {
+        "username": ("group", "envelope", True, False),
+        "context.course_id": ("group", "envelope", True, False),
+        "code": ("event", "edx.video.played", False, False),
+        "currentTime": ("", "", False, True),  # own field replaces the inherited one
+    }
+
+
+def test_routes(mini):
+    catalog = build_catalog(mini)
+    played = catalog.event("edx.video.played")
+    assert played.segment_via == "api"  # the mobile app sends to Segment directly
+    paused = catalog.event("edx.video.paused")  # tracking log only, but whitelisted
+    assert paused.segment_via == "whitelist"
+    assert [(d.tool.id, d.via, d.reached) for d in paused.destinations] == [
+        ("google-analytics", "segment", True)]
+    ta = catalog.event("add-forum-community-TA")  # tracker.emit, not whitelisted
+    assert ta.segment_via == ""
+    assert [(d.tool.id, d.reached) for d in ta.destinations] == [("google-analytics", False)]
+    assert [e.name for e in catalog.events_by_tool["segment"]] == [
+        "edx.bi.email.sent", "edx.video.paused", "edx.video.played", "Promotion Viewed"]
+
+
+@pytest.mark.parametrize("name, slug", [
+    ("edx.course.enrollment.activated", "edx.course.enrollment.activated"),
+    ("problem_check", "problem_check"),
+    ("add-forum-community-TA", "add-forum-community-ta"),
+    ("Promotion Viewed", "promotion-viewed"),
+    ("..", "event"),
+    ("a/../../b", "a-..-..-b"),
+])
+def test_page_slugs_are_safe(name, slug):
+    assert page_slug(name) == slug
+    assert "/" not in page_slug(name) and not page_slug(name).startswith(".")

@@ -1,0 +1,130 @@
+"""Stage 4: the MyST pages rendered for the mini catalog, compared with expected files, and user
+text kept inert. Regenerate the expected files after a deliberate change with
+    UPDATE_EXPECTED=1 python -m pytest tests/test_render.py
+and read the diff before committing it."""
+
+import os
+from pathlib import Path
+
+import pytest
+
+from generator.pipeline import build_catalog
+from generator.render import render
+from conftest import MINI, write
+
+EXPECTED = Path(__file__).resolve().parent / "expected" / "mini"
+
+
+@pytest.fixture(scope="module")
+def pages():
+    return render(build_catalog(MINI))
+
+
+def test_pages_match_expected_files(pages):
+    if os.environ.get("UPDATE_EXPECTED"):
+        for relative, text in pages.items():
+            write(EXPECTED / relative, text)
+    expected = {p.relative_to(EXPECTED).as_posix(): p.read_text(encoding="utf-8")
+                for p in EXPECTED.rglob("*.md")}
+    assert sorted(pages) == sorted(expected)
+    for relative, text in pages.items():
+        assert text == expected[relative], f"{relative} differs from tests/expected/mini/{relative}"
+
+
+def test_every_kind_of_page_is_rendered(pages):
+    assert {"events/edx.video.played.md", "events/promotion-viewed.md",
+            "events/add-forum-community-ta.md", "events/index.md", "tools/index.md",
+            "tools/segment.md", "teams/index.md", "teams/mercury.md", "field-groups.md",
+            "format.md", "_home.md"} <= set(pages)
+
+
+def test_event_page_has_fields_recipe_and_route(pages):
+    page = pages["events/edx.video.played.md"]
+    assert "# edx\\.video\\.played" in page
+    assert '<td><code>currentTime</code></td><td>number</td>' in page
+    assert 'Logger.log("edx.video.played", {' in page  # recipe with the event's name
+    assert 'analytics.track("edx.video.played", buildJsonObject {' in page  # mobile recipe
+    assert '"username"' not in page.split("## Implementation")[1]  # envelope left to the tracker
+    assert '<a href="../tools/google-analytics.html">Google Analytics</a>' in page
+
+
+def test_deprecated_event_points_to_its_replacement(pages):
+    page = pages["events/seq_goto.md"]
+    assert 'Use <a class="ec-event" href="edx.video.played.html"><code>edx.video.played</code></a> instead.' in page
+
+
+def test_index_rows_carry_filter_data(pages):
+    page = pages["events/index.md"]
+    assert ('<tr data-kind="research" data-domain="video" data-side="browser mobile" '
+            'data-team="learner" data-tool="tracking-log segment google-analytics"') in page
+    assert 'data-team="learner mercury"' in page  # a sub-team's events show under its parent too
+
+
+HOSTILE = [
+    "<script>alert(1)</script>",
+    '<img src=x onerror="alert(1)">',
+    "[click](javascript:alert(1))",
+    "```{include} /etc/passwd\n```",
+    "```{raw} html\n<script>x</script>\n```",
+    "{eval-rst}`.. raw:: html`",
+    "{download}`/etc/passwd`",
+    "[x](/etc/passwd)",
+    "{{ config }} {% for x in y %}",
+    ":::{literalinclude} /etc/passwd\n:::",
+    "$$x$$ ${x}",
+]
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_user_text_is_inert(tmp_path, mini, text):
+    """Summary, description, field text and tool/team names all reach pages as data only."""
+    import yaml
+    event = yaml.safe_load((mini / "events" / "edx.video.played.yaml").read_text())
+    event["summary"] = text.replace("\n", " ")
+    event["description"] = text
+    event["fields"][0]["description"] = text
+    event["fields"][0]["example"] = text
+    event["implementations"][0]["where"] = text
+    (mini / "events" / "edx.video.played.yaml").write_text(yaml.safe_dump(event))
+    tool = yaml.safe_load((mini / "tools" / "sailthru.yaml").read_text())
+    tool["name"] = text.replace("\n", " ")
+    tool["storage"]["retention"] = text
+    (mini / "tools" / "sailthru.yaml").write_text(yaml.safe_dump(tool))
+
+    pages = render(build_catalog(mini))
+    for relative, page in pages.items():
+        html, myst = _split(page)
+        # inside raw HTML blocks: escaped, so no element or attribute of the user's survives
+        assert "<script" not in html and "<img" not in html, relative
+        assert 'href="javascript' not in html, relative
+        # in the MyST text: no directive, role, link, substitution or math of the user's
+        for needle in ("{include}", "{raw}", "{eval-rst}", "{download}", "{literalinclude}",
+                       "](/etc/passwd)", "$$", "{{"):
+            assert needle not in myst, (relative, needle)
+
+
+def _split(page):
+    """(the bodies of raw HTML blocks, the MyST text outside any fence). Code fence bodies are
+    left out of both: MyST shows them literally, and Sphinx escapes them."""
+    html, myst, fence, is_raw = [], [], None, False
+    for line in page.splitlines():
+        if fence is None and line.startswith("```"):
+            fence = line[: len(line) - len(line.lstrip("`"))]
+            is_raw = line[len(fence):] == "{raw} html"
+        elif fence is not None and line == fence:
+            fence = None
+        elif fence is not None:
+            if is_raw:
+                html.append(line)
+        else:
+            myst.append(line)
+    return "\n".join(html), "\n".join(myst)
+
+
+def test_markdown_subset(tmp_path):
+    from generator.markup import markdown_html
+    html = markdown_html("# Not a heading\n\n*em* `code` [ok](https://example.org) ![img](https://x/y.png) <b>raw</b>")
+    assert "<h1>" not in html and "# Not a heading" in html
+    assert "<em>em</em>" in html and "<code>code</code>" in html
+    assert '<a rel="nofollow noopener" href="https://example.org">ok</a>' in html
+    assert "<img" not in html and "&lt;b&gt;raw&lt;/b&gt;" in html

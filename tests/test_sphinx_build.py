@@ -1,0 +1,179 @@
+"""A real, strict Sphinx build of the mini catalog, and of a hostile one."""
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT, write
+
+
+def eventcat(*args, cwd):
+    return subprocess.run([sys.executable, "-m", "generator", *map(str, args)], cwd=cwd,
+                          capture_output=True, text=True, timeout=300)
+
+
+def build(catalog, docs, out, *extra):
+    return eventcat("build", "--strict", "--catalog", catalog, "--docs", docs, "--conf", ROOT,
+                    "--out", out, *extra, cwd=docs.parent)
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    from conftest import MINI
+    import shutil
+    base = tmp_path_factory.mktemp("site")
+    shutil.copytree(MINI, base / "catalog")
+    docs = base / "docs"
+    docs.mkdir()
+    shutil.copy(ROOT / "docs" / "index.md", docs / "index.md")
+    write(docs / "guides" / "index.md", """
+        # Guides
+
+        See {doc}`edx.video.played </catalog/events/edx.video.played>`.
+        """)
+    result = build(base / "catalog", docs, base / "_build")
+    assert result.returncode == 0, result.stdout + result.stderr
+    return base / "_build" / "html", result
+
+
+def test_strict_build_has_no_warnings(site):
+    _, result = site
+    assert "WARNING" not in result.stderr and "ERROR" not in result.stderr, result.stderr
+    assert "site built in" in result.stdout
+
+
+def test_every_event_tool_and_team_has_a_page(site):
+    html, _ = site
+    for page in ["edx.video.played", "edx.video.paused", "promotion-viewed", "seq_goto",
+                 "add-forum-community-ta", "edx.bi.email.sent", "index"]:
+        assert (html / "catalog" / "events" / f"{page}.html").is_file(), page
+    for tool in ["tracking-log", "segment", "google-analytics", "sailthru", "index"]:
+        assert (html / "catalog" / "tools" / f"{tool}.html").is_file(), tool
+    for team in ["learner", "mercury", "index"]:
+        assert (html / "catalog" / "teams" / f"{team}.html").is_file(), team
+
+
+def test_event_page_content(site):
+    html, _ = site
+    page = (html / "catalog" / "events" / "edx.video.played.html").read_text()
+    assert "<h1>edx.video.played" in page
+    assert '<table class="ec-table ec-fields">' in page
+    assert 'id="implementation"' in page and "Logger" in page and "highlight-javascript" in page
+    assert 'id="where-the-data-goes"' in page and "Google Analytics" in page
+    assert "eventcat.css" in page and "eventcat.js" in page
+
+
+def test_home_page_shows_counts(site):
+    html, _ = site
+    page = (html / "index.html").read_text()
+    assert re.search(r"<strong>6</strong> events", page)
+    assert 'href="catalog/events/index.html"' in page
+
+
+def test_search_index_holds_every_event_name(site):
+    html, _ = site
+    text = (html / "searchindex.js").read_text()
+    index = json.loads(text[text.index("(") + 1: text.rindex(")")])
+    titles = set(index["titles"])
+    for name in ["edx.video.played", "edx.video.paused", "Promotion Viewed", "seq_goto",
+                 "add-forum-community-TA", "edx.bi.email.sent"]:
+        assert name in titles, name
+
+
+def test_broken_guide_link_fails_the_strict_build(site, tmp_path):
+    import shutil
+    html, _ = site
+    base = html.parent.parent
+    docs = tmp_path / "docs"
+    shutil.copytree(base / "docs", docs, ignore=shutil.ignore_patterns("catalog"))
+    write(docs / "guides" / "index.md", "# Guides\n\nSee {doc}`/catalog/events/edx.video.plyed`.\n")
+    result = build(base / "catalog", docs, tmp_path / "_build")
+    assert result.returncode != 0
+    assert "edx.video.plyed" in result.stderr
+
+
+def test_invalid_catalog_stops_before_sphinx_and_writes_nothing(tmp_path):
+    from conftest import MINI
+    import shutil
+    catalog = tmp_path / "catalog"
+    shutil.copytree(MINI, catalog)
+    path = catalog / "events" / "edx.video.played.yaml"
+    path.write_text(path.read_text().replace("destinations: [google-analytics]",
+                                             "destinations: [googel-analytics]"))
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    result = build(catalog, docs, tmp_path / "_build")
+    assert result.returncode == 1
+    assert ("catalog/events/edx.video.played.yaml:20:16: error: unknown tool 'googel-analytics' "
+            "(did you mean 'google-analytics'?)") in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (docs / "catalog").exists() and not (tmp_path / "_build").exists()
+
+
+def test_bare_sphinx_build_generates_the_pages_itself(tmp_path):
+    from conftest import MINI
+    import shutil
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    shutil.copy(ROOT / "docs" / "index.md", docs / "index.md")
+    write(docs / "guides" / "index.md", "# Guides\n\nStub.\n")
+    result = subprocess.run(
+        [sys.executable, "-m", "sphinx", "-W", "-n", "-q", "-c", str(ROOT),
+         "-D", f"eventcat_catalog={MINI}", str(docs), str(tmp_path / "html")],
+        capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "html" / "catalog" / "events" / "edx.video.played.html").is_file()
+    assert "Mini catalog" in (tmp_path / "html" / "index.html").read_text()  # title from catalog.yaml
+
+
+HOSTILE_EVENT = """
+name: edx.hostile.event
+summary: "<script>alert('summary')</script> {download}`/etc/passwd`"
+description: |
+  <img src=x onerror="alert('description')">
+
+  [click me](javascript:alert('link'))
+
+  ```{include} /etc/passwd
+  ```
+
+  {eval-rst}`.. raw:: html`  $$x$$  {{ config }}
+kind: research
+owner: learner
+implementations:
+  - side: server
+    api: tracker.emit
+    where: "<script>alert('where')</script>"
+fields:
+  - name: payload
+    type: string
+    description: "<b onmouseover=alert('field')>hover</b>"
+    example: "</code><script>alert('example')</script>"
+    pii: none
+"""
+
+
+def test_hostile_text_never_reaches_the_html_as_markup(tmp_path):
+    from conftest import MINI
+    import shutil
+    catalog = tmp_path / "catalog"
+    shutil.copytree(MINI, catalog)
+    write(catalog / "events" / "hostile.yaml", HOSTILE_EVENT)
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    shutil.copy(ROOT / "docs" / "index.md", docs / "index.md")
+    write(docs / "guides" / "index.md", "# Guides\n\nStub.\n")
+    result = build(catalog, docs, tmp_path / "_build")
+    assert result.returncode == 0, result.stderr
+    html = tmp_path / "_build" / "html"
+    for page in html.rglob("*.html"):
+        text = page.read_text()
+        assert not re.search(r"<script>alert|<img src=x|<b onmouseover|href=\"javascript:", text), page
+        assert "root:x:0:0" not in text, page
+    assert not (html / "_downloads").exists()  # no file of the build machine was copied in
+    page = (html / "catalog" / "events" / "edx.hostile.event.html").read_text()
+    assert "&lt;script&gt;alert(&#39;summary&#39;)&lt;/script&gt;" in page  # shown, as text
