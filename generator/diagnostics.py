@@ -12,14 +12,15 @@ class Diagnostic:
     path: str
     line: int  # 1-based; 0 when the problem concerns the whole file
     column: int  # 1-based
+    rule: str  # a stable id: what went wrong, for configuration, suppression and CI tools
     message: str
     hint: str = ""
-    severity: str = "error"
+    severity: str = "error"  # or "warning"
 
     def __str__(self) -> str:
         where = f"{self.path}:{self.line}:{self.column}" if self.line else self.path
         hint = f" ({self.hint})" if self.hint else ""
-        return f"{where}: {self.severity}: {self.message}{hint}"
+        return f"{where}: {self.severity} {self.rule}: {self.message}{hint}"
 
 
 class CatalogError(Exception):

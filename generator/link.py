@@ -104,11 +104,11 @@ class _Problems:
     def __init__(self) -> None:
         self.items: list[Diagnostic] = []
 
-    def add(self, where: tuple[str, int, int], message: str, hint: str = "") -> None:
-        self.items.append(Diagnostic(*where, message, hint))
+    def add(self, where: tuple[str, int, int], rule: str, message: str, hint: str = "") -> None:
+        self.items.append(Diagnostic(*where, rule, message, hint))
 
     def unknown(self, where: tuple[str, int, int], what: str, value: str, known: Iterable[str]) -> None:
-        self.add(where, f"unknown {what} '{value}'", did_you_mean(value, known))
+        self.add(where, "unknown-reference", f"unknown {what} '{value}'", did_you_mean(value, known))
 
 
 def derive_domain(event: Event, config: CatalogConfig) -> str:
@@ -221,7 +221,7 @@ def _unique_ids(definitions: list[Definition], what: str, problems: _Problems) -
     for d in definitions:
         if d.item.id in seen:
             first = seen[d.item.id].at("id")
-            problems.add(d.at("id"), f"duplicate {what} id '{d.item.id}'",
+            problems.add(d.at("id"), "duplicate-name", f"duplicate {what} id '{d.item.id}'",
                          f"also defined at {first[0]}:{first[1]}")
         else:
             seen[d.item.id] = d
@@ -241,7 +241,7 @@ def _unique_event_names(definitions: list[Definition], problems: _Problems) -> d
             if name in owners:
                 path, line, _ = owners[name]
                 what = "event name" if index == 0 else "alias"
-                problems.add(d.at(*loc), f"duplicate {what} '{name}'",
+                problems.add(d.at(*loc), "duplicate-name", f"duplicate {what} '{name}'",
                              f"already used at {path}:{line}")
                 clash = True
             else:
@@ -250,7 +250,7 @@ def _unique_event_names(definitions: list[Definition], problems: _Problems) -> d
         if slug in slugs and not clash:
             other, other_def = slugs[slug]
             path, line, _ = other_def.at("name")
-            problems.add(d.at("name"), f"event '{event.name}' would share its page name "
+            problems.add(d.at("name"), "page-collision", f"event '{event.name}' would share its page name "
                          f"'{slug}' with '{other}'", f"defined at {path}:{line}; rename one of them")
             clash = True
         slugs.setdefault(slug, (event.name, d))
@@ -271,7 +271,7 @@ def _check_teams(teams: dict[str, Definition], tools: dict[str, Definition], pro
         seen, current = {team.id}, team.parent
         while current in teams:
             if current in seen:
-                problems.add(d.at("parent"), f"team '{team.id}' is its own ancestor",
+                problems.add(d.at("parent"), "reference-cycle", f"team '{team.id}' is its own ancestor",
                              "parents must form a tree")
                 break
             seen.add(current)
@@ -294,25 +294,25 @@ def _check_event_references(d: Definition, teams: dict, tools: dict, groups: dic
         if target is not None and target not in names:
             problems.unknown(d.at(key), "event", target, names)
         elif target == event.name or target in event.aliases:
-            problems.add(d.at(key), f"{key} names the event itself")
+            problems.add(d.at(key), "reference-cycle", f"{key} names the event itself")
     for index, target in enumerate(event.related):
         if target not in names:
             problems.unknown(d.at("related", index), "event", target, names)
     if event.replaced_by is not None and event.status != "deprecated":
-        problems.add(d.at("replaced_by"), "replaced_by is set but the event is not deprecated",
+        problems.add(d.at("replaced_by"), "bad-value", "replaced_by is set but the event is not deprecated",
                      "set status: deprecated, or remove replaced_by")
     for index, impl in enumerate(event.implementations):
         api = APIS.get(impl.api)
         if api is None:
             problems.unknown(d.at("implementations", index, "api"), "api", impl.api, APIS)
         elif impl.side not in api.sides:
-            problems.add(d.at("implementations", index, "side"),
+            problems.add(d.at("implementations", index, "side"), "api-side",
                          f"{impl.api} does not run on the {impl.side} side",
                          "it runs on: " + ", ".join(sorted(api.sides)))
     seen: dict[str, int] = {}
     for index, f in enumerate(event.fields):
         if f.name in seen:
-            problems.add(d.at("fields", index, "name"), f"duplicate field '{f.name}'",
+            problems.add(d.at("fields", index, "name"), "duplicate-name", f"duplicate field '{f.name}'",
                          f"already listed as field {seen[f.name] + 1}")
         seen.setdefault(f.name, index)
     if event.standard is not None and event.standard not in SEGMENT_ECOMMERCE_V2:
@@ -328,7 +328,7 @@ def _check_inheritance_cycles(events: dict[str, Definition], problems: _Problems
         while current is not None and current in by_alias:
             target = by_alias[current].item
             if target.name in seen:
-                problems.add(d.at("fields_from"), f"fields_from goes round in a circle through "
+                problems.add(d.at("fields_from"), "reference-cycle", f"fields_from goes round in a circle through "
                              f"'{target.name}'", "an event cannot inherit its own fields")
                 break
             seen.add(target.name)

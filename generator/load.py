@@ -78,7 +78,7 @@ def load_catalog(catalog_dir: Path) -> list[RawDocument]:
     """Read and parse every file; raise CatalogError listing every file that cannot be read."""
     catalog_dir = Path(catalog_dir)
     if not catalog_dir.is_dir():
-        raise CatalogError([Diagnostic(display_path(catalog_dir), 0, 0,
+        raise CatalogError([Diagnostic(display_path(catalog_dir), 0, 0, "no-catalog",
                                        "catalog folder not found",
                                        "pass --catalog DIR or run from the project folder")])
     documents, problems = [], []
@@ -96,14 +96,14 @@ def load_file(path: Path, section: str, catalog_dir: Path | None = None) -> RawD
     shown = display_path(path)
     in_catalog = path.relative_to(catalog_dir).as_posix() if catalog_dir else path.name
 
-    def fail(line: int, column: int, message: str, hint: str = "") -> CatalogError:
-        return CatalogError([Diagnostic(shown, line, column, message, hint)])
+    def fail(line: int, column: int, rule: str, message: str, hint: str = "") -> CatalogError:
+        return CatalogError([Diagnostic(shown, line, column, rule, message, hint)])
 
     if path.is_symlink() or not path.is_file():
-        raise fail(0, 0, "not a regular file", "definitions must be plain files, not links")
+        raise fail(0, 0, "not-a-file", "not a regular file", "definitions must be plain files, not links")
     size = path.stat().st_size
     if size > MAX_FILE_BYTES:
-        raise fail(0, 0, f"file is too large ({size:,} bytes; the limit is {MAX_FILE_BYTES:,})",
+        raise fail(0, 0, "file-too-large", f"file is too large ({size:,} bytes; the limit is {MAX_FILE_BYTES:,})",
                    "one definition per file")
     raw = path.read_bytes()
     try:
@@ -111,10 +111,10 @@ def load_file(path: Path, section: str, catalog_dir: Path | None = None) -> RawD
     except UnicodeDecodeError as error:
         line = raw.count(b"\n", 0, error.start) + 1
         column = error.start - (raw.rfind(b"\n", 0, error.start) + 1) + 1
-        raise fail(line, column, "file is not valid UTF-8", "save it as UTF-8") from None
+        raise fail(line, column, "not-utf8", "file is not valid UTF-8", "save it as UTF-8") from None
     if "\x00" in text:
         line = text.count("\n", 0, text.index("\x00")) + 1
-        raise fail(line, 1, "file contains a NUL character", "is it a binary file?")
+        raise fail(line, 1, "not-utf8", "file contains a NUL character", "is it a binary file?")
     document = RawDocument(shown, section, None, catalog_path=in_catalog)
     try:
         node = yaml.compose(text, Loader=yaml.CSafeLoader)
@@ -123,16 +123,16 @@ def load_file(path: Path, section: str, catalog_dir: Path | None = None) -> RawD
         message = (error.problem or "invalid YAML").strip()
         if error.context:
             message = f"{error.context.strip()}: {message}"
-        raise fail(mark.line + 1 if mark else 1, mark.column + 1 if mark else 1,
+        raise fail(mark.line + 1 if mark else 1, mark.column + 1 if mark else 1, "yaml-syntax",
                    f"YAML syntax error: {message}") from None
     except yaml.YAMLError as error:
-        raise fail(1, 1, f"YAML error: {error}") from None
+        raise fail(1, 1, "yaml-syntax", f"YAML error: {error}") from None
     except RecursionError:
-        raise fail(1, 1, "data is nested too deeply") from None
+        raise fail(1, 1, "too-deep", "data is nested too deeply") from None
     if node is None:
-        raise fail(0, 0, "file is empty", "write a mapping of keys, such as `name: ...`")
+        raise fail(0, 0, "empty-file", "file is empty", "write a mapping of keys, such as `name: ...`")
     if not isinstance(node, yaml.MappingNode):
-        raise fail(node.start_mark.line + 1, node.start_mark.column + 1,
+        raise fail(node.start_mark.line + 1, node.start_mark.column + 1, "not-a-mapping",
                    "the file must hold a mapping of keys to values",
                    f"found {_kind(node)} instead")
     problems: list[Diagnostic] = []
@@ -159,18 +159,19 @@ def _build(node: yaml.Node, loc: Loc, doc: RawDocument, problems: list[Diagnosti
     here = (node.start_mark.line + 1, node.start_mark.column + 1)
     doc.positions[loc] = here
     if id(node) in seen:  # the composer shares one node between an anchor and its aliases
-        problems.append(Diagnostic(doc.path, *here, "YAML anchors and aliases are not supported",
+        problems.append(Diagnostic(doc.path, *here, "yaml-alias", "YAML anchors and aliases are not supported",
                                    "write the value out, or share fields with field_groups"))
         return None
     seen.add(id(node))
     if depth > MAX_DEPTH:
-        problems.append(Diagnostic(doc.path, *here, f"data is nested more than {MAX_DEPTH} levels deep"))
+        problems.append(Diagnostic(doc.path, *here, "too-deep",
+                                   f"data is nested more than {MAX_DEPTH} levels deep"))
         return None
     if isinstance(node, yaml.ScalarNode):
         try:
             return _SCALARS.get(node.tag, SafeConstructor.construct_undefined)(_constructor, node)
         except yaml.YAMLError as error:
-            problems.append(Diagnostic(doc.path, *here, f"cannot read value: {error.problem}"))
+            problems.append(Diagnostic(doc.path, *here, "yaml-syntax", f"cannot read value: {error.problem}"))
             return None
     if isinstance(node, yaml.SequenceNode):
         return [_build(item, loc + (i,), doc, problems, seen, depth + 1)
@@ -179,17 +180,17 @@ def _build(node: yaml.Node, loc: Loc, doc: RawDocument, problems: list[Diagnosti
     for key_node, value_node in node.value:
         key_at = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
         if key_node.tag == "tag:yaml.org,2002:merge":
-            problems.append(Diagnostic(doc.path, *key_at, "YAML merge keys ('<<') are not supported",
+            problems.append(Diagnostic(doc.path, *key_at, "yaml-alias", "YAML merge keys ('<<') are not supported",
                                        "write the keys out, or share fields with field_groups"))
             continue
         if not isinstance(key_node, yaml.ScalarNode) or key_node.tag != "tag:yaml.org,2002:str":
-            problems.append(Diagnostic(doc.path, *key_at, "keys must be plain words",
+            problems.append(Diagnostic(doc.path, *key_at, "bad-key", "keys must be plain words",
                                        "quote the key if it looks like a number or true/false"))
             continue
         key = key_node.value
         if key in result:
             first = doc.key_positions[loc + (key,)]
-            problems.append(Diagnostic(doc.path, *key_at, f"duplicate key '{key}'",
+            problems.append(Diagnostic(doc.path, *key_at, "duplicate-key", f"duplicate key '{key}'",
                                        f"first given at line {first[0]}; YAML would keep only the last"))
             continue
         doc.key_positions[loc + (key,)] = key_at

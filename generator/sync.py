@@ -62,7 +62,7 @@ def sync(pages: dict[str, str], out_dir: Path) -> SyncReport:
     # A file in the way that we did not make is somebody's work: stop before writing anything.
     foreign = [r for r, path in targets.items() if r not in previous and path.exists()]
     if foreign:
-        raise CatalogError([Diagnostic(str(out_dir / r), 0, 0,
+        raise CatalogError([Diagnostic(str(out_dir / r), 0, 0, "foreign-file",
                                        "refusing to overwrite a file eventcat did not make",
                                        "move it away, or choose another output folder")
                             for r in sorted(foreign)])

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ValidationError
 
 from .diagnostics import CatalogError, Diagnostic, did_you_mean
 from .load import RawDocument
-from .model import SECTIONS, CatalogConfig, Strict
+from .model import EVENT_NAME_PATTERN, FIELD_NAME_PATTERN, ID_PATTERN, SECTIONS, CatalogConfig, Strict
 
 MODELS: dict[str, type[Strict]] = {**SECTIONS, "config": CatalogConfig}
 
@@ -124,56 +124,64 @@ def _diagnostic(err: dict, loc: tuple, model: type[BaseModel], document: RawDocu
     value = err.get("input")
     owner, key = _model_at(model, loc[:-1]), (loc[-1] if loc else None)
     name = ".".join(str(p) for p in loc) or "file"
-    hint = ""
+
+    def at(rule: str, message: str, hint: str = "", *, where: tuple | None = None,
+           key_position: bool = False) -> Diagnostic:
+        line, column = document.position(loc if where is None else where, key=key_position)
+        return Diagnostic(document.path, line, column, rule, message, hint)
+
     if kind == "missing":
-        line, column = document.position(loc[:-1])
         field = owner.model_fields.get(key) if owner else None
         hint = field.description if field and field.description else ""
-        return Diagnostic(document.path, line, column, f"missing required key '{loc[-1]}'"
-                          + (f" in {'.'.join(map(str, loc[:-1]))}" if loc[:-1] else ""), hint)
+        inside = f" in {'.'.join(map(str, loc[:-1]))}" if loc[:-1] else ""
+        return at("missing-key", f"missing required key '{loc[-1]}'{inside}", hint, where=loc[:-1])
     if kind == "extra_forbidden":
-        line, column = document.position(loc, key=True)
         known = list(owner.model_fields) if owner else []
-        return Diagnostic(document.path, line, column, f"unknown key '{loc[-1]}'",
-                          did_you_mean(str(loc[-1]), known))
-    line, column = document.position(loc)
+        return at("unknown-key", f"unknown key '{loc[-1]}'", did_you_mean(str(loc[-1]), known),
+                  key_position=True)
     if kind == "literal_error":
         expected = err.get("ctx", {}).get("expected", "")
-        message = f"{name}: {value!r} is not allowed" if isinstance(value, str) else \
-            f"{name}: expected one of the allowed words, got {_yaml_type(value)}"
         choices = [c.strip(" '") for c in expected.replace(" or ", ", ").split(",") if c.strip()]
-        hint = did_you_mean(value, choices) if isinstance(value, str) else ""
-        return Diagnostic(document.path, line, column, message, hint or f"expected {expected}")
+        if isinstance(value, str):
+            return at("bad-value", f"{name}: {value!r} is not allowed",
+                      did_you_mean(value, choices) or f"expected {expected}")
+        return at("wrong-type", f"{name}: expected one of the allowed words, got {_yaml_type(value)}",
+                  f"expected {expected}")
     if kind in ("string_type", "string_sub_type"):
         hint = "put the value in quotes" if isinstance(value, (int, float, bool, datetime.date)) else ""
-        return Diagnostic(document.path, line, column, f"{name}: expected text, got {_yaml_type(value)}", hint)
+        return at("wrong-type", f"{name}: expected text, got {_yaml_type(value)}", hint)
     if kind == "string_pattern_mismatch":
         pattern = err.get("ctx", {}).get("pattern", "")
-        what, hint = ("event name", NAME_HINT) if "A-Za-z0-9._:" in pattern else \
-            ("id", ID_HINT) if pattern.startswith("^[a-z0-9][a-z0-9-]*$") else \
-            ("URL", "an http:// or https:// address") if "https?" in pattern else \
-            ("field name", "letters, digits, '_' and '-', with dots between nested keys") \
-            if "A-Za-z_" in pattern else ("value", f"it must match {pattern}")
-        if loc and loc[0] == "tags":
-            what = "tag"
-            hint = "lower-case letters, digits and '-', at most 40 characters"
+        what, hint = _pattern_words(pattern, loc)
         shown = value if len(str(value)) <= 60 else str(value)[:57] + "..."
-        return Diagnostic(document.path, line, column, f"{name}: {shown!r} is not a valid {what}", hint)
+        return at("bad-name", f"{name}: {shown!r} is not a valid {what}", hint)
     if kind == "string_too_long":
         limit = err.get("ctx", {}).get("max_length")
-        return Diagnostic(document.path, line, column,
-                          f"{name}: text is too long ({len(value):,} characters; the limit is {limit:,})")
+        return at("too-long", f"{name}: text is too long ({len(value):,} characters; the limit is {limit:,})")
     if kind == "string_too_short":
-        return Diagnostic(document.path, line, column, f"{name}: must not be empty")
+        return at("empty-value", f"{name}: must not be empty")
     if kind == "too_short":
-        return Diagnostic(document.path, line, column, f"{name}: needs at least one entry")
+        return at("empty-value", f"{name}: needs at least one entry")
     if kind in ("bool_type", "bool_parsing"):
-        return Diagnostic(document.path, line, column,
-                          f"{name}: expected true or false, got {_yaml_type(value)}")
+        return at("wrong-type", f"{name}: expected true or false, got {_yaml_type(value)}")
     if kind in ("tuple_type", "list_type"):
-        return Diagnostic(document.path, line, column, f"{name}: expected a list, got {_yaml_type(value)}",
-                          "write one '- item' per line")
+        return at("wrong-type", f"{name}: expected a list, got {_yaml_type(value)}",
+                  "write one '- item' per line")
     if kind in ("model_type", "model_attributes_type", "dict_type"):
-        return Diagnostic(document.path, line, column,
-                          f"{name}: expected a mapping of keys, got {_yaml_type(value)}")
-    return Diagnostic(document.path, line, column, f"{name}: {err['msg']}")
+        return at("wrong-type", f"{name}: expected a mapping of keys, got {_yaml_type(value)}")
+    return at("bad-value", f"{name}: {err['msg']}")
+
+
+def _pattern_words(pattern: str, loc: tuple) -> tuple[str, str]:
+    """What a string that failed `pattern` was meant to be, and how to write one."""
+    if loc and loc[0] == "tags":
+        return "tag", "lower-case letters, digits and '-', at most 40 characters"
+    if pattern == EVENT_NAME_PATTERN:
+        return "event name", NAME_HINT
+    if pattern == ID_PATTERN:
+        return "id", ID_HINT
+    if pattern.startswith("^https?"):
+        return "URL", "an http:// or https:// address"
+    if pattern == FIELD_NAME_PATTERN:
+        return "field name", "letters, digits, '_' and '-', with dots between nested keys"
+    return "value", f"it must match {pattern}"

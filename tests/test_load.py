@@ -31,30 +31,30 @@ def test_positions_are_recorded_for_keys_and_values(tmp_path):
 def test_duplicate_key_is_an_error_not_a_silent_overwrite(tmp_path):
     path = write(tmp_path / "e.yaml", "name: a\nsummary: one\nsummary: two\n")
     assert problems(path) == [
-        f"{path}:3:1: error: duplicate key 'summary' (first given at line 2; YAML would keep only the last)"
+        f"{path}:3:1: error duplicate-key: duplicate key 'summary' (first given at line 2; YAML would keep only the last)"
     ]
 
 
 def test_yaml_syntax_error_points_at_the_problem(tmp_path):
     path = write(tmp_path / "e.yaml", "name: a\nsummary: [unclosed\nkind: research\n")
     (message,) = problems(path)
-    assert message.startswith(f"{path}:3:5: error: YAML syntax error:")
+    assert message.startswith(f"{path}:3:5: error yaml-syntax: YAML syntax error:")
 
 
 def test_empty_file(tmp_path):
     path = write(tmp_path / "e.yaml", "# only a comment\n")
-    assert problems(path) == [f"{path}: error: file is empty (write a mapping of keys, such as `name: ...`)"]
+    assert problems(path) == [f"{path}: error empty-file: file is empty (write a mapping of keys, such as `name: ...`)"]
 
 
 def test_file_that_is_not_a_mapping(tmp_path):
     path = write(tmp_path / "e.yaml", "- a\n- b\n")
-    assert problems(path) == [f"{path}:1:1: error: the file must hold a mapping of keys to values (found a list instead)"]
+    assert problems(path) == [f"{path}:1:1: error not-a-mapping: the file must hold a mapping of keys to values (found a list instead)"]
 
 
 def test_not_utf8(tmp_path):
     path = tmp_path / "e.yaml"
     path.write_bytes(b"name: a\nsummary: caf\xe9\n")
-    assert problems(path) == [f"{path}:2:13: error: file is not valid UTF-8 (save it as UTF-8)"]
+    assert problems(path) == [f"{path}:2:13: error not-utf8: file is not valid UTF-8 (save it as UTF-8)"]
 
 
 def test_alias_bomb_is_refused_quickly(tmp_path):
@@ -62,7 +62,7 @@ def test_alias_bomb_is_refused_quickly(tmp_path):
     lines += [f"a{i}: &a{i} [" + ", ".join([f"*a{i-1}"] * 10) + "]" for i in range(1, 10)]
     path = write(tmp_path / "e.yaml", "\n".join(lines) + "\n")
     found = problems(path)
-    assert found[0].endswith("error: YAML anchors and aliases are not supported "
+    assert found[0].endswith("error yaml-alias: YAML anchors and aliases are not supported "
                              "(write the value out, or share fields with field_groups)")
 
 
