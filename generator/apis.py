@@ -150,6 +150,10 @@ APIS: dict[str, Api] = {api.name: api for api in (
 )}
 
 
+# Where a channel's records keep an event's own fields, under the envelope the channel adds.
+PAYLOAD_KEYS = {"tracking-log": "event", "segment": "properties"}
+
+
 def nest(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     """Turn dotted field names into nested mappings: [('context.path', '/x')] → {'context': {'path': '/x'}}."""
     root: dict[str, Any] = {}

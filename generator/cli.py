@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
 from pathlib import Path
 
 from . import __version__
-from .diagnostics import CatalogError
-from .pipeline import generate
+from .diagnostics import CatalogError, Diagnostic
+from .pipeline import check, generate
 from .render import DEFAULT_TEMPLATES
 
 
-def _common(parser: argparse.ArgumentParser) -> None:
+def _catalog_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--catalog", default="catalog", type=Path,
                         help="the catalog folder (default: catalog)")
+
+
+def _site_options(parser: argparse.ArgumentParser) -> None:
+    _catalog_option(parser)
     parser.add_argument("--docs", default="docs", type=Path,
                         help="the Sphinx source folder with the hand-written guides (default: docs)")
     parser.add_argument("--templates", default=DEFAULT_TEMPLATES, type=Path,
@@ -30,35 +35,135 @@ def make_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"eventcat {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
+    chk = commands.add_parser("check", help="validate the whole catalog and list every problem")
+    _catalog_option(chk)
+    chk.add_argument("--format", choices=["text", "json", "github"], default="text",
+                     help="text (default), json, or github (workflow annotations)")
+    chk.add_argument("--strict", action="store_true", help="warnings fail too")
+
+    new = commands.add_parser("new", help="scaffold a new event, tool or team definition")
+    kinds = new.add_subparsers(dest="what", required=True, metavar="KIND")
+    new_event = kinds.add_parser("event", help="a new event: eventcat new event NAME")
+    new_event.add_argument("name")
+    new_event.add_argument("--owner", help="the owning team's id")
+    new_event.add_argument("--side", choices=["server", "browser", "mobile", "task"], default="server")
+    new_event.add_argument("--kind", choices=["research", "internal"],
+                           help="default: internal when the name has the internal prefix")
+    new_event.add_argument("--legacy", action="store_true",
+                           help="the name is already on the wire and cannot follow the naming style")
+    for kind in ("tool", "team"):
+        sub = kinds.add_parser(kind, help=f"a new {kind}: eventcat new {kind} ID")
+        sub.add_argument("id")
+    for sub in kinds.choices.values():
+        _catalog_option(sub)
+
     gen = commands.add_parser("generate", help="catalog → MyST pages (writes only what changed)")
-    _common(gen)
+    _site_options(gen)
 
     build = commands.add_parser("build", help="generate, then build the HTML site")
-    _common(build)
+    _site_options(build)
     build.add_argument("--conf", default=".", type=Path,
                        help="the folder holding conf.py (default: .)")
     build.add_argument("--out", default=Path("_build"), type=Path,
                        help="the build folder; HTML goes to OUT/html (default: _build)")
     build.add_argument("--strict", action="store_true",
-                       help="nitpicky; any warning or broken reference fails the build")
+                       help="any warning, lint warning or broken reference fails the build")
     build.add_argument("-j", "--jobs", default="1",
                        help="parallel Sphinx processes, a number or 'auto' (default: 1)")
     build.add_argument("--clean", action="store_true", help="ignore the previous build's state")
+
+    schema = commands.add_parser("schema", help="write the editor JSON Schemas")
+    schema.add_argument("--out", default=None, type=Path,
+                        help="the folder to write to (default: the repository's schemas/)")
     return parser
 
 
-def _generate(args: argparse.Namespace) -> bool:
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def _print_problems(problems: list[Diagnostic]) -> None:
+    for problem in problems:
+        print(problem, file=sys.stderr)
+
+
+def _summary(problems: list[Diagnostic]) -> str:
+    errors = sum(p.severity == "error" for p in problems)
+    return f"{_plural(errors, 'error')}, {_plural(len(problems) - errors, 'warning')}"
+
+
+def _github(problem: Diagnostic) -> str:
+    """A GitHub Actions workflow command: the problem shows on the file in the pull request."""
+    def escape(text: str, more: str = "") -> str:
+        text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+        for char in more:
+            text = text.replace(char, {":": "%3A", ",": "%2C"}[char])
+        return text
+    place = f"file={escape(problem.path, ':,')}"
+    if problem.line:
+        place += f",line={problem.line},col={problem.column}"
+    hint = f" ({problem.hint})" if problem.hint else ""
+    return f"::{problem.severity} {place},title={escape(problem.rule, ':,')}::{escape(problem.message + hint)}"
+
+
+def _check(args: argparse.Namespace) -> int:
+    started = time.perf_counter()
+    try:
+        result = check(args.catalog)
+    except CatalogError as error:
+        result = None
+        problems = error.diagnostics
+    else:
+        problems = result.problems
+    failed = result is None or result.failed(args.strict)
+    if args.format == "json":
+        print(json.dumps({"ok": not failed, "problems": [
+            {"path": p.path, "line": p.line, "column": p.column, "severity": p.severity,
+             "rule": p.rule, "message": p.message, "hint": p.hint} for p in problems]}, indent=2))
+    elif args.format == "github":
+        for problem in problems:
+            print(_github(problem))
+    else:
+        _print_problems(problems)
+        counts = ""
+        if result is not None:
+            c = result.catalog
+            counts = (f"{_plural(len(c.events), 'event')}, {_plural(len(c.tools), 'tool')}, "
+                      f"{_plural(len(c.teams), 'team')}; ")
+        print(f"eventcat check: {counts}{_summary(problems)} "
+              f"({time.perf_counter() - started:.2f} s)", file=sys.stderr if failed else sys.stdout)
+    return 1 if failed else 0
+
+
+def _new(args: argparse.Namespace) -> int:
+    from . import scaffold
+    try:
+        if args.what == "event":
+            path = scaffold.new_event(args.catalog, args.name, args.owner, args.side, args.kind,
+                                      args.legacy)
+        elif args.what == "tool":
+            path = scaffold.new_tool(args.catalog, args.id)
+        else:
+            path = scaffold.new_team(args.catalog, args.id)
+    except CatalogError as error:
+        _print_problems(error.diagnostics)
+        print("eventcat new: nothing was written", file=sys.stderr)
+        return 1
+    print(f"eventcat new: wrote {path}\nFill in every TODO, then run `eventcat check`.")
+    return 0
+
+
+def _generate(args: argparse.Namespace, strict: bool = False) -> bool:
     started = time.perf_counter()
     out_dir = args.docs / "catalog"
     try:
-        catalog, report = generate(args.catalog, out_dir, args.templates)
+        catalog, report, warnings = generate(args.catalog, out_dir, args.templates, strict=strict)
     except CatalogError as error:
-        for diagnostic in error.diagnostics:
-            print(diagnostic, file=sys.stderr)
-        count = len(error.diagnostics)
-        print(f"eventcat: {count} problem{'s' if count != 1 else ''} in {args.catalog}; "
-              "nothing was written", file=sys.stderr)
+        _print_problems(error.diagnostics)
+        print(f"eventcat: {_summary(error.diagnostics)} in {args.catalog}; nothing was written",
+              file=sys.stderr)
         return False
+    _print_problems(warnings)
     elapsed = time.perf_counter() - started
     print(f"eventcat: {len(catalog.events)} events, {len(catalog.tools)} tools, "
           f"{len(catalog.teams)} teams → {out_dir}: {len(report.written)} pages written, "
@@ -67,9 +172,9 @@ def _generate(args: argparse.Namespace) -> bool:
 
 
 def _build(args: argparse.Namespace) -> int:
-    if not _generate(args):
+    if not _generate(args, strict=args.strict):
         return 1
-    from sphinx.cmd.build import build_main  # imported late: `generate` should start fast
+    from sphinx.cmd.build import build_main  # imported late: other commands should start fast
 
     html = args.out / "html"
     argv = ["-b", "html", "-c", str(args.conf), "-d", str(args.out / "doctrees"),
@@ -90,8 +195,19 @@ def _build(args: argparse.Namespace) -> int:
     return status
 
 
+def _schema(args: argparse.Namespace) -> int:
+    from .schema import SCHEMA_DIR, all_schemas
+    out = args.out or SCHEMA_DIR
+    out.mkdir(parents=True, exist_ok=True)
+    for name, text in all_schemas().items():
+        (out / name).write_text(text, encoding="utf-8")
+        print(f"eventcat schema: wrote {out / name}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = make_parser().parse_args(argv)
-    if args.command == "generate":
-        return 0 if _generate(args) else 1
-    return _build(args)
+    parser = make_parser()
+    args = parser.parse_args(argv)
+    commands = {"check": _check, "new": _new, "generate": lambda a: 0 if _generate(a) else 1,
+                "build": _build, "schema": _schema}
+    return commands[args.command](args)

@@ -9,9 +9,9 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 from .apis import APIS
-from .diagnostics import CatalogError, Diagnostic, did_you_mean
+from .diagnostics import Diagnostic, did_you_mean
 from .model import CatalogConfig, Event, FieldGroup, PayloadField, Team, Tool
-from .validate import Definition
+from .validate import Definition, is_placeholder
 
 # Segment's Ecommerce v2 spec: the standard event names an event may declare it conforms to.
 SEGMENT_ECOMMERCE_V2 = frozenset({
@@ -86,6 +86,9 @@ class Catalog:
     sub_teams: dict[str, tuple[Team, ...]] = field(repr=False)
     tool_users: dict[str, tuple[Team, ...]] = field(repr=False)
     hubs: dict[str, Tool] = field(repr=False)
+    # where each object was defined, for lint messages: "event:<name>", "tool:<id>", "team:<id>",
+    # "group:<id>", "config"
+    definitions: dict[str, Definition] = field(repr=False, default_factory=dict)
 
     def event(self, name: str) -> EventEntry:
         return self.lookup[name]
@@ -101,13 +104,21 @@ class Catalog:
 
 
 class _Problems:
-    def __init__(self) -> None:
+    """Problems found while linking, and which files they make unusable."""
+
+    def __init__(self, unavailable: frozenset[str]) -> None:
         self.items: list[Diagnostic] = []
+        self.broken: set[str] = set()  # paths of definitions left out of the catalog
+        self.unavailable = unavailable
 
     def add(self, where: tuple[str, int, int], rule: str, message: str, hint: str = "") -> None:
         self.items.append(Diagnostic(*where, rule, message, hint))
+        self.broken.add(where[0])
 
     def unknown(self, where: tuple[str, int, int], what: str, value: str, known: Iterable[str]) -> None:
+        if value in self.unavailable or page_slug(value) in self.unavailable or is_placeholder(value):
+            self.broken.add(where[0])  # its file failed to load: already reported there
+            return
         self.add(where, "unknown-reference", f"unknown {what} '{value}'", did_you_mean(value, known))
 
 
@@ -123,8 +134,12 @@ def derive_domain(event: Event, config: CatalogConfig) -> str:
     return re.sub(r"[^a-z0-9-]", "-", first).strip("-") or "other"
 
 
-def link(definitions: list[Definition]) -> Catalog:
-    problems = _Problems()
+def link(definitions: list[Definition], unavailable: frozenset[str] = frozenset()
+         ) -> tuple[Catalog, list[Diagnostic]]:
+    """The catalog of every definition that links cleanly, and the problems of the others.
+    `unavailable` holds names and ids (or file stems) of files that failed earlier stages, so
+    references to them are not reported a second time as unknown."""
+    problems = _Problems(unavailable)
     by_section: dict[type, list[Definition]] = defaultdict(list)
     for definition in definitions:
         by_section[type(definition.item)].append(definition)
@@ -145,8 +160,7 @@ def link(definitions: list[Definition]) -> Catalog:
     for d in event_defs.values():
         _check_event_references(d, teams, tools, groups, names, config, problems)
     _check_inheritance_cycles(event_defs, problems)
-    if problems.items:
-        raise CatalogError(problems.items)
+    event_defs = _usable(event_defs, problems.broken)
 
     lookup_defs = {alias: d for d in event_defs.values() for alias in (d.item.name, *d.item.aliases)}
     tool_items = {k: d.item for k, d in sorted(tools.items())}
@@ -154,7 +168,8 @@ def link(definitions: list[Definition]) -> Catalog:
     mentions: dict[str, list[str]] = defaultdict(list)
     for d in event_defs.values():
         for other in {*d.item.related, *([d.item.replaced_by] if d.item.replaced_by else [])}:
-            mentions[lookup_defs[other].item.name].append(d.item.name)
+            if other in lookup_defs:
+                mentions[lookup_defs[other].item.name].append(d.item.name)
 
     resolved_fields: dict[str, tuple[ResolvedField, ...]] = {}
     entries = []
@@ -169,7 +184,9 @@ def link(definitions: list[Definition]) -> Catalog:
             segment_via = "whitelist"
         destinations = []
         for tool_id in event.destinations:
-            tool = tool_items[tool_id]
+            tool = tool_items.get(tool_id)
+            if tool is None:
+                continue
             via = next((c for c in ("direct", "segment", "tracking-log")
                         if c in tool.receives and c in channels), "")
             destinations.append(Destination(tool, via, bool(via)))
@@ -201,6 +218,12 @@ def link(definitions: list[Definition]) -> Catalog:
         for tool_id in team.tools:
             tool_users[tool_id].append(team)
 
+    where = {f"event:{d.item.name}": d for d in event_defs.values()}
+    where.update({f"tool:{k}": d for k, d in tools.items()})
+    where.update({f"team:{k}": d for k, d in teams.items()})
+    where.update({f"group:{k}": d for k, d in groups.items()})
+    if configs:
+        where["config"] = configs[0]
     return Catalog(
         config=config,
         events=tuple(entries),
@@ -213,7 +236,21 @@ def link(definitions: list[Definition]) -> Catalog:
         sub_teams={k: tuple(v) for k, v in sub_teams.items()},
         tool_users={k: tuple(v) for k, v in tool_users.items()},
         hubs=hubs,
-    )
+        definitions=where,
+    ), problems.items
+
+
+def _usable(events: dict[str, Definition], broken: set[str]) -> dict[str, Definition]:
+    """Events whose own references all resolve, and whose fields_from source is usable too."""
+    kept = {name: d for name, d in events.items() if d.source.path not in broken}
+    while True:
+        names = {n for d in kept.values() for n in (d.item.name, *d.item.aliases)}
+        drop = [name for name, d in kept.items()
+                if d.item.fields_from is not None and d.item.fields_from not in names]
+        if not drop:
+            return kept
+        for name in drop:
+            del kept[name]
 
 
 def _unique_ids(definitions: list[Definition], what: str, problems: _Problems) -> dict[str, Definition]:

@@ -74,22 +74,29 @@ def discover(catalog_dir: Path) -> list[tuple[Path, str]]:
     return found
 
 
-def load_catalog(catalog_dir: Path) -> list[RawDocument]:
-    """Read and parse every file; raise CatalogError listing every file that cannot be read."""
+@dataclass(frozen=True)
+class Unreadable:
+    """A file that could not be read: later stages must not call its names unknown."""
+
+    path: Path
+    section: str
+
+
+def load_catalog(catalog_dir: Path) -> tuple[list[RawDocument], list[Unreadable], list[Diagnostic]]:
+    """Read and parse every file: the documents, the files that failed, and why they failed."""
     catalog_dir = Path(catalog_dir)
     if not catalog_dir.is_dir():
         raise CatalogError([Diagnostic(display_path(catalog_dir), 0, 0, "no-catalog",
                                        "catalog folder not found",
                                        "pass --catalog DIR or run from the project folder")])
-    documents, problems = [], []
+    documents, failed, problems = [], [], []
     for path, section in discover(catalog_dir):
         try:
             documents.append(load_file(path, section, catalog_dir))
         except CatalogError as error:
+            failed.append(Unreadable(path, section))
             problems.extend(error.diagnostics)
-    if problems:
-        raise CatalogError(problems)
-    return documents
+    return documents, failed, problems
 
 
 def load_file(path: Path, section: str, catalog_dir: Path | None = None) -> RawDocument:

@@ -18,7 +18,8 @@ Kind = Literal["research", "internal"]
 Status = Literal["proposed", "active", "deprecated"]
 Side = Literal["server", "browser", "mobile", "task"]
 FieldType = Literal["string", "integer", "number", "boolean", "datetime", "object", "array"]
-Pii = Literal["none", "identifier", "contact", "network", "location", "free-text", "sensitive"]
+Pii = Literal["none", "pseudonymous", "identifier", "contact", "network", "location", "free-text",
+              "sensitive"]
 Channel = Literal["direct", "segment", "tracking-log"]
 ToolCategory = Literal[
     "web-analytics",
@@ -41,7 +42,9 @@ KIND_TEXT = {
 }
 PII_TEXT = {
     "none": "no personal data",
-    "identifier": "identifies a person (user id, username, anonymous id)",
+    "pseudonymous": "an opaque id (user id, anonymous id, device id) that points to a person "
+                    "only together with other data",
+    "identifier": "identifies a person directly (username, full name)",
     "contact": "contact data (email address, phone, postal address)",
     "network": "network data (IP address, user agent, session)",
     "location": "location data (country, city, coordinates)",
@@ -85,6 +88,9 @@ Line = Annotated[StrictStr, StringConstraints(min_length=1, max_length=300)]
 Text = Annotated[StrictStr, StringConstraints(max_length=20_000)]
 Tag = Annotated[StrictStr, StringConstraints(pattern=ID_PATTERN, max_length=40)]
 Url = Annotated[StrictStr, StringConstraints(pattern=r"^https?://[^\s<>\"'`]+$", max_length=500)]
+
+RuleId = Annotated[StrictStr, StringConstraints(pattern=r"^[a-z][a-z0-9-]*$", max_length=40)]
+Severity = Literal["off", "warning", "error"]
 
 NAME_RE = re.compile(EVENT_NAME_PATTERN)
 ID_RE = re.compile(ID_PATTERN)
@@ -219,6 +225,22 @@ class Event(Strict):
     related: tuple[EventName, ...] = doc(
         "Names of events worth reading alongside this one.", ["edx.video.paused"], default=()
     )
+    legacy: StrictBool = doc(
+        "True for an old name that predates the naming convention and cannot change (it is on "
+        "the wire already); the `name-style` rule then accepts it.",
+        True,
+        default=False,
+    )
+    reviewed_by: Line | None = doc(
+        "Who reviewed the documentation of a research event (the docs team member).",
+        "docs team (A. Writer)",
+        default=None,
+    )
+    suppress: dict[RuleId, Line] = doc(
+        "Lint rules switched off for this event, each with the reason why.",
+        {"prefer-server": "The player only exists in the browser."},
+        default_factory=dict,
+    )
 
 
 class FieldGroup(Strict):
@@ -306,6 +328,11 @@ class CatalogConfig(Strict):
     )
     internal_prefix: Annotated[StrictStr, StringConstraints(max_length=40)] = doc(
         "The prefix that marks internal (BI-only) events.", "edx.bi.", default="edx.bi."
+    )
+    rules: dict[RuleId, Severity] = doc(
+        "Lint rules set to `off`, `warning` or `error` for this catalog (see the rules page).",
+        {"docs-review": "off"},
+        default_factory=dict,
     )
 
 

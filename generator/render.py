@@ -178,6 +178,8 @@ def _default_text(value: Any) -> str:
         return "not set"
     if value == ():
         return "empty list"
+    if value == {}:
+        return "empty mapping"
     if isinstance(value, bool):
         return str(value).lower()
     if value == "":
@@ -207,6 +209,10 @@ def _label_from_constraints(metadata: list[Any]) -> str | None:
         return "URL"
     if max_length == 300:
         return "one line of text"
+    if pattern == r"^[a-z][a-z0-9-]*$":
+        return "rule id"
+    if pattern and pattern.startswith("^[A-Za-z_]") and max_length == 40:
+        return "key name"
     return None
 
 
@@ -223,6 +229,8 @@ def describe_type(annotation: Any, metadata: list[Any] = ()) -> str:
         return "one of: " + ", ".join(str(a).lower() if isinstance(a, bool) else str(a) for a in args)
     if origin in (typing.Union, types.UnionType):
         return " or ".join(describe_type(a) for a in args if a is not type(None))
+    if origin is dict:
+        return f"mapping of {describe_type(args[0])} to {describe_type(args[1])}"
     if origin is tuple:
         inner = describe_type(args[0])
         if inner.startswith("one of:"):

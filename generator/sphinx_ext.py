@@ -60,10 +60,13 @@ def _generate(app: Sphinx) -> None:
     templates_dir = (Path(app.confdir) / templates).resolve() if templates else DEFAULT_TEMPLATES
     output = app.config.eventcat_output.strip("/")
     try:
-        _, report = generate(catalog_dir(app.confdir, app.config), Path(app.srcdir) / output,
-                             templates_dir, home_prefix=output + "/")
+        _, report, warnings = generate(catalog_dir(app.confdir, app.config),
+                                       Path(app.srcdir) / output, templates_dir,
+                                       home_prefix=output + "/")
     except CatalogError as error:
         raise CatalogInvalid("\n" + str(error)) from None
+    for warning in warnings:  # lint warnings: with -W they fail the build like any other
+        logger.warning(str(warning), type="eventcat", subtype=warning.rule)
     logger.info("eventcat: %d pages written, %d unchanged, %d removed",
                 len(report.written), report.unchanged, len(report.deleted))
 

@@ -8,8 +8,15 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from .diagnostics import CatalogError, Diagnostic, did_you_mean
+from .diagnostics import Diagnostic, did_you_mean
 from .load import RawDocument
+
+PLACEHOLDER = "TODO"
+
+
+def is_placeholder(value: Any) -> bool:
+    """A value `eventcat new` left for the author to write."""
+    return isinstance(value, str) and value.lstrip().startswith(PLACEHOLDER)
 from .model import EVENT_NAME_PATTERN, FIELD_NAME_PATTERN, ID_PATTERN, SECTIONS, CatalogConfig, Strict
 
 MODELS: dict[str, type[Strict]] = {**SECTIONS, "config": CatalogConfig}
@@ -31,17 +38,17 @@ class Definition:
         return self.source.path, line, column
 
 
-def validate(documents: list[RawDocument]) -> list[Definition]:
-    definitions, problems = [], []
+def validate(documents: list[RawDocument]) -> tuple[list[Definition], list[RawDocument], list[Diagnostic]]:
+    """The valid definitions, the documents that were not valid, and every problem found."""
+    definitions, invalid, problems = [], [], []
     for document in documents:
         model = MODELS[document.section]
         try:
             definitions.append(Definition(model.model_validate(document.data), document))
         except ValidationError as error:
+            invalid.append(document)
             problems.extend(_explain(error, model, document))
-    if problems:
-        raise CatalogError(problems)
-    return definitions
+    return definitions, invalid, problems
 
 
 def _explain(error: ValidationError, model: type[BaseModel], document: RawDocument) -> list[Diagnostic]:
@@ -49,6 +56,8 @@ def _explain(error: ValidationError, model: type[BaseModel], document: RawDocume
     found: dict[tuple, Diagnostic] = {}
     errors = error.errors(include_url=False)
     for err in errors:
+        if is_placeholder(err.get("input")):
+            continue  # reported once, as a placeholder, by the todo-placeholder rule
         loc = _data_loc(err["loc"], document.data)
         # pydantic counts only the valid items, so a list whose one item is wrong is also
         # "too short": the item's own message is the one that helps.

@@ -27,13 +27,8 @@ def test_generate_lists_every_problem_with_its_position_and_writes_nothing(mini,
     assert result.returncode == 1
     assert result.stderr.splitlines() == [
         "catalog/events/bad.yaml:2:1: error duplicate-key: duplicate key 'name' (first given at line 1; YAML would keep only the last)",
-        "eventcat: 1 problem in catalog; nothing was written",
-    ]
-    (mini / "events" / "bad.yaml").unlink()
-    result = run("generate", "--catalog", "catalog", "--docs", "docs", cwd=tmp_path)
-    assert result.stderr.splitlines() == [
         "catalog/teams/mercury.yaml:5:9: error unknown-reference: unknown tool 'google-analytic' (did you mean 'google-analytics'?)",
-        "eventcat: 1 problem in catalog; nothing was written",
+        "eventcat: 2 errors, 0 warnings in catalog; nothing was written",
     ]
     assert not (tmp_path / "docs").exists()
 

@@ -17,7 +17,7 @@ EXPECTED = Path(__file__).resolve().parent / "expected" / "mini"
 
 @pytest.fixture(scope="module")
 def pages():
-    return render(build_catalog(MINI))
+    return render(build_catalog(MINI)[0])
 
 
 def test_pages_match_expected_files(pages):
@@ -91,7 +91,7 @@ def test_user_text_is_inert(tmp_path, mini, text):
     tool["storage"]["retention"] = text
     (mini / "tools" / "sailthru.yaml").write_text(yaml.safe_dump(tool))
 
-    pages = render(build_catalog(mini))
+    pages = render(build_catalog(mini)[0])
     for relative, page in pages.items():
         html, myst = _split(page)
         # inside raw HTML blocks: escaped, so no element or attribute of the user's survives

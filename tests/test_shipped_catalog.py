@@ -9,7 +9,8 @@ from conftest import ROOT
 
 @pytest.fixture(scope="module")
 def catalog():
-    return build_catalog(ROOT / "catalog")
+    catalog, warnings = build_catalog(ROOT / "catalog", strict=True)
+    return catalog
 
 
 def test_at_least_forty_events(catalog):

@@ -108,7 +108,7 @@ def test_invalid_catalog_stops_before_sphinx_and_writes_nothing(tmp_path):
     docs.mkdir()
     result = build(catalog, docs, tmp_path / "_build")
     assert result.returncode == 1
-    assert ("catalog/events/edx.video.played.yaml:20:16: error unknown-reference: unknown tool 'googel-analytics' "
+    assert ("catalog/events/edx.video.played.yaml:21:16: error unknown-reference: unknown tool 'googel-analytics' "
             "(did you mean 'google-analytics'?)") in result.stderr
     assert "Traceback" not in result.stderr
     assert not (docs / "catalog").exists() and not (tmp_path / "_build").exists()
@@ -143,6 +143,7 @@ description: |
 
   {eval-rst}`.. raw:: html`  $$x$$  {{ config }}
 kind: research
+reviewed_by: "<script>alert('reviewer')</script>"
 owner: learner
 implementations:
   - side: server

@@ -16,10 +16,10 @@ def snapshot(folder):
 
 def test_generate_again_with_nothing_changed_writes_no_file(mini, tmp_path):
     out = tmp_path / "out"
-    _, first = generate(mini, out)
+    _, first, _ = generate(mini, out)
     assert len(first.written) == 18 and first.unchanged == 0
     before = snapshot(out)
-    _, second = generate(mini, out)
+    _, second, _ = generate(mini, out)
     assert second.written == [] and second.deleted == [] and second.unchanged == 18
     assert snapshot(out) == before  # not even the manifest was touched
 
@@ -30,7 +30,7 @@ def test_changing_one_event_rewrites_only_its_page_and_the_listings_that_show_it
     path = mini / "events" / "promotion-viewed.yaml"
     path.write_text(path.read_text().replace("A learner saw an upgrade promotion.",
                                              "A learner saw a promotion."))
-    _, report = generate(mini, out)
+    _, report, _ = generate(mini, out)
     # the event page, the index, the pages of the tools it reaches and of its owning team
     assert sorted(report.written) == [
         "events/index.md", "events/promotion-viewed.md", "teams/mercury.md",
@@ -43,7 +43,7 @@ def test_removed_event_page_is_deleted_but_hand_written_files_stay(mini, tmp_pat
     mine = out / "events" / "notes.md"
     mine.write_text("my own notes")
     (mini / "events" / "seq_goto.yaml").unlink()
-    _, report = generate(mini, out)
+    _, report, _ = generate(mini, out)
     assert report.deleted == ["events/seq_goto.md"]
     assert not (out / "events" / "seq_goto.md").exists()
     assert mine.read_text() == "my own notes"

@@ -1,0 +1,289 @@
+"""Stage 3b: named lint rules over a linked Catalog: the house rules of analytics events.
+
+Each rule has an id, a default severity and a check. A catalog switches rules with `rules:` in
+catalog.yaml (or `[tool.eventcat.rules]` in pyproject.toml); one event switches a rule off with
+`suppress: {rule-id: reason}`. The rules page of the site is generated from RULES.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from typing import Any, Callable, Iterator
+
+from .diagnostics import Diagnostic, did_you_mean
+from .link import Catalog
+from .load import RawDocument
+from .validate import is_placeholder
+from .model import Severity
+
+DOTTED_LOWER = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$")
+
+# A finding: which definition ("event:<name>", "tool:<id>", ...), where in it, what, and a hint.
+Finding = tuple[str, tuple[Any, ...], str, str]
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    severity: Severity  # the default
+    summary: str
+    explanation: str
+    check: Callable[[Catalog], Iterator[Finding]] | None  # None: checked on the raw files
+
+
+def _naming_internal_prefix(catalog: Catalog) -> Iterator[Finding]:
+    prefix = catalog.config.internal_prefix
+    if not prefix:
+        return
+    for e in catalog.events:
+        if e.event.standard:
+            continue  # Segment's spec fixes the name
+        if e.event.kind == "internal" and not e.name.startswith(prefix):
+            yield (f"event:{e.name}", ("name",), f"internal event '{e.name}' does not start with "
+                   f"'{prefix}'", f"internal-only events are named '{prefix}...'")
+        elif e.event.kind == "research" and e.name.startswith(prefix):
+            yield (f"event:{e.name}", ("kind",), f"'{e.name}' carries the internal prefix "
+                   f"'{prefix}' but is a research event", "set kind: internal, or rename it")
+
+
+def _name_style(catalog: Catalog) -> Iterator[Finding]:
+    for e in catalog.events:
+        if e.event.legacy or e.event.standard or DOTTED_LOWER.match(e.name):
+            continue
+        yield (f"event:{e.name}", ("name",),
+               f"'{e.name}' is not in the dotted lower-case style",
+               "new names look like 'edx.<area>.<object>.<verb>'; mark an old name on the wire "
+               "with legacy: true, or keep it as an alias of a new name")
+
+
+def _docs_review(catalog: Catalog) -> Iterator[Finding]:
+    for e in catalog.events:
+        if e.event.kind == "research" and not e.event.reviewed_by:
+            yield (f"event:{e.name}", ("kind",), f"research event '{e.name}' records no "
+                   "documentation review", "add reviewed_by: the docs team member who reviewed it")
+
+
+def _prefer_server(catalog: Catalog) -> Iterator[Finding]:
+    for e in catalog.events:
+        if set(e.sides) == {"browser"}:
+            yield (f"event:{e.name}", ("implementations",), f"'{e.name}' is emitted only in the "
+                   "browser", "server-side events carry more context and fewer false duplicates; "
+                   "if the browser is the only place it can happen, say why with "
+                   "suppress: {prefer-server: <reason>}")
+
+
+def _segment_routing(catalog: Catalog) -> Iterator[Finding]:
+    for e in catalog.events:
+        for index, d in enumerate(e.destinations):
+            if d.reached:
+                continue
+            if "segment" in d.tool.receives and "tracking-log" in e.channels:
+                hint = "add segment_whitelist: true (the event must be on the Segment whitelist)"
+            elif "segment" in d.tool.receives:
+                hint = "send it to Segment (segment.track, sendTrackEvent, analytics.track)"
+            else:
+                hint = f"{d.tool.name} receives data " + " or ".join(
+                    r.replace("-", " ") for r in d.tool.receives)
+            yield (f"event:{e.name}", ("destinations", index),
+                   f"{d.tool.name} is listed as a destination but the event does not reach it", hint)
+        if e.event.segment_whitelist and "tracking-log" not in e.channels:
+            yield (f"event:{e.name}", ("segment_whitelist",), "segment_whitelist has no effect: no "
+                   "implementation writes to the tracking log",
+                   "the whitelist forwards tracking-log events; remove the key")
+
+
+def _pii_classified(catalog: Catalog) -> Iterator[Finding]:
+    for e in catalog.events:
+        for index, f in enumerate(e.event.fields):
+            if f.pii is None:
+                yield (f"event:{e.name}", ("fields", index, "name"), f"field '{f.name}' has no PII "
+                       "classification", "set pii: none, or the kind of personal data it holds")
+    for group_id, group in catalog.groups.items():
+        for index, f in enumerate(group.fields):
+            if f.pii is None:
+                yield (f"group:{group_id}", ("fields", index, "name"), f"field '{f.name}' has no "
+                       "PII classification", "set pii: none, or the kind of personal data it holds")
+
+
+def _pii_destination(catalog: Catalog) -> Iterator[Finding]:
+    for e in catalog.events:
+        forbidden = [d.tool for d in e.destinations if d.reached and d.tool.storage.pii_allowed is False]
+        forbidden += [h for h in catalog.hubs.values() if h.hub in e.channels and h.storage.pii_allowed is False]
+        if not forbidden:
+            continue
+        # The envelope is the channel's own metadata (the tracking log keeps it; Segment maps it
+        # for each tool itself): what we choose to send is the payload.
+        for f in e.fields:
+            if not f.envelope and f.field.pii not in (None, "none", "pseudonymous"):
+                own = [i for i, x in enumerate(e.event.fields) if x.name == f.field.name]
+                loc = ("fields", own[0], "pii") if own else ("field_groups",) if f.origin_kind == "group" else ("fields_from",)
+                names = ", ".join(t.name for t in forbidden)
+                yield (f"event:{e.name}", loc, f"field '{f.field.name}' ({f.field.pii} data) "
+                       f"flows to {names}, whose storage notes forbid personal data",
+                       "drop or pseudonymise the field, or stop sending the event there")
+
+
+# Segment's Ecommerce v2 spec: each event's properties and their types; the first listed
+# properties (before None) are the ones a conforming event must carry.
+_PRODUCT = {"product_id": "string", "sku": "string", "category": "string", "name": "string",
+            "brand": "string", "variant": "string", "price": "number", "quantity": "integer",
+            "coupon": "string", "position": "integer", "url": "string", "image_url": "string"}
+_ORDER = {"order_id": "string", "affiliation": "string", "total": "number", "subtotal": "number",
+          "revenue": "number", "shipping": "number", "tax": "number", "discount": "number",
+          "coupon": "string", "currency": "string", "products": "array"}
+_PROMOTION = {"promotion_id": "string", "creative": "string", "name": "string", "position": "string"}
+ECOMMERCE_V2: dict[str, tuple[tuple[str, ...], dict[str, str]]] = {
+    "Products Searched": (("query",), {"query": "string"}),
+    "Product List Viewed": (("products",), {"list_id": "string", "category": "string", "products": "array"}),
+    "Product List Filtered": (("products",), {"list_id": "string", "filters": "array", "sorts": "array", "products": "array"}),
+    "Promotion Viewed": (("promotion_id", "creative", "name", "position"), _PROMOTION),
+    "Promotion Clicked": (("promotion_id", "creative", "name", "position"), _PROMOTION),
+    "Product Clicked": (("product_id",), _PRODUCT),
+    "Product Viewed": (("product_id",), {**_PRODUCT, "currency": "string", "value": "number"}),
+    "Product Added": (("product_id",), {**_PRODUCT, "cart_id": "string"}),
+    "Product Removed": (("product_id",), {**_PRODUCT, "cart_id": "string"}),
+    "Cart Viewed": (("products",), {"cart_id": "string", "products": "array"}),
+    "Checkout Started": (("order_id", "products"), {**_ORDER, "value": "number"}),
+    "Checkout Step Viewed": (("step",), {"checkout_id": "string", "step": "integer", "shipping_method": "string", "payment_method": "string"}),
+    "Checkout Step Completed": (("step",), {"checkout_id": "string", "step": "integer", "shipping_method": "string", "payment_method": "string"}),
+    "Payment Info Entered": (("step",), {"checkout_id": "string", "order_id": "string", "step": "integer", "shipping_method": "string", "payment_method": "string"}),
+    "Order Updated": (("order_id",), _ORDER),
+    "Order Completed": (("order_id", "total", "currency", "products"), {**_ORDER, "checkout_id": "string"}),
+    "Order Refunded": (("order_id",), _ORDER),
+    "Order Cancelled": (("order_id",), _ORDER),
+    "Coupon Entered": (("coupon_id",), {"order_id": "string", "cart_id": "string", "coupon_id": "string"}),
+    "Coupon Applied": (("coupon_id",), {"order_id": "string", "cart_id": "string", "coupon_id": "string", "coupon_name": "string", "discount": "number"}),
+    "Coupon Denied": (("coupon",), {"order_id": "string", "cart_id": "string", "coupon": "string", "reason": "string"}),
+    "Coupon Removed": (("coupon_id",), {"order_id": "string", "cart_id": "string", "coupon_id": "string", "coupon_name": "string", "discount": "number"}),
+    "Product Added to Wishlist": (("product_id",), {**_PRODUCT, "wishlist_id": "string", "wishlist_name": "string"}),
+    "Product Removed from Wishlist": (("product_id",), {**_PRODUCT, "wishlist_id": "string", "wishlist_name": "string"}),
+    "Wishlist Product Added to Cart": (("product_id",), {**_PRODUCT, "wishlist_id": "string", "wishlist_name": "string", "cart_id": "string"}),
+    "Product Shared": (("product_id",), {**_PRODUCT, "share_via": "string", "share_message": "string", "recipient": "string"}),
+    "Cart Shared": (("products",), {"share_via": "string", "share_message": "string", "recipient": "string", "cart_id": "string", "products": "array"}),
+    "Product Reviewed": (("product_id",), {"product_id": "string", "review_id": "string", "review_body": "string", "rating": "number"}),
+}
+_COMPATIBLE = {"number": {"number", "integer"}}
+
+
+def _ecommerce_standard(catalog: Catalog) -> Iterator[Finding]:
+    for e in catalog.events:
+        spec = ECOMMERCE_V2.get(e.event.standard or "")
+        if spec is None:
+            continue
+        required, types = spec
+        fields = {f.field.name: f for f in e.fields if not f.envelope}
+        missing = [p for p in required if p not in fields]
+        if missing:
+            yield (f"event:{e.name}", ("standard",), f"'{e.event.standard}' events carry "
+                   + ", ".join(f"'{p}'" for p in missing) + " but this one does not",
+                   "add the fields Segment's Ecommerce v2 spec names, or remove standard")
+        for name, f in fields.items():
+            expected = types.get(name)
+            if expected and f.field.type not in _COMPATIBLE.get(expected, {expected}):
+                own = [i for i, x in enumerate(e.event.fields) if x.name == name]
+                yield (f"event:{e.name}", ("fields", own[0], "type") if own else ("standard",),
+                       f"field '{name}' is {f.field.type} but Segment's '{e.event.standard}' spec "
+                       f"makes it {expected}", f"set type: {expected}")
+
+
+def _deprecated_replacement(catalog: Catalog) -> Iterator[Finding]:
+    for e in catalog.events:
+        if e.event.status == "deprecated" and not e.event.replaced_by:
+            yield (f"event:{e.name}", ("status",), f"deprecated event '{e.name}' names no "
+                   "replacement", "add replaced_by: the event to use instead")
+
+
+def todo_placeholders(documents: list[RawDocument]) -> Iterator[Diagnostic]:
+    """Scaffolded files mark what is left to write with TODO. Checked on the raw files, before
+    validation, so one run lists every placeholder even where a TODO is not yet a valid value
+    (the validator and linker stay quiet about those)."""
+    for document in documents:
+        for loc, value in _strings(document.data, ()):
+            if is_placeholder(value):
+                line, column = document.position(loc)
+                shown = value.strip().replace("\n", " ")
+                yield Diagnostic(document.path, line, column, "todo-placeholder",
+                                 f"{'.'.join(map(str, loc))} is still a placeholder: "
+                                 f"{shown[:70]}", "write the real value")
+
+
+def _strings(data: Any, loc: tuple) -> Iterator[tuple[tuple, str]]:
+    if isinstance(data, str):
+        yield loc, data
+    elif isinstance(data, dict):
+        for key, value in data.items():
+            yield from _strings(value, loc + (key,))
+    elif isinstance(data, list):
+        for index, value in enumerate(data):
+            yield from _strings(value, loc + (index,))
+
+
+RULES: dict[str, Rule] = {rule.id: rule for rule in (
+    Rule("todo-placeholder", "error", "No TODO placeholder is left in a definition.",
+         "`eventcat new` marks every value you still have to write with `TODO`; the catalog is not "
+         "done until none is left.", None),
+    Rule("internal-prefix", "error", "Internal events carry the internal prefix; research events do not.",
+         "Internal-only (BI) events are named with the catalog's `internal_prefix` (`edx.bi.` by "
+         "default), so anyone reading a name knows it is not documented for partners. Events that "
+         "declare a Segment `standard` keep the spec's name.", _naming_internal_prefix),
+    Rule("name-style", "warning", "New names use the dotted lower-case style.",
+         "`edx.<area>.<object>.<past-tense verb>`. Names already on the wire that cannot change are "
+         "marked `legacy: true`, or kept as `aliases` of a new name.", _name_style),
+    Rule("docs-review", "warning", "Research events record who reviewed their documentation.",
+         "Research events are documented for partners, so the docs team reviews them; "
+         "`reviewed_by` says who did.", _docs_review),
+    Rule("prefer-server", "warning", "A browser-only event states why it cannot be server-side.",
+         "Server-side events carry more context and suffer fewer false duplicates. When the "
+         "browser is the only place an event can happen, suppress the rule with the reason.",
+         _prefer_server),
+    Rule("segment-routing", "error", "Every destination is reachable by the event's route.",
+         "A tool fed by Segment only receives events that reach Segment: sent there directly, or "
+         "written to the tracking log and on the Segment whitelist. A whitelist entry for an "
+         "event that never reaches the tracking log does nothing.", _segment_routing),
+    Rule("pii-classified", "warning", "Every field has a PII classification.",
+         "`pii: none` is a decision; a missing classification is not.", _pii_classified),
+    Rule("pii-destination", "error", "Personal data does not flow to tools that forbid it.",
+         "A field classified as personal data must not reach a tool whose storage notes say "
+         "`pii_allowed: false` (Google Analytics' terms, for one).", _pii_destination),
+    Rule("ecommerce-standard", "error", "Events that declare a Segment Ecommerce v2 standard follow it.",
+         "The spec's core properties are present, and every spec property has the spec's type.",
+         _ecommerce_standard),
+    Rule("deprecated-replacement", "warning", "A deprecated event names its replacement.",
+         "Readers of old data need to know which event took over.", _deprecated_replacement),
+)}
+
+
+def lint(catalog: Catalog, documents: list[RawDocument],
+         overrides: dict[str, str] | None = None) -> list[Diagnostic]:
+    """Run every rule not switched off; severities come from the rule, then catalog.yaml, then
+    `overrides` (pyproject.toml). Suppressions apply per event and must name a real rule."""
+    severities = {rule_id: rule.severity for rule_id, rule in RULES.items()}
+    problems: list[Diagnostic] = []
+    config_def = catalog.definitions.get("config")
+    for source, settings in (("config", catalog.config.rules), ("pyproject", overrides or {})):
+        for rule_id, severity in settings.items():
+            if rule_id in RULES:
+                severities[rule_id] = severity
+            elif source == "config" and config_def is not None:
+                problems.append(Diagnostic(*config_def.at("rules", rule_id), "unknown-rule",
+                                           f"unknown rule '{rule_id}'", did_you_mean(rule_id, RULES)))
+    for e in catalog.events:
+        for rule_id in e.event.suppress:
+            if rule_id not in RULES:
+                d = catalog.definitions[f"event:{e.name}"]
+                problems.append(Diagnostic(*d.at("suppress", rule_id), "unknown-rule",
+                                           f"unknown rule '{rule_id}'", did_you_mean(rule_id, RULES)))
+    if severities["todo-placeholder"] != "off":
+        problems += [replace(d, severity=severities["todo-placeholder"])
+                     for d in todo_placeholders(documents)]
+    for rule_id, rule in RULES.items():
+        severity = severities[rule_id]
+        if severity == "off" or rule.check is None:
+            continue
+        for key, loc, message, hint in rule.check(catalog):
+            definition = catalog.definitions[key]
+            if key.startswith("event:") and rule_id in definition.item.suppress:
+                continue
+            problems.append(Diagnostic(*definition.at(*loc), rule_id, message, hint, severity))
+    return problems

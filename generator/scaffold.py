@@ -1,0 +1,182 @@
+"""`eventcat new`: a new definition file with every required key, a comment on each, the editor
+schema line, and TODO placeholders that `eventcat check` lists until they are filled in."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from .apis import APIS, PAYLOAD_KEYS
+from .diagnostics import CatalogError, Diagnostic, did_you_mean
+from .link import derive_domain, page_slug
+from .lint import DOTTED_LOWER
+from .model import EVENT_NAME_MAX, ID_RE, NAME_RE, Event
+from .pipeline import check
+from .schema import SCHEMA_DIR
+from .validate import ID_HINT, NAME_HINT
+
+DEFAULT_API = {"server": "tracker.emit", "browser": "sendTrackingLogEvent",
+               "mobile": "Analytics.track", "task": "tracker.emit"}
+
+
+def _refuse(target: str, rule: str, message: str, hint: str = "") -> CatalogError:
+    return CatalogError([Diagnostic(target, 0, 0, rule, message, hint)])
+
+
+def _quote(text: str) -> str:
+    """A YAML double-quoted scalar (JSON strings are valid YAML)."""
+    return json.dumps(text, ensure_ascii=False)
+
+
+def _schema_line(target: Path, kind: str) -> str:
+    schema = SCHEMA_DIR / f"{kind}.schema.json"
+    try:
+        where = Path(os.path.relpath(schema, target.parent)).as_posix()
+    except ValueError:
+        where = schema.as_posix()
+    return f"# yaml-language-server: $schema={where}\n"
+
+
+def _write_new(target: Path, text: str) -> Path:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        with open(target, "x", encoding="utf-8") as handle:  # "x": never overwrite
+            handle.write(text)
+    except FileExistsError:
+        raise _refuse(str(target), "file-exists", "the file already exists; nothing was written",
+                      "edit it, or choose another name") from None
+    return target
+
+
+def new_event(catalog_dir: Path, name: str, owner: str | None = None, side: str = "server",
+              kind: str | None = None, legacy: bool = False) -> Path:
+    catalog_dir = Path(catalog_dir)
+    shown = f"event name '{name}'"
+    if len(name) > EVENT_NAME_MAX or not NAME_RE.match(name):
+        raise _refuse(shown, "bad-name", f"'{name}' is not a valid event name", NAME_HINT)
+    result = check(catalog_dir)
+    catalog = result.catalog
+    prefix = catalog.config.internal_prefix
+    kind = kind or ("internal" if prefix and name.startswith(prefix) else "research")
+    if prefix and kind == "internal" and not name.startswith(prefix):
+        raise _refuse(shown, "internal-prefix", f"internal events are named '{prefix}...'",
+                      f"try '{prefix}{name.removeprefix(catalog.config.name_prefix)}', or --kind research")
+    if prefix and kind == "research" and name.startswith(prefix):
+        raise _refuse(shown, "internal-prefix", f"'{prefix}' marks internal events, but --kind is "
+                      "research", "drop the prefix for a research event")
+    if not legacy and not DOTTED_LOWER.match(name):
+        raise _refuse(shown, "name-style", "new names use the dotted lower-case style",
+                      "like 'edx.video.played'; pass --legacy for a name already on the wire")
+    taken = {n: d for d in catalog.definitions.values() if isinstance(d.item, Event)
+             for n in (d.item.name, *d.item.aliases)}
+    if name in taken:
+        raise _refuse(shown, "duplicate-name", "an event with this name already exists",
+                      f"see {taken[name].source.path}")
+    if owner is not None and owner not in catalog.teams:
+        raise _refuse(f"--owner {owner}", "unknown-reference", f"unknown team '{owner}'",
+                      did_you_mean(owner, catalog.teams) or "teams are listed in catalog/teams/")
+    api = DEFAULT_API[side]
+    domain = derive_domain(Event.model_construct(name=name, domain=None), catalog.config)
+    target = catalog_dir / "events" / domain / f"{page_slug(name)}.yaml"
+    wanted_key = PAYLOAD_KEYS.get(APIS[api].channel)
+    envelope = next((g.id for g in catalog.groups.values()
+                     if g.envelope and wanted_key and g.payload_key == wanted_key), None)
+    tools = ", ".join(catalog.tools) or "none yet"
+    groups = ", ".join(catalog.groups) or "none yet"
+    lines = [
+        _schema_line(target, "event"),
+        "# A new event. Replace every TODO, then run `eventcat check`; the Catalog format page of\n",
+        "# the site describes every key.\n\n",
+        "# The name on the wire, exactly as the code sends it.\n",
+        f"name: {_quote(name)}\n",
+    ]
+    if legacy:
+        lines.append("# An old name that is already on the wire and cannot follow the naming style.\nlegacy: true\n")
+    lines += [
+        "# One line saying what happened, in the past tense.\n",
+        'summary: "TODO: one line saying what happened"\n',
+        "# When it is emitted and what it tells an analyst (Markdown).\n",
+        "description: |\n  TODO: when is it emitted, and what question does it answer?\n",
+        "# research: documented for partners; internal: business intelligence only.\n",
+        f"kind: {kind}\n",
+    ]
+    if kind == "research":
+        lines += ["# Research events are reviewed by the docs team before release.\n",
+                  'reviewed_by: "TODO: who on the docs team reviewed this page"\n']
+    lines += [
+        "# proposed until the code ships; then active.\n",
+        "status: proposed\n",
+        "# The team that owns the event (an id from catalog/teams/).\n",
+        f"owner: {owner if owner else _quote('TODO: a team id')}\n",
+        "# Where the code emits it. side: server | browser | mobile | task.\n",
+        "# api: " + ", ".join(a.name for a in APIS.values() if side in a.sides) + ".\n",
+        "implementations:\n",
+        f"  - side: {side}\n",
+        f"    api: {api}\n",
+        '    where: "TODO: repository and path of the emitting code"\n',
+    ]
+    if side == "browser":
+        lines += ["# Server-side events carry more context; say why this one cannot be.\n",
+                  "suppress:\n  prefer-server: \"TODO: why the browser is the only place it happens\"\n"]
+    lines += [
+        f"# Shared fields it carries (available: {groups}).\n",
+        f"field_groups: [{envelope}]\n" if envelope else "field_groups: []\n",
+        f"# Tools that receive it (available: {tools}).\n",
+        "destinations: []\n",
+        "# The event's own fields. pii: none, pseudonymous, identifier, contact, network,\n",
+        "# location, free-text or sensitive.\n",
+        "fields:\n",
+        '  - name: TODO_field\n',
+        "    type: string\n",
+        "    required: true\n",
+        '    description: "TODO: what the value means"\n',
+        "    pii: none\n",
+        '    example: "TODO: a typical value"\n',
+    ]
+    return _write_new(target, "".join(lines))
+
+
+def new_tool(catalog_dir: Path, tool_id: str) -> Path:
+    if not ID_RE.match(tool_id) or len(tool_id) > 64:
+        raise _refuse(f"tool id '{tool_id}'", "bad-name", f"'{tool_id}' is not a valid id", ID_HINT)
+    target = Path(catalog_dir) / "tools" / f"{tool_id}.yaml"
+    text = (
+        _schema_line(target, "tool")
+        + "# A new tool. Replace every TODO, then run `eventcat check`. Where a storage fact is\n"
+        "# not known, write so and whom to ask: never guess a number.\n\n"
+        f"id: {tool_id}\n"
+        'name: "TODO: the tool\'s name"\n'
+        "# web-analytics, tag-manager, ab-testing, survey, session-recording, email-marketing,\n"
+        "# ad-reporting, customer-data-platform, log-store, diagnostics, business-intelligence,\n"
+        "# data-warehouse.\n"
+        'category: "TODO: a category"\n'
+        "# How data reaches it: direct, segment, tracking-log.\n"
+        'receives: ["TODO: a channel"]\n'
+        "storage:\n"
+        '  limits: "TODO: volume, quota or sampling limits"\n'
+        '  access: "TODO: who can see the data"\n'
+        '  retention: "TODO: how long the data lives"\n'
+        '  region: "TODO: where the data is stored"\n'
+        "  # true, false or unknown.\n"
+        "  pii_allowed: unknown\n"
+    )
+    return _write_new(target, text)
+
+
+def new_team(catalog_dir: Path, team_id: str) -> Path:
+    if not ID_RE.match(team_id) or len(team_id) > 64:
+        raise _refuse(f"team id '{team_id}'", "bad-name", f"'{team_id}' is not a valid id", ID_HINT)
+    target = Path(catalog_dir) / "teams" / f"{team_id}.yaml"
+    text = (
+        _schema_line(target, "team")
+        + "# A new team. Replace every TODO, then run `eventcat check`.\n\n"
+        f"id: {team_id}\n"
+        'name: "TODO: the team\'s name"\n'
+        "# The id of the team this one belongs to, if any.\n"
+        "# parent: learner\n"
+        'description: "TODO: what the team does"\n'
+        "# Ids of the tools the team uses (catalog/tools/).\n"
+        "tools: []\n"
+    )
+    return _write_new(target, text)
