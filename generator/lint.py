@@ -195,28 +195,19 @@ def _deprecated_replacement(catalog: Catalog) -> Iterator[Finding]:
 
 
 def todo_placeholders(documents: list[RawDocument]) -> Iterator[Diagnostic]:
-    """Scaffolded files mark what is left to write with TODO. Checked on the raw files, before
-    validation, so one run lists every placeholder even where a TODO is not yet a valid value
-    (the validator and linker stay quiet about those)."""
+    """Scaffolded files mark what is left to write with TODO. The loader notes where, so one run
+    lists every placeholder, even where a TODO is not yet a valid value (the validator and
+    linker stay quiet about those)."""
     for document in documents:
-        for loc, value in _strings(document.data, ()):
-            if is_placeholder(value):
-                line, column = document.position(loc)
-                shown = value.strip().replace("\n", " ")
-                yield Diagnostic(document.path, line, column, "todo-placeholder",
-                                 f"{'.'.join(map(str, loc))} is still a placeholder: "
-                                 f"{shown[:70]}", "write the real value")
-
-
-def _strings(data: Any, loc: tuple) -> Iterator[tuple[tuple, str]]:
-    if isinstance(data, str):
-        yield loc, data
-    elif isinstance(data, dict):
-        for key, value in data.items():
-            yield from _strings(value, loc + (key,))
-    elif isinstance(data, list):
-        for index, value in enumerate(data):
-            yield from _strings(value, loc + (index,))
+        for loc in document.placeholders:
+            node = document.data
+            for part in loc:
+                node = node[part]
+            line, column = document.position(loc)
+            shown = node.strip().replace("\n", " ")
+            yield Diagnostic(document.path, line, column, "todo-placeholder",
+                             f"{'.'.join(map(str, loc))} is still a placeholder: {shown[:70]}",
+                             "write the real value")
 
 
 RULES: dict[str, Rule] = {rule.id: rule for rule in (

@@ -21,6 +21,7 @@ from .model import SECTIONS
 CONFIG_FILE = "catalog.yaml"
 MAX_FILE_BYTES = 1_000_000  # a definition is a few KB; anything this large is a mistake
 MAX_DEPTH = 20  # the model nests at most five levels; leave room for example values
+PLACEHOLDER = "TODO"  # what `eventcat new` writes where the author still has to
 
 Position = tuple[int, int]  # 1-based line and column
 Loc = tuple[Any, ...]  # a path into the document: keys and list indexes
@@ -32,23 +33,35 @@ class RawDocument:
     section: str  # "events", "tools", ... or "config"
     data: Any
     catalog_path: str = ""  # relative to the catalog folder, as shown on the site
-    positions: dict[Loc, Position] = field(default_factory=dict)  # where each value starts
-    key_positions: dict[Loc, Position] = field(default_factory=dict)  # where each key starts
+    root: yaml.Node | None = field(default=None, repr=False)  # the parsed nodes, for positions
+    placeholders: list[Loc] = field(default_factory=list)  # TODO values `eventcat new` left
 
     def position(self, loc: Loc, key: bool = False) -> Position:
-        """Where `loc` stands, or its nearest ancestor when it is missing from the file."""
-        table = self.key_positions if key else self.positions
-        loc = tuple(loc)
-        while loc:
-            if loc in table:
-                return table[loc]
-            if loc in self.positions:
-                return self.positions[loc]
-            loc = loc[:-1]
-        return self.positions.get((), (1, 1))
+        """Where the value at `loc` starts (or its key, with `key`); where part of `loc` is
+        missing from the file, where the nearest mapping or list that exists starts."""
+        node, key_node = self.root, None
+        for part in loc:
+            child = None
+            if isinstance(node, yaml.MappingNode):
+                for k, v in node.value:
+                    if k.value == part:
+                        key_node, child = k, v
+                        break
+            elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+                key_node, child = None, node.value[part]
+            if child is None:
+                break
+            node = child
+        else:
+            if key and key_node is not None:
+                node = key_node
+        if node is None:
+            return (1, 1)
+        return node.start_mark.line + 1, node.start_mark.column + 1
 
 
 def display_path(path: Path) -> str:
+    """Relative to the working directory when inside it, as a person would type it."""
     try:
         rel = os.path.relpath(path)
     except ValueError:  # another drive on Windows
@@ -124,7 +137,7 @@ def load_file(path: Path, section: str, catalog_dir: Path | None = None) -> RawD
         raise fail(line, 1, "not-utf8", "file contains a NUL character", "is it a binary file?")
     document = RawDocument(shown, section, None, catalog_path=in_catalog)
     try:
-        node = yaml.compose(text, Loader=yaml.CSafeLoader)
+        node = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         message = (error.problem or "invalid YAML").strip()
@@ -143,7 +156,11 @@ def load_file(path: Path, section: str, catalog_dir: Path | None = None) -> RawD
                    "the file must hold a mapping of keys to values",
                    f"found {_kind(node)} instead")
     problems: list[Diagnostic] = []
-    document.data = _build(node, (), document, problems, seen=set(), depth=0)
+    document.root = node
+    # Anchors need '&' and aliases '*': without either, no node can be shared, and the check for
+    # shared nodes (an alias bomb) can be skipped.
+    seen: set[int] | None = set() if ("&" in text or "*" in text) else None
+    document.data = _build(node, (), document, problems, seen, 0)
     if problems:
         raise CatalogError(problems)
     return document
@@ -157,49 +174,94 @@ def _kind(node: yaml.Node) -> str:
     return "a single value"
 
 
+_STR, _SEQ, _MAP = (f"tag:yaml.org,2002:{t}" for t in ("str", "seq", "map"))
+# Characters that can start a plain scalar YAML reads as something other than text
+# (numbers, booleans, null, dates); every other plain scalar is text.
+_MAYBE_NOT_TEXT = frozenset(k for k in yaml.SafeLoader.yaml_implicit_resolvers if k)
+_WORD_TAGS = {w: "tag:yaml.org,2002:bool" for w in
+              "yes Yes YES no No NO true True TRUE false False FALSE on On ON off Off OFF".split()}
+_WORD_TAGS.update({w: "tag:yaml.org,2002:null" for w in ("null", "Null", "NULL")})
+
+
+class _Loader(yaml.CSafeLoader):
+    """The C parser with a fast path for tag resolution, which otherwise runs several regular
+    expressions in Python for every value and costs more than the parsing itself."""
+
+    def resolve(self, kind, value, implicit):  # noqa: ANN001 (PyYAML's signature)
+        if kind is yaml.ScalarNode:
+            if not implicit[0] or (value and value[0] not in _MAYBE_NOT_TEXT):
+                return _STR
+            if value[:1].isalpha():  # a word is text unless it is one of YAML 1.1's few keywords
+                return _WORD_TAGS.get(value, _STR)
+        elif kind is yaml.MappingNode:
+            return _MAP
+        elif kind is yaml.SequenceNode:
+            return _SEQ
+        return super().resolve(kind, value, implicit)
+
+
 _SCALARS = SafeConstructor.yaml_constructors
+# The tags of plain YAML data; anything else ('!!python/object', '!!binary', '!custom') is refused.
+_PLAIN_TAGS = frozenset(f"tag:yaml.org,2002:{t}" for t in
+                        ("str", "int", "float", "bool", "null", "timestamp", "seq", "map"))
 _constructor = SafeConstructor()
 
 
 def _build(node: yaml.Node, loc: Loc, doc: RawDocument, problems: list[Diagnostic],
-           seen: set[int], depth: int) -> Any:
-    here = (node.start_mark.line + 1, node.start_mark.column + 1)
-    doc.positions[loc] = here
-    if id(node) in seen:  # the composer shares one node between an anchor and its aliases
-        problems.append(Diagnostic(doc.path, *here, "yaml-alias", "YAML anchors and aliases are not supported",
-                                   "write the value out, or share fields with field_groups"))
+           seen: set[int] | None, depth: int) -> Any:
+    """Nodes → plain data, refusing what plain data may not hold. Positions stay in the nodes."""
+    tag = node.tag
+    if tag == _STR and seen is None:  # the common case first: a plain text value
+        if node.value.startswith(PLACEHOLDER) or node.value.lstrip().startswith(PLACEHOLDER):
+            doc.placeholders.append(loc)
+        return node.value
+
+    def problem(rule: str, message: str, hint: str = "", at: yaml.Node = node) -> None:
+        problems.append(Diagnostic(doc.path, at.start_mark.line + 1, at.start_mark.column + 1,
+                                   rule, message, hint))
+
+    if seen is not None:
+        if id(node) in seen:  # the composer shares one node between an anchor and its aliases
+            problem("yaml-alias", "YAML anchors and aliases are not supported",
+                    "write the value out, or share fields with field_groups")
+            return None
+        seen.add(id(node))
+    if tag not in _PLAIN_TAGS:
+        problem("yaml-tag", f"YAML tag '{tag.replace('tag:yaml.org,2002:', '!!')}' is not supported",
+                "write a plain value")
         return None
-    seen.add(id(node))
     if depth > MAX_DEPTH:
-        problems.append(Diagnostic(doc.path, *here, "too-deep",
-                                   f"data is nested more than {MAX_DEPTH} levels deep"))
+        problem("too-deep", f"data is nested more than {MAX_DEPTH} levels deep")
         return None
     if isinstance(node, yaml.ScalarNode):
+        if tag == _STR:
+            if node.value.lstrip().startswith(PLACEHOLDER):
+                doc.placeholders.append(loc)
+            return node.value
         try:
-            return _SCALARS.get(node.tag, SafeConstructor.construct_undefined)(_constructor, node)
-        except yaml.YAMLError as error:
-            problems.append(Diagnostic(doc.path, *here, "yaml-syntax", f"cannot read value: {error.problem}"))
+            return _SCALARS[tag](_constructor, node)
+        except (yaml.YAMLError, ValueError) as error:
+            problem("yaml-syntax", f"cannot read value: {getattr(error, 'problem', error)}")
             return None
     if isinstance(node, yaml.SequenceNode):
         return [_build(item, loc + (i,), doc, problems, seen, depth + 1)
                 for i, item in enumerate(node.value)]
     result: dict[str, Any] = {}
     for key_node, value_node in node.value:
-        key_at = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
         if key_node.tag == "tag:yaml.org,2002:merge":
-            problems.append(Diagnostic(doc.path, *key_at, "yaml-alias", "YAML merge keys ('<<') are not supported",
-                                       "write the keys out, or share fields with field_groups"))
+            problem("yaml-alias", "YAML merge keys ('<<') are not supported",
+                    "write the keys out, or share fields with field_groups", at=key_node)
             continue
-        if not isinstance(key_node, yaml.ScalarNode) or key_node.tag != "tag:yaml.org,2002:str":
-            problems.append(Diagnostic(doc.path, *key_at, "bad-key", "keys must be plain words",
-                                       "quote the key if it looks like a number or true/false"))
+        if not isinstance(key_node, yaml.ScalarNode) or key_node.tag != _STR:
+            problem("bad-key", "keys must be plain words",
+                    "quote the key if it looks like a number or true/false", at=key_node)
             continue
         key = key_node.value
         if key in result:
-            first = doc.key_positions[loc + (key,)]
-            problems.append(Diagnostic(doc.path, *key_at, "duplicate-key", f"duplicate key '{key}'",
-                                       f"first given at line {first[0]}; YAML would keep only the last"))
+            first = next(k for k, _ in node.value if k.value == key)
+            problem("duplicate-key", f"duplicate key '{key}'",
+                    f"first given at line {first.start_mark.line + 1}; YAML would keep only the last",
+                    at=key_node)
             continue
-        doc.key_positions[loc + (key,)] = key_at
         result[key] = _build(value_node, loc + (key,), doc, problems, seen, depth + 1)
     return result

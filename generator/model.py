@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr, StringConstraints
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, StrictStr, StringConstraints
 
 # --- vocabularies --------------------------------------------------------------------------------
 
@@ -90,7 +90,10 @@ Tag = Annotated[StrictStr, StringConstraints(pattern=ID_PATTERN, max_length=40)]
 Url = Annotated[StrictStr, StringConstraints(pattern=r"^https?://[^\s<>\"'`]+$", max_length=500)]
 
 RuleId = Annotated[StrictStr, StringConstraints(pattern=r"^[a-z][a-z0-9-]*$", max_length=40)]
-Severity = Literal["off", "warning", "error"]
+# YAML 1.1 reads a bare `off` as false: take it as the word the author meant.
+Severity = Annotated[Literal["off", "warning", "error"],
+                     BeforeValidator(lambda v: "off" if v is False else v,
+                                     json_schema_input_type=Literal["off", "warning", "error", False])]
 
 NAME_RE = re.compile(EVENT_NAME_PATTERN)
 ID_RE = re.compile(ID_PATTERN)

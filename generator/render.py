@@ -22,6 +22,7 @@ from pydantic import BaseModel
 from . import model
 from .apis import APIS, nest
 from .link import Catalog, EventEntry
+from .lint import RULES
 from markupsafe import Markup
 
 from .markup import code_block, inline_markdown_html, markdown_html, myst, raw_html
@@ -135,6 +136,7 @@ def render(catalog: Catalog, templates_dir: Path = DEFAULT_TEMPLATES,
     put("teams/index.md", "team_index.md.j2")
     put("field-groups.md", "field_groups.md.j2")
     put("format.md", "format.md.j2", models=format_reference())
+    put("rules.md", "rules.md.j2", rules=list(RULES.values()))
     put(HOME_INCLUDE, "home.md.j2", home_prefix=home_prefix)
     return pages
 

@@ -60,7 +60,7 @@ def new_event(catalog_dir: Path, name: str, owner: str | None = None, side: str 
     prefix = catalog.config.internal_prefix
     kind = kind or ("internal" if prefix and name.startswith(prefix) else "research")
     if prefix and kind == "internal" and not name.startswith(prefix):
-        raise _refuse(shown, "internal-prefix", f"internal events are named '{prefix}...'",
+        raise _refuse(shown, "internal-prefix", f"internal event names start with '{prefix}'",
                       f"try '{prefix}{name.removeprefix(catalog.config.name_prefix)}', or --kind research")
     if prefix and kind == "research" and name.startswith(prefix):
         raise _refuse(shown, "internal-prefix", f"'{prefix}' marks internal events, but --kind is "

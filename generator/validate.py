@@ -9,9 +9,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from .diagnostics import Diagnostic, did_you_mean
-from .load import RawDocument
-
-PLACEHOLDER = "TODO"
+from .load import PLACEHOLDER, RawDocument
 
 
 def is_placeholder(value: Any) -> bool:

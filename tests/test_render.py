@@ -35,7 +35,7 @@ def test_every_kind_of_page_is_rendered(pages):
     assert {"events/edx.video.played.md", "events/promotion-viewed.md",
             "events/add-forum-community-ta.md", "events/index.md", "tools/index.md",
             "tools/segment.md", "teams/index.md", "teams/mercury.md", "field-groups.md",
-            "format.md", "_home.md"} <= set(pages)
+            "format.md", "rules.md", "_home.md"} <= set(pages)
 
 
 def test_event_page_has_fields_recipe_and_route(pages):

@@ -1,0 +1,134 @@
+"""Every lint rule, passing and failing, plus how rules are switched and suppressed."""
+
+import textwrap
+
+import pytest
+import yaml
+
+from generator.lint import RULES
+from generator.pipeline import check
+
+
+def event_file(mini, name, **fields):
+    """Write an event into the mini catalog, starting from a clean server-side research event."""
+    data = {
+        "name": name, "summary": "Something happened.", "kind": "research",
+        "reviewed_by": "Docs team", "owner": "learner",
+        "implementations": [{"side": "server", "api": "tracker.emit"}],
+        "fields": [{"name": "course_id", "type": "string", "description": "The course.",
+                    "pii": "none"}],
+    }
+    data.update(fields)
+    path = mini / "events" / f"{name.lower().replace(' ', '-')}.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    return path
+
+
+def rules_found(mini):
+    return [(p.rule, p.severity, p.message) for p in check(mini).problems]
+
+
+CASES = {
+    # rule: (passing event, failing event, start of the failing message)
+    "internal-prefix": (
+        dict(name="edx.bi.thing.done", kind="internal"),
+        dict(name="edx.thing.done", kind="internal"),
+        "internal event 'edx.thing.done' does not start with 'edx.bi.'"),
+    "name-style": (
+        dict(name="thing_done", legacy=True),
+        dict(name="thing_done"),
+        "'thing_done' is not in the dotted lower-case style"),
+    "docs-review": (
+        dict(name="edx.thing.done"),
+        dict(name="edx.thing.done", reviewed_by=None),
+        "research event 'edx.thing.done' records no documentation review"),
+    "prefer-server": (
+        dict(name="edx.thing.done", implementations=[{"side": "browser", "api": "Logger.log"}],
+             suppress={"prefer-server": "Only the page knows."}),
+        dict(name="edx.thing.done", implementations=[{"side": "browser", "api": "Logger.log"}]),
+        "'edx.thing.done' is emitted only in the browser"),
+    "segment-routing": (
+        dict(name="edx.thing.done", segment_whitelist=True, destinations=["google-analytics"]),
+        dict(name="edx.thing.done", destinations=["google-analytics"]),
+        "Google Analytics is listed as a destination but the event does not reach it"),
+    "pii-classified": (
+        dict(name="edx.thing.done"),
+        dict(name="edx.thing.done", fields=[{"name": "x", "type": "string", "description": "X."}]),
+        "field 'x' has no PII classification"),
+    "pii-destination": (
+        dict(name="edx.thing.done", segment_whitelist=True, destinations=["google-analytics"],
+             fields=[{"name": "user_id", "type": "integer", "description": "Id.", "pii": "pseudonymous"}]),
+        dict(name="edx.thing.done", segment_whitelist=True, destinations=["google-analytics"],
+             fields=[{"name": "email", "type": "string", "description": "Email.", "pii": "contact"}]),
+        "field 'email' (contact data) flows to Google Analytics, whose storage notes forbid personal data"),
+    "ecommerce-standard": (
+        dict(name="Promotion Clicked", kind="internal", standard="Promotion Clicked", fields=[
+            {"name": n, "type": "string", "description": n, "pii": "none"}
+            for n in ("promotion_id", "creative", "name", "position")]),
+        dict(name="Promotion Clicked", kind="internal", standard="Promotion Clicked", fields=[
+            {"name": "promotion_id", "type": "integer", "description": "Id.", "pii": "none"}]),
+        "'Promotion Clicked' events carry 'creative', 'name', 'position' but this one does not"),
+    "deprecated-replacement": (
+        dict(name="edx.thing.done", status="deprecated", replaced_by="edx.video.played"),
+        dict(name="edx.thing.done", status="deprecated"),
+        "deprecated event 'edx.thing.done' names no replacement"),
+    "todo-placeholder": (
+        dict(name="edx.thing.done", summary="Done."),
+        dict(name="edx.thing.done", summary="TODO: say what happened"),
+        "summary is still a placeholder: TODO: say what happened"),
+}
+
+
+def test_every_rule_has_a_case():
+    assert set(CASES) == set(RULES)
+
+
+@pytest.mark.parametrize("rule", sorted(CASES))
+def test_rule_passes_and_fails(rule, mini):
+    good, bad, message = CASES[rule]
+    path = event_file(mini, **{k: v for k, v in good.items() if v is not None})
+    assert rules_found(mini) == []
+    path.unlink()
+    bad = dict(bad)
+    if bad.get("reviewed_by", "") is None:
+        del bad["reviewed_by"]
+        path = event_file(mini, **bad)
+        data = yaml.safe_load(path.read_text())
+        data.pop("reviewed_by")
+        path.write_text(yaml.safe_dump(data, sort_keys=False))
+    else:
+        event_file(mini, **bad)
+    found = [f for f in rules_found(mini) if f[0] == rule]
+    assert any(f[2].startswith(message) for f in found), found
+    assert {f[1] for f in found} == {RULES[rule].severity}
+
+
+def test_rules_are_switched_in_catalog_yaml(mini):
+    event_file(mini, "edx.thing.done", implementations=[{"side": "browser", "api": "Logger.log"}])
+    assert [f[:2] for f in rules_found(mini)] == [("prefer-server", "warning")]
+    with open(mini / "catalog.yaml", "a") as handle:
+        handle.write("rules:\n  prefer-server: error\n")
+    assert [f[:2] for f in rules_found(mini)] == [("prefer-server", "error")]
+    (mini / "catalog.yaml").write_text((mini / "catalog.yaml").read_text().replace("error", "off"))
+    assert rules_found(mini) == []
+
+
+def test_pyproject_beside_the_catalog_wins(mini):
+    event_file(mini, "edx.thing.done", implementations=[{"side": "browser", "api": "Logger.log"}])
+    (mini.parent / "pyproject.toml").write_text('[tool.eventcat.rules]\nprefer-server = "off"\n')
+    assert rules_found(mini) == []
+    (mini.parent / "pyproject.toml").write_text('[tool.eventcat.rules]\nprefer-servr = "off"\n')
+    (problem,) = [p for p in check(mini).problems if p.rule == "unknown-rule"]
+    assert str(problem).endswith("pyproject.toml: error unknown-rule: [tool.eventcat.rules]: "
+                                 "unknown rule 'prefer-servr' (did you mean 'prefer-server'?)")
+
+
+def test_unknown_rule_in_a_suppression_is_an_error(mini):
+    event_file(mini, "edx.thing.done", suppress={"prefer-servr": "typo"})
+    (problem,) = check(mini).problems
+    assert str(problem).endswith("error unknown-rule: unknown rule 'prefer-servr' (did you mean 'prefer-server'?)")
+
+
+def test_shipped_catalog_is_clean():
+    from conftest import ROOT
+    assert [str(p) for p in check(ROOT / "catalog").problems] == []
