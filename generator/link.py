@@ -3,6 +3,7 @@ merged, routes to tools worked out, page names assigned. Every broken reference 
 
 from __future__ import annotations
 
+import datetime
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -149,16 +150,17 @@ def link(definitions: list[Definition], unavailable: frozenset[str] = frozenset(
     tools = _unique_ids(by_section[Tool], "tool", problems)
     teams = _unique_ids(by_section[Team], "team", problems)
     groups = _unique_ids(by_section[FieldGroup], "field group", problems)
-    event_defs = _unique_event_names(by_section[Event], problems)
+    event_defs, declared = _unique_event_names(by_section[Event], problems)
 
     for d in tools.values():
         if d.item.owner is not None and d.item.owner not in teams:
             problems.unknown(d.at("owner"), "team", d.item.owner, teams)
     _check_teams(teams, tools, problems)
 
-    names = {name for d in event_defs.values() for name in (d.item.name, *d.item.aliases)}
     for d in event_defs.values():
-        _check_event_references(d, teams, tools, groups, names, config, problems)
+        _check_event_references(d, teams, tools, groups, declared, config, problems)
+    for d in groups.values():
+        _check_field_names(d, d.item.fields, problems)
     _check_inheritance_cycles(event_defs, problems)
     event_defs = _usable(event_defs, problems.broken)
 
@@ -187,8 +189,11 @@ def link(definitions: list[Definition], unavailable: frozenset[str] = frozenset(
             tool = tool_items.get(tool_id)
             if tool is None:
                 continue
-            via = next((c for c in ("direct", "segment", "tracking-log")
-                        if c in tool.receives and c in channels), "")
+            if tool.hub and tool.hub in channels:
+                via = tool.hub  # the channel itself, listed as a destination
+            else:
+                via = next((c for c in ("direct", "segment", "tracking-log")
+                            if c in tool.receives and c in channels), "")
             destinations.append(Destination(tool, via, bool(via)))
         entries.append(EventEntry(
             event=event, source=d.source.catalog_path, slug=page_slug(event.name),
@@ -265,35 +270,38 @@ def _unique_ids(definitions: list[Definition], what: str, problems: _Problems) -
     return seen
 
 
-def _unique_event_names(definitions: list[Definition], problems: _Problems) -> dict[str, Definition]:
-    """Names and aliases share one namespace; page names must not collide either."""
-    owners: dict[str, tuple[str, ...]] = {}
-    slugs: dict[str, tuple[str, Definition]] = {}
-    kept: dict[str, Definition] = {}
+def _unique_event_names(definitions: list[Definition], problems: _Problems
+                        ) -> tuple[dict[str, Definition], set[str]]:
+    """Names and aliases share one namespace, and page names must not collide either. A clash is
+    reported at every place that takes part, whatever order the files are read in; the events
+    involved are left out, but their names stay known so references to them are not reported."""
+    claims: dict[str, list[tuple[Definition, tuple]]] = defaultdict(list)
+    slugs: dict[str, list[Definition]] = defaultdict(list)
     for d in definitions:
-        event = d.item
-        clash = False
-        for index, name in enumerate((event.name, *event.aliases)):
-            loc = ("name",) if index == 0 else ("aliases", index - 1)
-            if name in owners:
-                path, line, _ = owners[name]
-                what = "event name" if index == 0 else "alias"
-                problems.add(d.at(*loc), "duplicate-name", f"duplicate {what} '{name}'",
-                             f"already used at {path}:{line}")
-                clash = True
-            else:
-                owners[name] = d.at(*loc)
-        slug = page_slug(event.name)
-        if slug in slugs and not clash:
-            other, other_def = slugs[slug]
-            path, line, _ = other_def.at("name")
-            problems.add(d.at("name"), "page-collision", f"event '{event.name}' would share its page name "
-                         f"'{slug}' with '{other}'", f"defined at {path}:{line}; rename one of them")
-            clash = True
-        slugs.setdefault(slug, (event.name, d))
-        if not clash:
-            kept[event.name] = d
-    return kept
+        for index, name in enumerate((d.item.name, *d.item.aliases)):
+            claims[name].append((d, ("name",) if index == 0 else ("aliases", index - 1)))
+        slugs[page_slug(d.item.name)].append(d)
+    clashing: set[int] = set()
+    for name, claimants in claims.items():
+        if len(claimants) < 2:
+            continue
+        for d, loc in claimants:
+            others = ", ".join(f"{o.source.path}:{o.at(*l)[1]}" for o, l in claimants if (o, l) != (d, loc))
+            what = "event name" if loc == ("name",) else "alias"
+            problems.add(d.at(*loc), "duplicate-name", f"duplicate {what} '{name}'", f"also used at {others}")
+            clashing.add(id(d))
+    for slug, group in slugs.items():
+        names = {d.item.name for d in group}
+        if len(names) < 2:
+            continue
+        for d in group:
+            others = ", ".join(f"'{o.item.name}' ({o.source.path}:{o.at('name')[1]})"
+                               for o in group if o.item.name != d.item.name)
+            problems.add(d.at("name"), "page-collision", f"event '{d.item.name}' would share its "
+                         f"page name '{slug}' with {others}", "rename one of them")
+            clashing.add(id(d))
+    kept = {d.item.name: d for d in definitions if id(d) not in clashing}
+    return kept, set(claims)
 
 
 def _check_teams(teams: dict[str, Definition], tools: dict[str, Definition], problems: _Problems) -> None:
@@ -346,15 +354,46 @@ def _check_event_references(d: Definition, teams: dict, tools: dict, groups: dic
             problems.add(d.at("implementations", index, "side"), "api-side",
                          f"{impl.api} does not run on the {impl.side} side",
                          "it runs on: " + ", ".join(sorted(api.sides)))
+    _check_field_names(d, event.fields, problems)
+    if event.name in event.related:
+        problems.add(d.at("related", event.related.index(event.name)), "reference-cycle",
+                     "related names the event itself")
+    if event.standard is not None and event.standard not in SEGMENT_ECOMMERCE_V2:
+        problems.unknown(d.at("standard"), "Segment Ecommerce v2 event", event.standard,
+                         SEGMENT_ECOMMERCE_V2)
+
+
+def _check_field_names(d: Definition, fields: tuple[PayloadField, ...], problems: _Problems) -> None:
+    """No field twice in one list, and examples that fit their field."""
     seen: dict[str, int] = {}
-    for index, f in enumerate(event.fields):
+    for index, f in enumerate(fields):
         if f.name in seen:
             problems.add(d.at("fields", index, "name"), "duplicate-name", f"duplicate field '{f.name}'",
                          f"already listed as field {seen[f.name] + 1}")
         seen.setdefault(f.name, index)
-    if event.standard is not None and event.standard not in SEGMENT_ECOMMERCE_V2:
-        problems.unknown(d.at("standard"), "Segment Ecommerce v2 event", event.standard,
-                         SEGMENT_ECOMMERCE_V2)
+        if f.example is not None and not is_placeholder(f.example):
+            if not _fits(f.example, f.type):
+                problems.add(d.at("fields", index, "example"), "bad-example",
+                             f"the example of field '{f.name}' is not of type {f.type}",
+                             f"got {type(f.example).__name__} {f.example!r}")
+            elif f.allowed and f.example not in f.allowed:
+                problems.add(d.at("fields", index, "example"), "bad-example",
+                             f"the example of field '{f.name}' is not one of its allowed values",
+                             "allowed: " + ", ".join(map(str, f.allowed)))
+
+
+def _fits(value: Any, field_type: str) -> bool:
+    if field_type in ("string", "datetime"):
+        return isinstance(value, (str, datetime.date))
+    if field_type == "integer":
+        return isinstance(value, int) and not isinstance(value, bool)
+    if field_type == "number":
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if field_type == "boolean":
+        return isinstance(value, bool)
+    if field_type == "array":
+        return isinstance(value, list)
+    return isinstance(value, dict)
 
 
 def _check_inheritance_cycles(events: dict[str, Definition], problems: _Problems) -> None:
@@ -362,6 +401,8 @@ def _check_inheritance_cycles(events: dict[str, Definition], problems: _Problems
     for d in events.values():
         seen = {d.item.name}
         current = d.item.fields_from
+        if current == d.item.name or current in d.item.aliases:
+            continue  # reported as "fields_from names the event itself"
         while current is not None and current in by_alias:
             target = by_alias[current].item
             if target.name in seen:

@@ -15,7 +15,7 @@ from .diagnostics import Diagnostic, did_you_mean
 from .link import Catalog
 from .load import RawDocument
 from .validate import is_placeholder
-from .model import Severity
+from .model import CHANNEL_TEXT, Severity
 
 DOTTED_LOWER = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$")
 
@@ -41,7 +41,7 @@ def _naming_internal_prefix(catalog: Catalog) -> Iterator[Finding]:
             continue  # Segment's spec fixes the name
         if e.event.kind == "internal" and not e.name.startswith(prefix):
             yield (f"event:{e.name}", ("name",), f"internal event '{e.name}' does not start with "
-                   f"'{prefix}'", f"internal-only events are named '{prefix}...'")
+                   f"'{prefix}'", f"internal-only event names start with '{prefix}'")
         elif e.event.kind == "research" and e.name.startswith(prefix):
             yield (f"event:{e.name}", ("kind",), f"'{e.name}' carries the internal prefix "
                    f"'{prefix}' but is a research event", "set kind: internal, or rename it")
@@ -84,7 +84,7 @@ def _segment_routing(catalog: Catalog) -> Iterator[Finding]:
                 hint = "send it to Segment (segment.track, sendTrackEvent, analytics.track)"
             else:
                 hint = f"{d.tool.name} receives data " + " or ".join(
-                    r.replace("-", " ") for r in d.tool.receives)
+                    CHANNEL_TEXT[r] for r in d.tool.receives)
             yield (f"event:{e.name}", ("destinations", index),
                    f"{d.tool.name} is listed as a destination but the event does not reach it", hint)
         if e.event.segment_whitelist and "tracking-log" not in e.channels:
@@ -257,13 +257,13 @@ def lint(catalog: Catalog, documents: list[RawDocument],
             if rule_id in RULES:
                 severities[rule_id] = severity
             elif source == "config" and config_def is not None:
-                problems.append(Diagnostic(*config_def.at("rules", rule_id), "unknown-rule",
+                problems.append(Diagnostic(*config_def.at("rules", rule_id, key=True), "unknown-rule",
                                            f"unknown rule '{rule_id}'", did_you_mean(rule_id, RULES)))
     for e in catalog.events:
         for rule_id in e.event.suppress:
             if rule_id not in RULES:
                 d = catalog.definitions[f"event:{e.name}"]
-                problems.append(Diagnostic(*d.at("suppress", rule_id), "unknown-rule",
+                problems.append(Diagnostic(*d.at("suppress", rule_id, key=True), "unknown-rule",
                                            f"unknown rule '{rule_id}'", did_you_mean(rule_id, RULES)))
     if severities["todo-placeholder"] != "off":
         problems += [replace(d, severity=severities["todo-placeholder"])

@@ -21,6 +21,7 @@ from .model import SECTIONS
 CONFIG_FILE = "catalog.yaml"
 MAX_FILE_BYTES = 1_000_000  # a definition is a few KB; anything this large is a mistake
 MAX_DEPTH = 20  # the model nests at most five levels; leave room for example values
+MAX_ALIASES_SHOWN = 5  # an alias bomb has thousands; the first few say enough
 PLACEHOLDER = "TODO"  # what `eventcat new` writes where the author still has to
 
 Position = tuple[int, int]  # 1-based line and column
@@ -139,12 +140,7 @@ def load_file(path: Path, section: str, catalog_dir: Path | None = None) -> RawD
     try:
         node = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        message = (error.problem or "invalid YAML").strip()
-        if error.context:
-            message = f"{error.context.strip()}: {message}"
-        raise fail(mark.line + 1 if mark else 1, mark.column + 1 if mark else 1, "yaml-syntax",
-                   f"YAML syntax error: {message}") from None
+        raise CatalogError([_syntax_error(shown, error)]) from None
     except yaml.YAMLError as error:
         raise fail(1, 1, "yaml-syntax", f"YAML error: {error}") from None
     except RecursionError:
@@ -156,14 +152,49 @@ def load_file(path: Path, section: str, catalog_dir: Path | None = None) -> RawD
                    "the file must hold a mapping of keys to values",
                    f"found {_kind(node)} instead")
     problems: list[Diagnostic] = []
+    if "*" in text:  # an alias needs '*'; most files have none and skip this second pass
+        aliases = [e.start_mark for e in yaml.parse(text, Loader=yaml.CSafeLoader)
+                   if isinstance(e, yaml.AliasEvent)]
+        problems += [Diagnostic(shown, m.line + 1, m.column + 1, "yaml-alias",
+                                "YAML aliases are not supported",
+                                "write the value out, or share fields with field_groups")
+                     for m in aliases[:MAX_ALIASES_SHOWN]]
+        if len(aliases) > MAX_ALIASES_SHOWN:
+            problems.append(Diagnostic(shown, 0, 0, "yaml-alias",
+                                       f"{len(aliases) - MAX_ALIASES_SHOWN} more YAML aliases"))
+        if problems:  # refused before the data is walked: an alias bomb never expands
+            raise CatalogError(problems)
     document.root = node
-    # Anchors need '&' and aliases '*': without either, no node can be shared, and the check for
-    # shared nodes (an alias bomb) can be skipped.
-    seen: set[int] | None = set() if ("&" in text or "*" in text) else None
-    document.data = _build(node, (), document, problems, seen, 0)
+    document.data = _build(node, (), document, problems, 0)
     if problems:
         raise CatalogError(problems)
     return document
+
+
+# Errors where the parser notices the problem far from its cause: an unclosed list, mapping or
+# quote is only found at the next line or the end of the file. The opening is what to fix.
+_OPENINGS = {
+    "while parsing a flow sequence": "the list opened here is not closed with ']'",
+    "while parsing a flow mapping": "the mapping opened here is not closed with '}'",
+    "while scanning a quoted scalar": "the quoted text opened here is not closed",
+}
+
+
+def _syntax_error(path: str, error: yaml.MarkedYAMLError) -> Diagnostic:
+    problem = (error.problem or "invalid YAML").strip()
+    context = (error.context or "").strip()
+    found = error.problem_mark
+    if context in _OPENINGS and error.context_mark is not None:
+        opened = error.context_mark
+        return Diagnostic(path, opened.line + 1, opened.column + 1, "yaml-syntax",
+                          f"YAML syntax error: {_OPENINGS[context]}",
+                          f"the parser gave up at line {found.line + 1}: {problem}" if found else "")
+    mark = found or error.context_mark
+    message = f"{context}: {problem}" if context else problem
+    hint = "check the indentation: keys of one mapping start in the same column" \
+        if "mapping values are not allowed" in problem or "expected <block end>" in problem else ""
+    return Diagnostic(path, mark.line + 1 if mark else 1, mark.column + 1 if mark else 1,
+                      "yaml-syntax", f"YAML syntax error: {message}", hint)
 
 
 def _kind(node: yaml.Node) -> str:
@@ -208,11 +239,11 @@ _constructor = SafeConstructor()
 
 
 def _build(node: yaml.Node, loc: Loc, doc: RawDocument, problems: list[Diagnostic],
-           seen: set[int] | None, depth: int) -> Any:
+           depth: int) -> Any:
     """Nodes → plain data, refusing what plain data may not hold. Positions stay in the nodes."""
     tag = node.tag
-    if tag == _STR and seen is None:  # the common case first: a plain text value
-        if node.value.startswith(PLACEHOLDER) or node.value.lstrip().startswith(PLACEHOLDER):
+    if tag == _STR:  # the common case first: a plain text value
+        if node.value.lstrip().startswith(PLACEHOLDER):
             doc.placeholders.append(loc)
         return node.value
 
@@ -220,12 +251,6 @@ def _build(node: yaml.Node, loc: Loc, doc: RawDocument, problems: list[Diagnosti
         problems.append(Diagnostic(doc.path, at.start_mark.line + 1, at.start_mark.column + 1,
                                    rule, message, hint))
 
-    if seen is not None:
-        if id(node) in seen:  # the composer shares one node between an anchor and its aliases
-            problem("yaml-alias", "YAML anchors and aliases are not supported",
-                    "write the value out, or share fields with field_groups")
-            return None
-        seen.add(id(node))
     if tag not in _PLAIN_TAGS:
         problem("yaml-tag", f"YAML tag '{tag.replace('tag:yaml.org,2002:', '!!')}' is not supported",
                 "write a plain value")
@@ -234,17 +259,13 @@ def _build(node: yaml.Node, loc: Loc, doc: RawDocument, problems: list[Diagnosti
         problem("too-deep", f"data is nested more than {MAX_DEPTH} levels deep")
         return None
     if isinstance(node, yaml.ScalarNode):
-        if tag == _STR:
-            if node.value.lstrip().startswith(PLACEHOLDER):
-                doc.placeholders.append(loc)
-            return node.value
         try:
             return _SCALARS[tag](_constructor, node)
         except (yaml.YAMLError, ValueError) as error:
             problem("yaml-syntax", f"cannot read value: {getattr(error, 'problem', error)}")
             return None
     if isinstance(node, yaml.SequenceNode):
-        return [_build(item, loc + (i,), doc, problems, seen, depth + 1)
+        return [_build(item, loc + (i,), doc, problems, depth + 1)
                 for i, item in enumerate(node.value)]
     result: dict[str, Any] = {}
     for key_node, value_node in node.value:
@@ -263,5 +284,5 @@ def _build(node: yaml.Node, loc: Loc, doc: RawDocument, problems: list[Diagnosti
                     f"first given at line {first.start_mark.line + 1}; YAML would keep only the last",
                     at=key_node)
             continue
-        result[key] = _build(value_node, loc + (key,), doc, problems, seen, depth + 1)
+        result[key] = _build(value_node, loc + (key,), doc, problems, depth + 1)
     return result

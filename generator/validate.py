@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,8 +20,8 @@ from .model import EVENT_NAME_PATTERN, FIELD_NAME_PATTERN, ID_PATTERN, SECTIONS,
 
 MODELS: dict[str, type[Strict]] = {**SECTIONS, "config": CatalogConfig}
 
-NAME_HINT = ("letters, digits, '.', '_', '-', ':' and single spaces, starting with a letter or "
-             "digit, at most 128 characters")
+NAME_HINT = ("letters, digits, '.', '_', '-', ':' and single spaces between words; it starts with "
+             "a letter or digit, ends without a space, and has at most 128 characters")
 ID_HINT = "lower-case letters, digits and '-', starting with a letter or digit"
 
 
@@ -31,8 +32,9 @@ class Definition:
     item: Any
     source: RawDocument
 
-    def at(self, *loc: Any) -> tuple[str, int, int]:
-        line, column = self.source.position(loc)
+    def at(self, *loc: Any, key: bool = False) -> tuple[str, int, int]:
+        """Where the value at `loc` stands (with `key`, where its key does)."""
+        line, column = self.source.position(loc, key=key)
         return self.source.path, line, column
 
 
@@ -53,6 +55,9 @@ def _explain(error: ValidationError, model: type[BaseModel], document: RawDocume
     """Turn pydantic's errors into one message per place, in our words."""
     found: dict[tuple, Diagnostic] = {}
     errors = error.errors(include_url=False)
+    kinds_at: dict[tuple, set[str]] = defaultdict(set)
+    for err in errors:
+        kinds_at[_data_loc(err["loc"], document.data)].add(err["type"])
     for err in errors:
         if is_placeholder(err.get("input")):
             continue  # reported once, as a placeholder, by the todo-placeholder rule
@@ -64,7 +69,16 @@ def _explain(error: ValidationError, model: type[BaseModel], document: RawDocume
                 for other in errors):
             continue
         if loc in found:
-            continue  # a union reports each branch; the first message says enough
+            continue  # a union reports each branch; one message says it all
+        if kinds_at[loc] == {"bool_type", "literal_error"}:  # true, false or a word
+            words = err.get("ctx", {}).get("expected", "") if err["type"] == "literal_error" else \
+                next(e.get("ctx", {}).get("expected", "") for e in errors
+                     if e["type"] == "literal_error" and _data_loc(e["loc"], document.data) == loc)
+            line, column = document.position(loc)
+            found[loc] = Diagnostic(document.path, line, column, "bad-value",
+                                    f"{'.'.join(map(str, loc))}: expected true, false or {words}, "
+                                    f"got {_yaml_type(err.get('input'))}")
+            continue
         found[loc] = _diagnostic(err, loc, model, document)
     return list(found.values())
 
@@ -144,8 +158,9 @@ def _diagnostic(err: dict, loc: tuple, model: type[BaseModel], document: RawDocu
         return at("missing-key", f"missing required key '{loc[-1]}'{inside}", hint, where=loc[:-1])
     if kind == "extra_forbidden":
         known = list(owner.model_fields) if owner else []
-        return at("unknown-key", f"unknown key '{loc[-1]}'", did_you_mean(str(loc[-1]), known),
-                  key_position=True)
+        hint = did_you_mean(str(loc[-1]), known) if len(known) <= 8 or \
+            did_you_mean(str(loc[-1]), known).startswith("did") else "allowed keys: " + ", ".join(known)
+        return at("unknown-key", f"unknown key '{loc[-1]}'", hint, key_position=True)
     if kind == "literal_error":
         expected = err.get("ctx", {}).get("expected", "")
         choices = [c.strip(" '") for c in expected.replace(" or ", ", ").split(",") if c.strip()]
@@ -191,4 +206,8 @@ def _pattern_words(pattern: str, loc: tuple) -> tuple[str, str]:
         return "URL", "an http:// or https:// address"
     if pattern == FIELD_NAME_PATTERN:
         return "field name", "letters, digits, '_' and '-', with dots between nested keys"
+    if loc and loc[-1] == "payload_key":
+        return "payload key", "one key: letters, digits and '_', no dots"
+    if pattern == r"^[a-z][a-z0-9-]*$":
+        return "rule id", "lower-case letters, digits and '-'"
     return "value", f"it must match {pattern}"

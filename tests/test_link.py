@@ -45,10 +45,15 @@ def test_duplicate_event_name_and_alias(mini):
         implementations: [{side: browser, api: Logger.log}]
         """)
     found = errors(mini)
-    # files are read in name order, so copy.yaml claims the names first
-    assert found[0].startswith("events/edx.video.paused.yaml:6:11: duplicate alias 'pause_video' (already used at ")
-    assert found[0].endswith("events/copy.yaml:5)")
-    assert found[1].startswith("events/edx.video.played.yaml:1:7: duplicate event name 'edx.video.played' (already used at ")
+    # every place that takes part is told, whichever file was read first
+    assert [f.split(" (also used at ")[0] for f in found] == [
+        "events/copy.yaml:1:7: duplicate event name 'edx.video.played'",
+        "events/copy.yaml:5:11: duplicate alias 'pause_video'",
+        "events/edx.video.paused.yaml:6:11: duplicate alias 'pause_video'",
+        "events/edx.video.played.yaml:1:7: duplicate event name 'edx.video.played'",
+    ]
+    assert found[0].endswith("events/edx.video.played.yaml:1)")
+    assert found[3].endswith("events/copy.yaml:1)")
 
 
 def test_names_that_differ_only_in_case_would_share_a_page(mini):
@@ -59,8 +64,9 @@ def test_names_that_differ_only_in_case_would_share_a_page(mini):
         owner: learner
         implementations: [{side: browser, api: Logger.log}]
         """)
-    (found,) = errors(mini)
-    assert "would share its page name 'seq_goto'" in found
+    found = errors(mini)
+    assert [f.split(": ", 1)[0] for f in found] == ["events/seq_goto.yaml:1:7", "events/upper.yaml:1:7"]
+    assert "event 'SEQ_GOTO' would share its page name 'seq_goto' with 'seq_goto'" in found[1]
 
 
 def test_api_must_exist_and_run_on_its_side(mini):

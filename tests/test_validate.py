@@ -91,4 +91,4 @@ def test_pii_allowed_accepts_true_false_or_unknown(tmp_path):
     tool = ("id: ga\nname: GA\ncategory: web-analytics\nreceives: [segment]\nstorage:\n"
             "  limits: x\n  access: y\n  retention: z\n  pii_allowed: maybe\n")
     (message,) = messages(tmp_path, tool, "tools")
-    assert message.startswith("9:16: error wrong-type: storage.pii_allowed:")
+    assert message == "9:16: error bad-value: storage.pii_allowed: expected true, false or 'unknown', got text"
