@@ -32,3 +32,9 @@ html_copy_source = False
 html_show_sourcelink = False
 html_last_updated_fmt = None
 copyright = "the catalog's authors"
+html_favicon = "docs/_static/favicon.svg"
+# pydata-sphinx-theme sets these itself when they are missing; setting them here keeps Sphinx from
+# reporting a changed configuration on every incremental build.
+html_permalinks_icon = "#"
+# Follow the reader's system light/dark setting (left empty, the theme logs a console error).
+html_context = {"default_mode": "auto"}

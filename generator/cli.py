@@ -72,6 +72,13 @@ def make_parser() -> argparse.ArgumentParser:
                        help="parallel Sphinx processes, a number or 'auto' (default: 1)")
     build.add_argument("--clean", action="store_true", help="ignore the previous build's state")
 
+    serve = commands.add_parser("serve", help="preview the site, rebuilt and reloaded as you save")
+    _site_options(serve)
+    serve.add_argument("--conf", default=".", type=Path, help="the folder holding conf.py (default: .)")
+    serve.add_argument("--out", default=Path("_build"), type=Path,
+                       help="the build folder (default: _build)")
+    serve.add_argument("--port", default=8000, type=int, help="the port on 127.0.0.1 (default: 8000)")
+
     schema = commands.add_parser("schema", help="write the editor JSON Schemas")
     schema.add_argument("--out", default=None, type=Path,
                         help="the folder to write to (default: the repository's schemas/)")
@@ -195,6 +202,30 @@ def _build(args: argparse.Namespace) -> int:
     return status
 
 
+def _serve(args: argparse.Namespace) -> int:
+    """sphinx-autobuild on 127.0.0.1, watching the catalog, the templates and the guides. The
+    extension regenerates the catalog pages before each Sphinx run; the generated folder is
+    ignored by the watcher, or every build would trigger the next."""
+    from sphinx_autobuild.__main__ import main as autobuild
+
+    if not args.catalog.is_dir():
+        print(f"{args.catalog}: error no-catalog: catalog folder not found", file=sys.stderr)
+        return 1
+    result = check(args.catalog)
+    _print_problems(result.problems)  # the first build will show them too; say it up front
+    argv = [str(args.docs), str(args.out / "html"), "-c", str(args.conf),
+            "-d", str(args.out / "doctrees"), "-D", f"eventcat_catalog={args.catalog.resolve()}",
+            "--host", "127.0.0.1", "--port", str(args.port),
+            "--watch", str(args.catalog), "--watch", str(args.templates),
+            "--ignore", str(args.docs / "catalog"), "--ignore", "*.tmp", "--ignore", "*~",
+            "--ignore", "*.swp"]
+    if args.templates != DEFAULT_TEMPLATES:
+        argv += ["-D", f"eventcat_templates={args.templates.resolve()}"]
+    print(f"eventcat serve: http://127.0.0.1:{args.port}/ (Ctrl+C to stop)")
+    autobuild(argv)
+    return 0
+
+
 def _schema(args: argparse.Namespace) -> int:
     from .schema import SCHEMA_DIR, all_schemas
     out = args.out or SCHEMA_DIR
@@ -209,5 +240,5 @@ def main(argv: list[str] | None = None) -> int:
     parser = make_parser()
     args = parser.parse_args(argv)
     commands = {"check": _check, "new": _new, "generate": lambda a: 0 if _generate(a) else 1,
-                "build": _build, "schema": _schema}
+                "build": _build, "serve": _serve, "schema": _schema}
     return commands[args.command](args)

@@ -14,7 +14,6 @@ from pathlib import Path
 
 from sphinx.application import Sphinx
 from sphinx.config import Config
-from sphinx.errors import SphinxError
 from sphinx.util import logging
 
 from . import __version__
@@ -26,10 +25,6 @@ from .sync import MANIFEST
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 logger = logging.getLogger(__name__)
-
-
-class CatalogInvalid(SphinxError):
-    category = "Invalid event catalog"
 
 
 def catalog_dir(app_or_config_dir: Path, config: Config) -> Path:
@@ -64,9 +59,26 @@ def _generate(app: Sphinx) -> None:
                                        Path(app.srcdir) / output, templates_dir,
                                        home_prefix=output + "/")
     except CatalogError as error:
-        raise CatalogInvalid("\n" + str(error)) from None
+        # Sphinx prints a crash report for any exception an extension raises, which would bury
+        # the one line that matters. Log each problem as Sphinx logs its own, then stop.
+        for problem in error.diagnostics:
+            (logger.error if problem.severity == "error" else logger.warning)(str(problem))
+        logger.error("the event catalog is invalid; nothing was generated (fix the problems above)")
+        raise SystemExit(2) from None
     for warning in warnings:  # lint warnings: with -W they fail the build like any other
         logger.warning(str(warning), type="eventcat", subtype=warning.rule)
+    app.eventcat_pages_came_or_went = bool(report.added or report.deleted)  # type: ignore[attr-defined]
+
+
+def _navigation_outdated(app: Sphinx, env, added, changed, removed) -> list[str]:
+    """Sphinx writes only the pages it re-reads, so after a page is added or removed every other
+    page would keep its old navigation. Event pages show no navigation tree (they are outside
+    it), so re-reading the rest is enough, and cheap."""
+    if not getattr(app, "eventcat_pages_came_or_went", False):
+        return []
+    events = app.config.eventcat_output.strip("/") + "/events/"
+    return [doc for doc in env.found_docs
+            if not doc.startswith(events) or doc == events + "index"]
     logger.info("eventcat: %d pages written, %d unchanged, %d removed",
                 len(report.written), report.unchanged, len(report.deleted))
 
@@ -78,6 +90,7 @@ def setup(app: Sphinx) -> dict:
     app.add_config_value("eventcat_generate", True, "", types=[bool])
     app.connect("config-inited", _config_inited)
     app.connect("builder-inited", _generate)
+    app.connect("env-get-outdated", _navigation_outdated)
     app.add_css_file("eventcat.css")
     app.add_js_file("eventcat.js", loading_method="defer")
     return {"version": __version__, "parallel_read_safe": True, "parallel_write_safe": True}

@@ -20,9 +20,10 @@ MANIFEST = ".eventcat-manifest.json"
 
 @dataclass
 class SyncReport:
-    written: list[str] = field(default_factory=list)
+    written: list[str] = field(default_factory=list)  # new or changed
     unchanged: int = 0
     deleted: list[str] = field(default_factory=list)
+    added: list[str] = field(default_factory=list)  # new: written, and not there before
 
 
 def _atomic_write(path: Path, data: bytes) -> None:
@@ -78,6 +79,8 @@ def sync(pages: dict[str, str], out_dir: Path) -> SyncReport:
             pass
         _atomic_write(path, data)
         report.written.append(relative)
+        if relative not in previous:
+            report.added.append(relative)
 
     for relative in sorted(previous - pages.keys()):
         try:

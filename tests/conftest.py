@@ -31,3 +31,18 @@ def docs(tmp_path: Path) -> Path:
     shutil.copy(ROOT / "docs" / "index.md", folder / "index.md")
     write(folder / "guides" / "index.md", "# Guides\n\nA stub guide for tests.\n")
     return folder
+
+
+@pytest.fixture(scope="session")
+def shipped_site(tmp_path_factory) -> Path:
+    """The shipped catalog built strictly, as CI builds it, into a temporary folder."""
+    import subprocess
+    import sys
+    base = tmp_path_factory.mktemp("shipped")
+    shutil.copytree(ROOT / "docs", base / "docs", ignore=shutil.ignore_patterns("catalog"))
+    result = subprocess.run(
+        [sys.executable, "-m", "generator", "build", "--strict", "--catalog", str(ROOT / "catalog"),
+         "--docs", str(base / "docs"), "--conf", str(ROOT), "--out", str(base / "_build")],
+        capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return base / "_build" / "html"

@@ -178,3 +178,22 @@ def test_hostile_text_never_reaches_the_html_as_markup(tmp_path):
     assert not (html / "_downloads").exists()  # no file of the build machine was copied in
     page = (html / "catalog" / "events" / "edx.hostile.event.html").read_text()
     assert "&lt;script&gt;alert(&#39;summary&#39;)&lt;/script&gt;" in page  # shown, as text
+
+
+def test_the_same_input_gives_the_same_html_bytes(tmp_path):
+    """Two clean builds of the same catalog into different folders, compared file by file.
+    (Sphinx's doctree pickles differ between runs; they are build state, not the site.)"""
+    from conftest import MINI
+    import shutil
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    shutil.copy(ROOT / "docs" / "index.md", docs / "index.md")
+    write(docs / "guides" / "index.md", "# Guides\n\nStub.\n")
+    sites = []
+    for run in ("one", "two"):
+        result = build(MINI, docs, tmp_path / run, "--clean")
+        assert result.returncode == 0, result.stderr
+        html = tmp_path / run / "html"
+        sites.append({p.relative_to(html).as_posix(): p.read_bytes() for p in html.rglob("*") if p.is_file()})
+    assert sites[0].keys() == sites[1].keys()
+    assert [name for name in sites[0] if sites[0][name] != sites[1][name]] == []

@@ -1,0 +1,155 @@
+"""The built site in a real browser: Debian's Chromium driven by Playwright, over HTTP.
+
+Each visited page is saved as a screenshot under test-output/screenshots/ (git-ignored).
+Without Chromium these tests are skipped on a developer machine, but fail in CI."""
+
+import functools
+import http.server
+import os
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+SCREENSHOTS = ROOT / "test-output" / "screenshots"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def base_url(shipped_site):
+    handler = functools.partial(_Quiet, directory=str(shipped_site))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not os.path.exists(CHROMIUM):
+        message = f"Chromium not found at {CHROMIUM} (sudo apt-get install chromium)"
+        if os.environ.get("CI"):
+            pytest.fail(message)  # in CI the browser tests must run
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser, base_url, request):
+    """A fresh page that records failed requests and console errors, and fails the test on any."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    tab = context.new_page()
+    problems = []
+    tab.on("response", lambda r: problems.append(f"{r.status} {r.url}") if r.status >= 400 else None)
+    tab.on("console", lambda m: problems.append(f"console {m.type}: {m.text}")
+           if m.type == "error" else None)
+    tab.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+    visited = []
+    original_goto = tab.goto
+
+    def goto(path, **kwargs):
+        visited.append(path)
+        return original_goto(base_url + path, wait_until="networkidle", **kwargs)
+
+    tab.visit = goto
+    yield tab
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    tab.screenshot(path=str(SCREENSHOTS / f"{request.node.name}.png"), full_page=True)
+    context.close()
+    assert problems == []
+
+
+def test_home_page(page):
+    page.visit("index.html")
+    assert page.title().startswith("Analytics research guide")
+    cards = page.locator(".ec-count-card").all_inner_texts()
+    assert any(c.startswith("53") and "events" in c for c in cards)
+    assert page.locator("nav a", has_text="Events").count() >= 1
+
+
+def test_search_finds_an_event_by_its_full_name_and_opens_it(page):
+    page.visit("index.html")
+    page.keyboard.press("Control+k")
+    page.locator("input[name=q]:visible").first.fill("edx.course.enrollment.activated")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#search-results li a")
+    first = page.locator("#search-results li a").first
+    assert first.inner_text().strip() == "edx.course.enrollment.activated"
+    first.click()
+    page.wait_for_load_state("networkidle")
+    assert page.url.endswith("catalog/events/edx.course.enrollment.activated.html")
+    assert page.locator("h1").inner_text().startswith("edx.course.enrollment.activated")
+
+
+def test_search_finds_events_with_spaces_and_capitals(page):
+    for name in ["Promotion Viewed", "add-forum-community-TA"]:
+        page.visit(f"search.html?q={name}")
+        page.wait_for_selector("#search-results li a")
+        assert page.locator("#search-results li a").first.inner_text().strip() == name
+
+
+def test_event_page_shows_fields_recipe_and_destinations(page):
+    page.visit("catalog/events/edx.video.played.html")
+    fields = page.locator("table.ec-fields tbody tr")
+    assert fields.count() >= 10
+    assert page.locator("table.ec-fields", has_text="currentTime").count() == 1
+    recipes = page.locator("#implementation pre")
+    assert recipes.count() == 3
+    assert 'Logger.log("play_video"' in recipes.nth(0).inner_text()
+    destinations = page.locator("table.ec-destinations tbody tr")
+    assert destinations.count() >= 2
+    assert page.locator("#where-the-data-goes", has_text="Tracking Log").count() == 1
+
+
+def test_tool_page_lists_its_events(page):
+    page.visit("catalog/tools/sailthru.html")
+    listed = page.locator("table.ec-events tbody tr").count()
+    assert listed >= 1
+    assert page.locator("table.ec-events", has_text="edx.bi.email.sent").count() == 1
+    page.locator("a", has_text="Open them in the filterable event list").click()
+    page.wait_for_load_state("networkidle")
+    assert "tool=sailthru" in page.url
+    assert page.locator("#ec-index tbody tr:visible").count() == listed
+
+
+def test_index_narrows_by_team_and_by_tool(page):
+    page.visit("catalog/events/index.html")
+    all_rows = page.locator("#ec-index tbody tr")
+    total = all_rows.count()
+    assert total == 53
+    assert page.locator(".ec-count").inner_text() == f"Showing {total} of {total} events"
+    page.select_option("select[name=team]", "mercury")
+    visible = page.locator("#ec-index tbody tr:visible")
+    mercury = visible.count()
+    assert 0 < mercury < total
+    for i in range(mercury):
+        assert "mercury" in visible.nth(i).get_attribute("data-team").split()
+    assert "team=mercury" in page.url  # the narrowed list can be shared
+    page.select_option("select[name=tool]", "google-analytics")
+    both = page.locator("#ec-index tbody tr:visible").count()
+    assert 0 < both <= mercury
+    page.locator("button[type=reset]").click()
+    page.wait_for_function(f"document.querySelectorAll('#ec-index tbody tr:not([hidden])').length === {total}")
+    page.fill("#ec-filters input[name=q]", "play_video")  # legacy names are searchable too
+    assert page.locator("#ec-index tbody tr:visible").count() == 1
+
+
+def test_team_page(page):
+    page.visit("catalog/teams/mercury.html")
+    assert page.locator("h1").inner_text().startswith("Mercury")
+    assert page.locator("dd", has_text="Learner").count() >= 1
+    assert page.locator("table.ec-events tbody tr").count() >= 3
