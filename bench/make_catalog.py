@@ -33,6 +33,11 @@ APIS = [("tracker.emit", "server"), ("tracker.emit", "server"), ("tracker.emit",
 SEGMENT_APIS = {"segment.track", "sendTrackEvent", "Analytics.track"}
 
 
+def example(field_type: str, k: int) -> object:
+    return {"string": f"value-{k}", "integer": k, "number": k + 0.5, "boolean": k % 2 == 0,
+            "datetime": "2024-05-01T12:00:00+00:00", "array": [k], "object": {"k": k}}[field_type]
+
+
 def sentence(rng: random.Random, words: int) -> str:
     text = " ".join(rng.choice(WORDS) for _ in range(words))
     return text[0].upper() + text[1:] + "."
@@ -73,10 +78,10 @@ def make(n: int, out: Path, seed: int = 1) -> Path:
         dump(out / "fields" / f"group-{g}.yaml", {
             "id": f"group-{g}", "name": f"Group {g}", "description": sentence(rng, 10),
             "envelope": g == 0, **({"payload_key": "event"} if g == 0 else {}),
-            "fields": [{"name": f"{'context.' if g == 0 else ''}g{g}_f{k}", "type": rng.choice(TYPES),
+            "fields": [{"name": f"{'context.' if g == 0 else ''}g{g}_f{k}", "type": (t := rng.choice(TYPES)),
                         "required": k == 0, "description": sentence(rng, 8),
                         "pii": rng.choice(PII) if g == 0 else rng.choice(["none", "pseudonymous"]),
-                        "example": f"value-{k}"} for k in range(rng.randint(3, 8))]})
+                        "example": example(t, k)} for k in range(rng.randint(3, 8))]})
 
     names: list[str] = []
     seen: set[str] = set()
@@ -99,9 +104,9 @@ def make(n: int, out: Path, seed: int = 1) -> Path:
             channels.add("segment")
         reachable = [f"tool-{j:02d}" for j in range(2, 30)
                      if (j % 3 == 0 and "segment" in channels) or (j % 3 == 1 and "tracking-log" in channels)]
-        fields = [{"name": f"f{k}_{rng.choice(OBJECTS)}", "type": rng.choice(TYPES),
+        fields = [{"name": f"f{k}_{rng.choice(OBJECTS)}", "type": (t := rng.choice(TYPES)),
                    "required": rng.random() < 0.4, "description": sentence(rng, rng.randint(5, 20)),
-                   "pii": "none", "example": rng.choice([f"{rng.choice(WORDS)}-{k}", k, True])}
+                   "pii": "none", "example": example(t, k)}
                   for k in range(rng.randint(1, 14))]
         event = {
             "name": name,

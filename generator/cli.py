@@ -164,17 +164,18 @@ def _generate(args: argparse.Namespace, strict: bool = False) -> bool:
     started = time.perf_counter()
     out_dir = args.docs / "catalog"
     try:
-        catalog, report, warnings = generate(args.catalog, out_dir, args.templates, strict=strict)
+        result = generate(args.catalog, out_dir, args.templates, strict=strict)
     except CatalogError as error:
         _print_problems(error.diagnostics)
         print(f"eventcat: {_summary(error.diagnostics)} in {args.catalog}; nothing was written",
               file=sys.stderr)
         return False
-    _print_problems(warnings)
+    _print_problems(result.warnings)
     elapsed = time.perf_counter() - started
-    print(f"eventcat: {len(catalog.events)} events, {len(catalog.tools)} tools, "
-          f"{len(catalog.teams)} teams → {out_dir}: {len(report.written)} pages written, "
-          f"{report.unchanged} unchanged, {len(report.deleted)} removed ({elapsed:.2f} s)")
+    report = result.report
+    print(f"eventcat: {result.events} events, {result.tools} tools, {result.teams} teams → "
+          f"{out_dir}: {len(report.written)} pages written, {report.unchanged} unchanged, "
+          f"{len(report.deleted)} removed ({elapsed:.2f} s)")
     return True
 
 

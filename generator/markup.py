@@ -41,21 +41,33 @@ def myst(value: Any) -> Markup:
 
 
 def _fence_for(text: str) -> str:
-    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    if "`" not in text:  # the usual case, and a quick one to test
+        return "```"
+    longest = max(len(run) for run in re.findall(r"`+", text))
     return "`" * max(3, longest + 1)
 
 
-def raw_html(html: Any) -> Markup:
+# Sphinx's search leaves out nodes with this class. Listings repeat what event pages already say,
+# and code repeats field names: indexing them only makes the index bigger (the reader downloads
+# it) and every incremental build slower (Sphinx prunes and rewrites it each time).
+_NO_SEARCH = ":class: no-search\n"
+
+
+def raw_html(html: Any, search: bool = True) -> Markup:
     """Wrap HTML built by the autoescaping templates in a MyST raw block."""
     html = str(html).strip("\n")
     fence = _fence_for(html)
-    return Markup(f'{fence}{{raw}} html\n<div class="ec-raw">\n{html}\n</div>\n{fence}\n')
+    options = "" if search else _NO_SEARCH
+    return Markup(f'{fence}{{raw}} html\n{options}<div class="ec-raw">\n{html}\n</div>\n{fence}\n')
 
 
-def code_block(code: str, language: str) -> Markup:
-    """A MyST code fence. `language` comes from our own API registry, never from user text."""
+def code_block(code: str, language: str, search: bool = False) -> Markup:
+    """A MyST code block, left out of the search index unless asked. `language` comes from our own
+    API registry, never from user text; the first line of `code` is ours too, so it cannot be
+    read as an option."""
     fence = _fence_for(code)
-    return Markup(f"{fence}{language}\n{code.rstrip()}\n{fence}")
+    options = "" if search else _NO_SEARCH
+    return Markup(f"{fence}{{code-block}} {language}\n{options}{code.rstrip()}\n{fence}")
 
 
 def _safe_link(url: str) -> bool:

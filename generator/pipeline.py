@@ -6,16 +6,18 @@ from __future__ import annotations
 import gc
 import tomllib
 from contextlib import contextmanager
-from dataclasses import dataclass
+import hashlib
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Iterator
 
 from .diagnostics import CatalogError, Diagnostic, did_you_mean
 from .link import Catalog, link, page_slug
 from .lint import RULES, lint
-from .load import display_path, load_catalog
-from .render import DEFAULT_TEMPLATES, render
-from .sync import SyncReport, sync
+from . import __version__
+from .load import discover, display_path, load_catalog
+from .render import DEFAULT_TEMPLATES, event_page_inputs, render
+from .sync import SyncReport, read_manifest_data, sync
 from .validate import validate
 
 SEVERITIES = ("off", "warning", "error")
@@ -105,10 +107,78 @@ def build_catalog(catalog_dir: Path, strict: bool = False) -> tuple[Catalog, lis
     return result.catalog, result.problems
 
 
+@dataclass(frozen=True)
+class Generated:
+    events: int
+    tools: int
+    teams: int
+    report: SyncReport
+    warnings: list[Diagnostic]
+    catalog: Catalog | None  # None when nothing had changed and nothing was rebuilt
+
+
+def _digest(*parts: bytes) -> str:
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(len(part).to_bytes(8, "big") + part)
+    return digest.hexdigest()
+
+
+def read_inputs(catalog_dir: Path, templates_dir: Path, home_prefix: str) -> tuple[str, str, dict[str, str]]:
+    """Digests of what the pages are made from: of everything; of what every page shares (the
+    templates, the generator's own code, the settings); and of each catalog file, by its path
+    relative to the catalog. Reading a few thousand small files costs a fraction of parsing them."""
+    catalog_dir = Path(catalog_dir)
+    files = {p.relative_to(catalog_dir).as_posix(): p for p, _ in discover(catalog_dir)}
+    per_file = {name: _digest(path.read_bytes()) for name, path in files.items()}
+    shared = [__version__.encode(), home_prefix.encode()]
+    project = catalog_dir.resolve().parent / "pyproject.toml"
+    shared.append(project.read_bytes() if project.is_file() else b"")
+    for path in [*sorted(Path(templates_dir).glob("*.j2")), *sorted(Path(__file__).parent.glob("*.py"))]:
+        shared += [path.name.encode(), path.read_bytes()]
+    shared_digest = _digest(*shared)
+    everything = _digest(shared_digest.encode(), *(f"{n}\0{d}".encode() for n, d in sorted(per_file.items())))
+    return everything, shared_digest, per_file
+
+
+def page_keys(catalog: Catalog, shared: str, per_file: dict[str, str]) -> dict[str, str]:
+    """For each event page, a digest of its inputs (see render.event_page_inputs)."""
+    def file_of(key: str) -> str:
+        return catalog.definitions[key].source.catalog_path
+    return {f"{e.docname}.md": _digest(shared.encode(), *(
+                f"{key}\0{per_file.get(file_of(key), '')}".encode()
+                for key in event_page_inputs(e, catalog)))
+            for e in catalog.events}
+
+
 def generate(catalog_dir: Path, out_dir: Path, templates_dir: Path = DEFAULT_TEMPLATES,
-             home_prefix: str = "catalog/", strict: bool = False
-             ) -> tuple[Catalog, SyncReport, list[Diagnostic]]:
-    """Nothing is written unless the whole catalog is valid and every page rendered."""
+             home_prefix: str = "catalog/", strict: bool = False) -> Generated:
+    """Nothing is written unless the whole catalog is valid and every page rendered.
+
+    Two shortcuts keep repeated runs fast, both checked against digests of the files' contents
+    kept in the manifest: when nothing the pages are made from has changed and every page is
+    still there, nothing is parsed or rendered at all (the warnings of that run are reported
+    again); otherwise the whole catalog is checked, but an event page whose own inputs did not
+    change is not rendered again."""
+    out_dir = Path(out_dir)
+    everything, shared, per_file = read_inputs(catalog_dir, templates_dir, home_prefix)
+    last = read_manifest_data(out_dir)
+    files = last.get("files", [])
+    present = {f for f in files if (out_dir / f).is_file()}
+    if last.get("inputs") == everything and files and len(present) == len(files):
+        warnings = [Diagnostic(**w) for w in last.get("warnings", [])]
+        if strict and warnings:
+            raise CatalogError(warnings)
+        counts = last.get("counts", {})
+        return Generated(counts.get("events", 0), counts.get("tools", 0), counts.get("teams", 0),
+                         SyncReport(unchanged=len(files)), warnings, None)
     catalog, warnings = build_catalog(catalog_dir, strict)
-    pages = render(catalog, templates_dir, home_prefix=home_prefix)
-    return catalog, sync(pages, Path(out_dir)), warnings
+    keys = page_keys(catalog, shared, per_file)
+    old_keys = last.get("keys", {})
+    reuse = frozenset(p for p, k in keys.items() if old_keys.get(p) == k and p in present)
+    pages = render(catalog, templates_dir, home_prefix=home_prefix, reuse=reuse)
+    counts = {"events": len(catalog.events), "tools": len(catalog.tools), "teams": len(catalog.teams)}
+    record = {"inputs": everything, "counts": counts, "warnings": [asdict(w) for w in warnings],
+              "keys": keys}
+    report = sync(pages, out_dir, record)
+    return Generated(**counts, report=report, warnings=warnings, catalog=catalog)

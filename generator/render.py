@@ -9,9 +9,12 @@ else (see markup.py): `myst` for headings, `markdown` for user Markdown, `code` 
 from __future__ import annotations
 
 import json
+import multiprocessing as mp
+import os
 import posixpath
 import types
 import typing
+from concurrent.futures import ProcessPoolExecutor
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
@@ -23,7 +26,7 @@ from . import model
 from .apis import APIS, nest
 from .link import Catalog, EventEntry
 from .lint import RULES
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from .markup import code_block, inline_markdown_html, markdown_html, myst, raw_html
 
@@ -41,8 +44,9 @@ def environment(templates_dir: Path) -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters.update(myst=myst, markdown=markdown_html, inline=inline_markdown_html, code=code_block, raw=raw_html,
-                       json=_json_text)
+    env.filters.update(myst=myst, markdown=markdown_html, inline=inline_markdown_html,
+                       code=code_block, raw=raw_html, json=_json_text, pii_badge=pii_badge,
+                       pii_allowed=pii_allowed, badge=badge, example=example_html)
     env.globals.update(model=model, apis=APIS)
     return env
 
@@ -52,29 +56,78 @@ def _json_text(value: Any) -> str:
 
 
 class Page:
-    """Context helpers for one page: relative links from this page to any other generated page."""
+    """Context helpers for one page: relative links from this page to any other generated page.
+    Links are built for every row of every listing, so they are cached per folder."""
 
-    def __init__(self, path: str, catalog: Catalog):
+    def __init__(self, path: str, catalog: Catalog, cache: dict):
         self.path = path
+        self.folder = posixpath.dirname(path)
         self.catalog = catalog
+        self.cache = cache
 
     def href(self, target: str, fragment: str = "") -> str:
-        """Relative URL of a generated page (given without suffix)."""
-        rel = posixpath.relpath(target + ".html", posixpath.dirname(self.path) or ".")
+        """Relative URL of a generated page (given without suffix). Generated pages sit at most
+        one folder deep, which keeps this simple: same folder, or up to the root and down."""
+        target_folder, _, name = target.rpartition("/")
+        if target_folder == self.folder:
+            rel = name + ".html"
+        elif "/" in self.folder or "/" in target_folder:
+            rel = posixpath.relpath(target + ".html", self.folder or ".")
+        else:
+            rel = ("../" if self.folder else "") + target + ".html"
         return rel + (f"#{fragment}" if fragment else "")
 
+    def _link(self, kind: str, key: str, build) -> Markup:
+        cache_key = (self.folder, kind, key)
+        link = self.cache.get(cache_key)
+        if link is None:
+            link = self.cache[cache_key] = build()
+        return link
+
     def event_link(self, name: str) -> Markup:
-        entry = self.catalog.event(name)
-        return Markup('<a class="ec-event" href="{}"><code>{}</code></a>').format(
-            self.href(entry.docname), entry.name)
+        def build() -> Markup:
+            entry = self.catalog.event(name)
+            return Markup('<a class="ec-event" href="{}"><code>{}</code></a>').format(
+                self.href(entry.docname), entry.name)
+        return self._link("event", name, build)
 
     def tool_link(self, tool_id: str) -> Markup:
-        return Markup('<a href="{}">{}</a>').format(self.href("tools/" + tool_id),
-                                                    self.catalog.tools[tool_id].name)
+        return self._link("tool", tool_id, lambda: Markup('<a href="{}">{}</a>').format(
+            self.href("tools/" + tool_id), self.catalog.tools[tool_id].name))
 
     def team_link(self, team_id: str) -> Markup:
-        return Markup('<a href="{}">{}</a>').format(self.href("teams/" + team_id),
-                                                    self.catalog.teams[team_id].name)
+        return self._link("team", team_id, lambda: Markup('<a href="{}">{}</a>').format(
+            self.href("teams/" + team_id), self.catalog.teams[team_id].name))
+
+
+# Small HTML pieces used in every row of the big tables: plain functions, as Jinja macros cost
+# several times more per call.
+_PII_BADGES = {pii: Markup('<span class="ec-badge ec-pii" title="{}">{}</span>').format(text, pii)
+               for pii, text in model.PII_TEXT.items()}
+_PII_BADGES["none"] = Markup('<span class="ec-pii-none">none</span>')
+_PII_BADGES[None] = Markup('<span class="ec-badge ec-pii-unset" title="not classified">not classified</span>')
+_PII_ALLOWED = {True: Markup("allowed"), False: Markup("<strong>not allowed</strong>"),
+                "unknown": Markup("unknown")}
+
+
+def pii_badge(pii: str | None) -> Markup:
+    return _PII_BADGES[pii]
+
+
+def pii_allowed(flag: bool | str) -> Markup:
+    return _PII_ALLOWED[flag]
+
+
+def badge(text: str, kind: str) -> Markup:
+    return Markup(f'<span class="ec-badge ec-badge-{escape(kind)}">{escape(text)}</span>')
+
+
+def example_html(value: Any) -> Markup:
+    """An example value as code: text as it is, anything else as JSON."""
+    if value is None:
+        return Markup("")
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
+    return Markup("<code>" + str(escape(text)) + "</code>")
 
 
 def example_payload(entry: EventEntry, catalog: Catalog) -> dict[str, Any]:
@@ -113,31 +166,93 @@ def recipes(entry: EventEntry) -> list[tuple[model.Implementation, Markup]]:
             for impl in entry.event.implementations]
 
 
+PARALLEL_FROM = 800  # below this many events, starting worker processes costs more than it saves
+
+
 def render(catalog: Catalog, templates_dir: Path = DEFAULT_TEMPLATES,
-           home_prefix: str = "catalog/") -> dict[str, str]:
+           home_prefix: str = "catalog/", reuse: frozenset[str] = frozenset()
+           ) -> dict[str, str | None]:
     """Every generated page. `home_prefix` is where the generated folder stands as seen from the
-    hand-written home page that includes `_home.md`."""
-    env = environment(Path(templates_dir).resolve())
-    pages: dict[str, str] = {}
+    hand-written home page that includes `_home.md`. Event pages named in `reuse` are not
+    rendered (their inputs did not change) and come back as None. The other event pages, most of
+    the work, are rendered on every core when there are many."""
+    templates_dir = Path(templates_dir).resolve()
+    pages: dict[str, str | None] = {}
+    todo = [e for e in catalog.events if f"{e.docname}.md" not in reuse]
+    pages.update({f"{e.docname}.md": None for e in catalog.events if f"{e.docname}.md" in reuse})
+    workers = min(os.cpu_count() or 1, 4)
+    if len(todo) >= PARALLEL_FROM and workers > 1 and "fork" in mp.get_all_start_methods():
+        global _SHARED
+        _SHARED = (catalog, templates_dir, todo)  # inherited by the forked workers, never pickled
+        try:
+            with ProcessPoolExecutor(workers, mp_context=mp.get_context("fork")) as pool:
+                for part in pool.map(_render_event_slice, range(workers), [workers] * workers):
+                    pages.update(part)
+        finally:
+            _SHARED = None
+    else:
+        pages.update(_render_events(catalog, templates_dir, todo))
+    pages.update(_render_listings(catalog, templates_dir, home_prefix))
+    return dict(sorted(pages.items()))
 
-    def put(path: str, template: str, **context: Any) -> None:
+
+_SHARED: tuple[Catalog, Path, list[EventEntry]] | None = None
+
+
+def _render_event_slice(index: int, count: int) -> dict[str, str]:
+    catalog, templates_dir, todo = _SHARED
+    return _render_events(catalog, templates_dir, todo[index::count])
+
+
+def event_page_inputs(entry: EventEntry, catalog: Catalog) -> list[str]:
+    """The definitions an event page is made from (as keys of catalog.definitions): the event,
+    the events it inherits from, names or is named by, its field groups, its owner's team path
+    and every tool it reaches. A page whose inputs are unchanged need not be rendered again."""
+    keys = {f"event:{entry.name}", "config"}
+    source = entry.event
+    while source.fields_from is not None:
+        source = catalog.event(source.fields_from).event
+        keys.add(f"event:{source.name}")
+    keys.update(f"group:{f.origin}" for f in entry.fields if f.origin_kind == "group")
+    keys.update(f"event:{catalog.event(n).name}" for n in
+                (*entry.event.related, *entry.mentioned_by,
+                 *([entry.event.replaced_by] if entry.event.replaced_by else [])))
+    keys.update(f"team:{t.id}" for t in catalog.team_path(entry.event.owner))
+    keys.update(f"tool:{t}" for t in entry.tool_ids)
+    return sorted(k for k in keys if k in catalog.definitions)
+
+
+def _renderer(catalog: Catalog, templates_dir: Path):
+    env = environment(templates_dir)
+    links: dict = {}
+
+    def put(pages: dict[str, str], path: str, template: str, **context: Any) -> None:
         pages[path] = env.get_template(template).render(
-            catalog=catalog, page=Page(path[: -len(".md")], catalog), **context)
+            catalog=catalog, page=Page(path[: -len(".md")], catalog, links), **context)
+    return put
 
-    for entry in catalog.events:
-        put(f"{entry.docname}.md", "event.md.j2", entry=entry, recipes=recipes(entry),
+
+def _render_events(catalog: Catalog, templates_dir: Path, entries) -> dict[str, str]:
+    put, pages = _renderer(catalog, templates_dir), {}
+    for entry in entries:
+        put(pages, f"{entry.docname}.md", "event.md.j2", entry=entry, recipes=recipes(entry),
             payload=example_payload(entry, catalog))
-    put("events/index.md", "event_index.md.j2")
+    return pages
+
+
+def _render_listings(catalog: Catalog, templates_dir: Path, home_prefix: str) -> dict[str, str]:
+    put, pages = _renderer(catalog, templates_dir), {}
+    put(pages, "events/index.md", "event_index.md.j2")
     for tool in catalog.tools.values():
-        put(f"tools/{tool.id}.md", "tool.md.j2", tool=tool)
-    put("tools/index.md", "tool_index.md.j2")
+        put(pages, f"tools/{tool.id}.md", "tool.md.j2", tool=tool)
+    put(pages, "tools/index.md", "tool_index.md.j2")
     for team in catalog.teams.values():
-        put(f"teams/{team.id}.md", "team.md.j2", team=team)
-    put("teams/index.md", "team_index.md.j2")
-    put("field-groups.md", "field_groups.md.j2")
-    put("format.md", "format.md.j2", models=format_reference())
-    put("rules.md", "rules.md.j2", rules=list(RULES.values()))
-    put(HOME_INCLUDE, "home.md.j2", home_prefix=home_prefix)
+        put(pages, f"teams/{team.id}.md", "team.md.j2", team=team)
+    put(pages, "teams/index.md", "team_index.md.j2")
+    put(pages, "field-groups.md", "field_groups.md.j2")
+    put(pages, "format.md", "format.md.j2", models=format_reference())
+    put(pages, "rules.md", "rules.md.j2", rules=list(RULES.values()))
+    put(pages, HOME_INCLUDE, "home.md.j2", home_prefix=home_prefix)
     return pages
 
 

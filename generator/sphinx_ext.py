@@ -55,9 +55,9 @@ def _generate(app: Sphinx) -> None:
     templates_dir = (Path(app.confdir) / templates).resolve() if templates else DEFAULT_TEMPLATES
     output = app.config.eventcat_output.strip("/")
     try:
-        _, report, warnings = generate(catalog_dir(app.confdir, app.config),
-                                       Path(app.srcdir) / output, templates_dir,
-                                       home_prefix=output + "/")
+        result = generate(catalog_dir(app.confdir, app.config), Path(app.srcdir) / output,
+                          templates_dir, home_prefix=output + "/")
+        report, warnings = result.report, result.warnings
     except CatalogError as error:
         # Sphinx prints a crash report for any exception an extension raises, which would bury
         # the one line that matters. Log each problem as Sphinx logs its own, then stop.

@@ -39,12 +39,16 @@ def _atomic_write(path: Path, data: bytes) -> None:
         raise
 
 
-def read_manifest(out_dir: Path) -> set[str]:
+def read_manifest_data(out_dir: Path) -> dict:
     try:
-        data = json.loads((out_dir / MANIFEST).read_text(encoding="utf-8"))
-        return {p for p in data.get("files", []) if isinstance(p, str)}
-    except (OSError, ValueError, AttributeError):
-        return set()
+        data = json.loads((Path(out_dir) / MANIFEST).read_text(encoding="utf-8"))
+        return data if isinstance(data, dict) else {}
+    except (OSError, ValueError):
+        return {}
+
+
+def read_manifest(out_dir: Path) -> set[str]:
+    return {p for p in read_manifest_data(out_dir).get("files", []) if isinstance(p, str)}
 
 
 def _inside(out_dir: Path, relative: str) -> Path:
@@ -54,7 +58,10 @@ def _inside(out_dir: Path, relative: str) -> Path:
     return target
 
 
-def sync(pages: dict[str, str], out_dir: Path) -> SyncReport:
+def sync(pages: dict[str, str | None], out_dir: Path, record: dict | None = None) -> SyncReport:
+    """Write the pages; a page given as None was not rendered because its inputs did not change,
+    and stays as it is. `record` is kept in the manifest beside the file list (what the pages
+    were made from, so unchanged inputs can be recognised without rebuilding)."""
     out_dir = Path(out_dir)
     report = SyncReport()
     previous = read_manifest(out_dir)
@@ -69,6 +76,9 @@ def sync(pages: dict[str, str], out_dir: Path) -> SyncReport:
                             for r in sorted(foreign)])
 
     for relative in sorted(pages):
+        if pages[relative] is None:
+            report.unchanged += 1
+            continue
         data = pages[relative].encode("utf-8")
         path = targets[relative]
         try:
@@ -92,8 +102,8 @@ def sync(pages: dict[str, str], out_dir: Path) -> SyncReport:
             report.deleted.append(relative)
             _remove_empty_parents(path.parent, out_dir)
 
-    if previous != set(pages):
-        manifest = {"generator": "eventcat", "files": sorted(pages)}
+    manifest = {"generator": "eventcat", **(record or {}), "files": sorted(pages)}
+    if read_manifest_data(out_dir) != manifest:
         _atomic_write(out_dir / MANIFEST, (json.dumps(manifest, indent=1) + "\n").encode())
     return report
 

@@ -16,10 +16,10 @@ def snapshot(folder):
 
 def test_generate_again_with_nothing_changed_writes_no_file(mini, tmp_path):
     out = tmp_path / "out"
-    _, first, _ = generate(mini, out)
+    first = generate(mini, out).report
     assert len(first.written) == 19 and first.unchanged == 0
     before = snapshot(out)
-    _, second, _ = generate(mini, out)
+    second = generate(mini, out).report
     assert second.written == [] and second.deleted == [] and second.unchanged == 19
     assert snapshot(out) == before  # not even the manifest was touched
 
@@ -30,7 +30,7 @@ def test_changing_one_event_rewrites_only_its_page_and_the_listings_that_show_it
     path = mini / "events" / "promotion-viewed.yaml"
     path.write_text(path.read_text().replace("A learner saw an upgrade promotion.",
                                              "A learner saw a promotion."))
-    _, report, _ = generate(mini, out)
+    report = generate(mini, out).report
     # the event page, the index, the pages of the tools it reaches and of its owning team
     assert sorted(report.written) == [
         "events/index.md", "events/promotion-viewed.md", "teams/mercury.md",
@@ -43,7 +43,7 @@ def test_removed_event_page_is_deleted_but_hand_written_files_stay(mini, tmp_pat
     mine = out / "events" / "notes.md"
     mine.write_text("my own notes")
     (mini / "events" / "seq_goto.yaml").unlink()
-    _, report, _ = generate(mini, out)
+    report = generate(mini, out).report
     assert report.deleted == ["events/seq_goto.md"]
     assert not (out / "events" / "seq_goto.md").exists()
     assert mine.read_text() == "my own notes"
@@ -88,3 +88,78 @@ def test_no_temporary_files_are_left_behind(mini, tmp_path):
     generate(mini, out)
     assert not [p for p in out.rglob("*") if ".tmp" in p.name]
     assert os.listdir(out)  # and something was written
+
+
+def test_unchanged_inputs_skip_the_whole_pipeline_but_not_a_missing_page(mini, tmp_path):
+    out = tmp_path / "out"
+    first = generate(mini, out)
+    assert first.catalog is not None
+    again = generate(mini, out)
+    assert again.catalog is None  # nothing parsed or rendered
+    assert (again.events, again.tools, again.teams) == (6, 4, 2)
+    (out / "events" / "seq_goto.md").unlink()  # somebody removed a generated page
+    repaired = generate(mini, out)
+    assert repaired.catalog is not None and repaired.report.written == ["events/seq_goto.md"]
+
+
+def test_a_change_of_content_is_seen_even_with_the_same_size(mini, tmp_path):
+    out = tmp_path / "out"
+    generate(mini, out)
+    path = mini / "events" / "seq_goto.yaml"
+    path.write_text(path.read_text().replace("jumped", "leaped"))  # same length
+    report = generate(mini, out).report
+    assert "events/seq_goto.md" in report.written
+
+
+def test_warnings_are_reported_again_when_nothing_changed(mini, tmp_path):
+    out = tmp_path / "out"
+    path = mini / "events" / "seq_goto.yaml"
+    path.write_text(path.read_text().replace("replaced_by: edx.video.played\n", ""))
+    assert [w.rule for w in generate(mini, out).warnings] == ["deprecated-replacement"]
+    again = generate(mini, out)
+    assert again.catalog is None and [w.rule for w in again.warnings] == ["deprecated-replacement"]
+    with pytest.raises(CatalogError):
+        generate(mini, out, strict=True)
+
+
+def _files(folder):
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*.md")}
+
+
+@pytest.mark.parametrize("path, old, new", [
+    ("tools/google-analytics.yaml", "14 months (vendor default).", "26 months."),  # a destination
+    ("tools/tracking-log.yaml", "Data engineers.", "Data engineers and analysts."),  # a hub
+    ("teams/learner.yaml", "name: Learner", "name: Learners"),  # the owner's parent team
+    ("fields/envelope.yaml", "name: Tracking-log envelope", "name: Envelope"),  # a field group
+    ("events/edx.video.paused.yaml", "A learner paused a video.", "Paused."),  # named as related
+    ("events/edx.video.played.yaml", "The video's id.", "The id."),  # inherited by fields_from
+    ("catalog.yaml", "name_prefix: edx.", "name_prefix: edx.video."),  # settings: the domains
+])
+def test_pages_reused_after_a_change_match_a_fresh_generation(mini, tmp_path, path, old, new):
+    """Event pages whose inputs did not change are not rendered again: whatever changed, the
+    result must be exactly what generating from scratch gives."""
+    incremental = tmp_path / "incremental"
+    generate(mini, incremental)
+    target = mini / path
+    assert old in target.read_text()
+    target.write_text(target.read_text().replace(old, new))
+    result = generate(mini, incremental)
+    fresh = tmp_path / "fresh"
+    generate(mini, fresh)
+    assert _files(incremental) == _files(fresh)
+    assert result.report.unchanged > 0 or path == "catalog.yaml"
+
+
+def test_an_unrelated_change_renders_no_other_event_page(mini, tmp_path, monkeypatch):
+    from generator import render as render_module
+    out = tmp_path / "out"
+    generate(mini, out)
+    rendered = []
+    original = render_module._render_events
+    monkeypatch.setattr(render_module, "_render_events",
+                        lambda catalog, templates, todo: rendered.extend(e.name for e in todo)
+                        or original(catalog, templates, todo))
+    path = mini / "events" / "edx.bi.email.sent.yaml"
+    path.write_text(path.read_text().replace("The platform sent", "The LMS sent"))
+    generate(mini, out)
+    assert rendered == ["edx.bi.email.sent"]
