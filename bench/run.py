@@ -86,8 +86,8 @@ def eventcat(*args: str) -> list[str]:
 
 def measure(size: int, repeat: int, jobs: str, baseline_limit: float) -> dict:
     site, catalog = project(size)
-    common = ["--catalog", str(catalog), "--conf", str(ROOT)]
-    build = eventcat("build", *common, "-j", jobs)
+    common = ["--catalog", str(catalog)]
+    build = eventcat("build", *common, "--conf", str(ROOT), "-j", jobs)
     result: dict = {"events": size}
 
     cold, unchanged, written = [], [], []

@@ -137,13 +137,22 @@ def new_event(catalog_dir: Path, name: str, owner: str | None = None, side: str 
     return _write_new(target, "".join(lines))
 
 
+def _new_by_id(catalog_dir: Path, section: str, kind: str, new_id: str, body: str) -> Path:
+    """A new tool or team file, after the checks both share: a valid id, not taken yet."""
+    if not ID_RE.match(new_id) or len(new_id) > 64:
+        raise _refuse(f"{kind} id '{new_id}'", "bad-name", f"'{new_id}' is not a valid id", ID_HINT)
+    catalog = check(Path(catalog_dir)).catalog
+    taken = catalog.definitions.get(f"{kind}:{new_id}")
+    if taken is not None:
+        raise _refuse(f"{kind} id '{new_id}'", "duplicate-name", f"a {kind} with this id already exists",
+                      f"see {taken.source.path}")
+    target = Path(catalog_dir) / section / f"{new_id}.yaml"
+    return _write_new(target, _schema_line(target, kind) + body)
+
+
 def new_tool(catalog_dir: Path, tool_id: str) -> Path:
-    if not ID_RE.match(tool_id) or len(tool_id) > 64:
-        raise _refuse(f"tool id '{tool_id}'", "bad-name", f"'{tool_id}' is not a valid id", ID_HINT)
-    target = Path(catalog_dir) / "tools" / f"{tool_id}.yaml"
-    text = (
-        _schema_line(target, "tool")
-        + "# A new tool. Replace every TODO, then run `eventcat check`. Where a storage fact is\n"
+    return _new_by_id(catalog_dir, "tools", "tool", tool_id, (
+        "# A new tool. Replace every TODO, then run `eventcat check`. Where a storage fact is\n"
         "# not known, write so and whom to ask: never guess a number.\n\n"
         f"id: {tool_id}\n"
         'name: "TODO: the tool\'s name"\n'
@@ -159,24 +168,16 @@ def new_tool(catalog_dir: Path, tool_id: str) -> Path:
         '  retention: "TODO: how long the data lives"\n'
         '  region: "TODO: where the data is stored"\n'
         "  # true, false or unknown.\n"
-        "  pii_allowed: unknown\n"
-    )
-    return _write_new(target, text)
+        "  pii_allowed: unknown\n"))
 
 
 def new_team(catalog_dir: Path, team_id: str) -> Path:
-    if not ID_RE.match(team_id) or len(team_id) > 64:
-        raise _refuse(f"team id '{team_id}'", "bad-name", f"'{team_id}' is not a valid id", ID_HINT)
-    target = Path(catalog_dir) / "teams" / f"{team_id}.yaml"
-    text = (
-        _schema_line(target, "team")
-        + "# A new team. Replace every TODO, then run `eventcat check`.\n\n"
+    return _new_by_id(catalog_dir, "teams", "team", team_id, (
+        "# A new team. Replace every TODO, then run `eventcat check`.\n\n"
         f"id: {team_id}\n"
         'name: "TODO: the team\'s name"\n'
         "# The id of the team this one belongs to, if any.\n"
         "# parent: learner\n"
         'description: "TODO: what the team does"\n'
         "# Ids of the tools the team uses (catalog/tools/).\n"
-        "tools: []\n"
-    )
-    return _write_new(target, text)
+        "tools: []\n"))

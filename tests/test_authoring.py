@@ -76,8 +76,13 @@ def test_new_event_refuses_with_a_reason(tmp_path, args, message):
 def test_new_never_overwrites(tmp_path):
     shutil.copytree(MINI, tmp_path / "catalog")
     assert eventcat("new", "tool", "sailthru", cwd=tmp_path).returncode == 1
-    assert "the file already exists" in eventcat("new", "team", "mercury", cwd=tmp_path).stderr
+    assert "a team with this id already exists (see catalog/teams/mercury.yaml)" in eventcat(
+        "new", "team", "mercury", cwd=tmp_path).stderr
     assert (tmp_path / "catalog/teams/mercury.yaml").read_text() == (MINI / "teams/mercury.yaml").read_text()
+    mine = tmp_path / "catalog/teams/growth.yaml"  # a file by that name, holding another team
+    mine.write_text("id: growth-team\nname: Growth\n")
+    assert "the file already exists" in eventcat("new", "team", "growth", cwd=tmp_path).stderr
+    assert mine.read_text() == "id: growth-team\nname: Growth\n"
 
 
 def test_new_tool_and_team_point_at_what_is_left(tmp_path):
