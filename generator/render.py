@@ -43,6 +43,9 @@ def environment(templates_dir: Path) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        # Compiling the templates takes longer than rendering a thousand events; Jinja's own
+        # cache keeps the compiled code in a private per-user folder between runs.
+        bytecode_cache=jinja2.FileSystemBytecodeCache(),
     )
     env.filters.update(myst=myst, markdown=markdown_html, inline=inline_markdown_html,
                        code=code_block, raw=raw_html, json=_json_text, pii_badge=pii_badge,
@@ -182,6 +185,7 @@ def render(catalog: Catalog, templates_dir: Path = DEFAULT_TEMPLATES,
     pages.update({f"{e.docname}.md": None for e in catalog.events if f"{e.docname}.md" in reuse})
     workers = min(os.cpu_count() or 1, 4)
     if len(todo) >= PARALLEL_FROM and workers > 1 and "fork" in mp.get_all_start_methods():
+        environment(templates_dir).get_template("event.md.j2")  # compiled once, before the fork
         global _SHARED
         _SHARED = (catalog, templates_dir, todo)  # inherited by the forked workers, never pickled
         try:

@@ -23,14 +23,19 @@ def write(path: Path, text: str) -> Path:
     return path
 
 
-@pytest.fixture
-def docs(tmp_path: Path) -> Path:
-    """A Sphinx source folder with the shipped home page and a stub guide."""
-    folder = tmp_path / "docs"
-    folder.mkdir()
-    shutil.copy(ROOT / "docs" / "index.md", folder / "index.md")
+def home_docs(folder: Path) -> Path:
+    """A Sphinx source folder with the shipped top-level pages (the home page and the pages its
+    table of contents names) and a stub guide instead of the guides, which name shipped events."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for page in (ROOT / "docs").glob("*.md"):
+        shutil.copy(page, folder / page.name)
     write(folder / "guides" / "index.md", "# Guides\n\nA stub guide for tests.\n")
     return folder
+
+
+@pytest.fixture
+def docs(tmp_path: Path) -> Path:
+    return home_docs(tmp_path / "docs")
 
 
 @pytest.fixture(scope="session")

@@ -13,7 +13,7 @@ import yaml
 from generator.load import load_file
 from generator.schema import SCHEMA_DIR, SECTION_SCHEMA, all_schemas
 from generator.validate import validate
-from conftest import MINI, ROOT
+from conftest import MINI, ROOT, home_docs
 
 
 def eventcat(*args, cwd):
@@ -45,11 +45,7 @@ def test_newcomer_path_end_to_end(tmp_path):
             .replace('"TODO: a typical value"', "b1"))
     path.write_text(text)
     assert eventcat("check", cwd=tmp_path).returncode == 0
-    docs = tmp_path / "docs"
-    docs.mkdir()
-    shutil.copy(ROOT / "docs" / "index.md", docs / "index.md")
-    (docs / "guides").mkdir()
-    (docs / "guides" / "index.md").write_text("# Guides\n\nStub.\n")
+    home_docs(tmp_path / "docs")
     built = eventcat("build", "--strict", "--conf", ROOT, cwd=tmp_path)
     assert built.returncode == 0, built.stdout + built.stderr
     assert (tmp_path / "_build/html/catalog/events/edx.bi.example.clicked.html").is_file()

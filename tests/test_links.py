@@ -57,3 +57,23 @@ def test_the_link_checker_finds_a_broken_link(tmp_path):
     page = parse(tmp_path / "a.html")
     assert page.links == ["b.html#missing", "c.html"] and page.ids == {"here"}
     assert "missing" not in parse(tmp_path / "b.html").ids
+
+
+def test_every_event_tool_and_team_has_a_page_and_every_event_name_is_searchable(shipped_site):
+    import json
+    from generator.pipeline import build_catalog
+    from conftest import ROOT
+    catalog, _ = build_catalog(ROOT / "catalog")
+    html = shipped_site / "catalog"
+    for entry in catalog.events:
+        page = (html / "events" / f"{entry.slug}.html").read_text()
+        assert 'class="ec-table ec-fields"' in page or "carries no payload fields" in page, entry.name
+        assert page.count('class="highlight') >= len(entry.event.implementations), entry.name
+        assert 'id="where-the-data-goes"' in page, entry.name
+    for tool in catalog.tools:
+        assert (html / "tools" / f"{tool}.html").is_file()
+    for team in catalog.teams:
+        assert (html / "teams" / f"{team}.html").is_file()
+    text = (shipped_site / "searchindex.js").read_text()
+    titles = set(json.loads(text[text.index("(") + 1: text.rindex(")")])["titles"])
+    assert {e.name for e in catalog.events} <= titles

@@ -84,9 +84,13 @@ def test_added_event_is_listed_and_a_broken_file_recovers(server):
         owner: learner
         implementations: [{side: server, api: tracker.emit}]
         """)
+    # Sphinx writes the pages one after another: wait for each, not only the first
     wait_for(lambda: "edx.video.rewound" in fetch(base + "catalog/events/index.html"), "the index")
-    assert "A learner rewound a video." in fetch(base + "catalog/events/edx.video.rewound.html")
-    assert "edx.video.rewound" in fetch(base + "catalog/teams/learner.html")
+    wait_for(lambda: "A learner rewound a video." in fetch(base + "catalog/events/edx.video.rewound.html"),
+             "the new page")
+    wait_for(lambda: "edx.video.rewound" in fetch(base + "catalog/teams/learner.html"), "the team page")
+    wait_for(lambda: "Rebuilding" in log() and "Serving on" in log().rsplit("Rebuilding", 1)[1],
+             "the end of the build")
 
     broken = folder / "catalog" / "events" / "edx.video.rewound.yaml"
     good = broken.read_text()

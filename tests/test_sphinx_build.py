@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, write
+from conftest import ROOT, home_docs, write
 
 
 def eventcat(*args, cwd):
@@ -27,9 +27,7 @@ def site(tmp_path_factory):
     import shutil
     base = tmp_path_factory.mktemp("site")
     shutil.copytree(MINI, base / "catalog")
-    docs = base / "docs"
-    docs.mkdir()
-    shutil.copy(ROOT / "docs" / "index.md", docs / "index.md")
+    docs = home_docs(base / "docs")
     write(docs / "guides" / "index.md", """
         # Guides
 
@@ -117,10 +115,7 @@ def test_invalid_catalog_stops_before_sphinx_and_writes_nothing(tmp_path):
 def test_bare_sphinx_build_generates_the_pages_itself(tmp_path):
     from conftest import MINI
     import shutil
-    docs = tmp_path / "docs"
-    docs.mkdir()
-    shutil.copy(ROOT / "docs" / "index.md", docs / "index.md")
-    write(docs / "guides" / "index.md", "# Guides\n\nStub.\n")
+    docs = home_docs(tmp_path / "docs")
     result = subprocess.run(
         [sys.executable, "-m", "sphinx", "-W", "-n", "-q", "-c", str(ROOT),
          "-D", f"eventcat_catalog={MINI}", str(docs), str(tmp_path / "html")],
@@ -164,10 +159,7 @@ def test_hostile_text_never_reaches_the_html_as_markup(tmp_path):
     catalog = tmp_path / "catalog"
     shutil.copytree(MINI, catalog)
     write(catalog / "events" / "hostile.yaml", HOSTILE_EVENT)
-    docs = tmp_path / "docs"
-    docs.mkdir()
-    shutil.copy(ROOT / "docs" / "index.md", docs / "index.md")
-    write(docs / "guides" / "index.md", "# Guides\n\nStub.\n")
+    docs = home_docs(tmp_path / "docs")
     result = build(catalog, docs, tmp_path / "_build")
     assert result.returncode == 0, result.stderr
     html = tmp_path / "_build" / "html"
@@ -185,10 +177,7 @@ def test_the_same_input_gives_the_same_html_bytes(tmp_path):
     (Sphinx's doctree pickles differ between runs; they are build state, not the site.)"""
     from conftest import MINI
     import shutil
-    docs = tmp_path / "docs"
-    docs.mkdir()
-    shutil.copy(ROOT / "docs" / "index.md", docs / "index.md")
-    write(docs / "guides" / "index.md", "# Guides\n\nStub.\n")
+    docs = home_docs(tmp_path / "docs")
     sites = []
     for run in ("one", "two"):
         result = build(MINI, docs, tmp_path / run, "--clean")
