@@ -12,7 +12,8 @@ from typing import Any, Iterable
 from .apis import APIS
 from .diagnostics import Diagnostic, did_you_mean
 from .model import CatalogConfig, Event, FieldGroup, PayloadField, Team, Tool
-from .validate import Definition, is_placeholder
+from .load import is_placeholder
+from .validate import Definition
 
 # Segment's Ecommerce v2 spec: the standard event names an event may declare it conforms to.
 SEGMENT_ECOMMERCE_V2 = frozenset({

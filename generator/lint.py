@@ -14,7 +14,6 @@ from typing import Any, Callable, Iterator
 from .diagnostics import Diagnostic, did_you_mean
 from .link import Catalog
 from .load import RawDocument
-from .validate import is_placeholder
 from .model import CHANNEL_TEXT, Severity
 
 DOTTED_LOWER = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$")

@@ -24,6 +24,11 @@ MAX_DEPTH = 20  # the model nests at most five levels; leave room for example va
 MAX_ALIASES_SHOWN = 5  # an alias bomb has thousands; the first few say enough
 PLACEHOLDER = "TODO"  # what `eventcat new` writes where the author still has to
 
+def is_placeholder(value: Any) -> bool:
+    """A value `eventcat new` left for the author to write."""
+    return isinstance(value, str) and value.lstrip().startswith(PLACEHOLDER)
+
+
 Position = tuple[int, int]  # 1-based line and column
 Loc = tuple[Any, ...]  # a path into the document: keys and list indexes
 
@@ -243,7 +248,7 @@ def _build(node: yaml.Node, loc: Loc, doc: RawDocument, problems: list[Diagnosti
     """Nodes → plain data, refusing what plain data may not hold. Positions stay in the nodes."""
     tag = node.tag
     if tag == _STR:  # the common case first: a plain text value
-        if node.value.lstrip().startswith(PLACEHOLDER):
+        if is_placeholder(node.value):
             doc.placeholders.append(loc)
         return node.value
 

@@ -10,12 +10,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from .diagnostics import Diagnostic, did_you_mean
-from .load import PLACEHOLDER, RawDocument
-
-
-def is_placeholder(value: Any) -> bool:
-    """A value `eventcat new` left for the author to write."""
-    return isinstance(value, str) and value.lstrip().startswith(PLACEHOLDER)
+from .load import RawDocument, is_placeholder
 from .model import EVENT_NAME_PATTERN, FIELD_NAME_PATTERN, ID_PATTERN, SECTIONS, CatalogConfig, Strict
 
 MODELS: dict[str, type[Strict]] = {**SECTIONS, "config": CatalogConfig}
