@@ -27,8 +27,8 @@ STATIC_DIR = Path(__file__).resolve().parent / "static"
 logger = logging.getLogger(__name__)
 
 
-def catalog_dir(app_or_config_dir: Path, config: Config) -> Path:
-    return (Path(app_or_config_dir) / config.eventcat_catalog).resolve()
+def catalog_dir(confdir: Path, config: Config) -> Path:
+    return (Path(confdir) / config.eventcat_catalog).resolve()
 
 
 def _config_inited(app: Sphinx, config: Config) -> None:
