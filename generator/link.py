@@ -327,6 +327,10 @@ def _check_teams(teams: dict[str, Definition], tools: dict[str, Definition], pro
 def _check_event_references(d: Definition, teams: dict, tools: dict, groups: dict, names: set[str],
                             config: CatalogConfig, problems: _Problems) -> None:
     event: Event = d.item
+    for index, name in enumerate((event.name, *event.aliases)):
+        if ".." in name:  # the name pattern cannot say it (no look-ahead in pydantic's regex)
+            problems.add(d.at(*(("name",) if index == 0 else ("aliases", index - 1))), "bad-name",
+                         f"'{name}' has two dots in a row", "a dot separates two words")
     if event.owner not in teams:
         problems.unknown(d.at("owner"), "team", event.owner, teams)
     for index, tool_id in enumerate(event.destinations):
