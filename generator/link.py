@@ -159,7 +159,7 @@ def link(definitions: list[Definition], unavailable: frozenset[str] = frozenset(
     _check_teams(teams, tools, problems)
 
     for d in event_defs.values():
-        _check_event_references(d, teams, tools, groups, declared, config, problems)
+        _check_event_references(d, teams, tools, groups, declared, problems)
     for d in groups.values():
         _check_field_names(d, d.item.fields, problems)
     _check_inheritance_cycles(event_defs, problems)
@@ -325,7 +325,7 @@ def _check_teams(teams: dict[str, Definition], tools: dict[str, Definition], pro
 
 
 def _check_event_references(d: Definition, teams: dict, tools: dict, groups: dict, names: set[str],
-                            config: CatalogConfig, problems: _Problems) -> None:
+                            problems: _Problems) -> None:
     event: Event = d.item
     for index, name in enumerate((event.name, *event.aliases)):
         if ".." in name:  # the name pattern cannot say it (no look-ahead in pydantic's regex)

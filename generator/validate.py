@@ -50,13 +50,16 @@ def _explain(error: ValidationError, model: type[BaseModel], document: RawDocume
     """Turn pydantic's errors into one message per place, in our words."""
     found: dict[tuple, Diagnostic] = {}
     errors = error.errors(include_url=False)
+    placed = [(err, _data_loc(err["loc"], document.data)) for err in errors]
     kinds_at: dict[tuple, set[str]] = defaultdict(set)
-    for err in errors:
-        kinds_at[_data_loc(err["loc"], document.data)].add(err["type"])
-    for err in errors:
+    words_at: dict[tuple, str] = {}  # the allowed words of a literal branch, per place
+    for err, loc in placed:
+        kinds_at[loc].add(err["type"])
+        if err["type"] == "literal_error":
+            words_at.setdefault(loc, err.get("ctx", {}).get("expected", ""))
+    for err, loc in placed:
         if is_placeholder(err.get("input")):
             continue  # reported once, as a placeholder, by the todo-placeholder rule
-        loc = _data_loc(err["loc"], document.data)
         # pydantic counts only the valid items, so a list whose one item is wrong is also
         # "too short": the item's own message is the one that helps.
         if err["type"] == "too_short" and any(
@@ -66,13 +69,10 @@ def _explain(error: ValidationError, model: type[BaseModel], document: RawDocume
         if loc in found:
             continue  # a union reports each branch; one message says it all
         if kinds_at[loc] == {"bool_type", "literal_error"}:  # true, false or a word
-            words = err.get("ctx", {}).get("expected", "") if err["type"] == "literal_error" else \
-                next(e.get("ctx", {}).get("expected", "") for e in errors
-                     if e["type"] == "literal_error" and _data_loc(e["loc"], document.data) == loc)
             line, column = document.position(loc)
             found[loc] = Diagnostic(document.path, line, column, "bad-value",
-                                    f"{'.'.join(map(str, loc))}: expected true, false or {words}, "
-                                    f"got {_yaml_type(err.get('input'))}")
+                                    f"{'.'.join(map(str, loc))}: expected true, false or "
+                                    f"{words_at[loc]}, got {_yaml_type(err.get('input'))}")
             continue
         found[loc] = _diagnostic(err, loc, model, document)
     return list(found.values())
