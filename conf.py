@@ -26,7 +26,8 @@ html_theme_options = {
     "footer_end": ["sphinx-version"],
     "show_prev_next": False,
 }
-html_sidebars = {"catalog/events/*": []}  # event pages: content and page contents only
+# event pages and the wide privacy tables: content and page contents only
+html_sidebars = {"catalog/events/*": [], "catalog/privacy": []}
 html_static_path = []
 html_copy_source = False
 html_show_sourcelink = False

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from . import __version__
 from .diagnostics import CatalogError, Diagnostic
-from .pipeline import check, generate
+from .pipeline import build_catalog, check, generate
 from .render import DEFAULT_TEMPLATES
 
 
@@ -79,10 +79,37 @@ def make_parser() -> argparse.ArgumentParser:
                        help="the build folder (default: _build)")
     serve.add_argument("--port", default=8000, type=int, help="the port on 127.0.0.1 (default: 8000)")
 
+    _export_parser(commands)
+
     schema = commands.add_parser("schema", help="write the editor JSON Schemas")
     schema.add_argument("--out", default=None, type=Path,
                         help="the folder to write to (default: the repository's schemas/)")
     return parser
+
+
+EXPORTS = {
+    "json": "the whole resolved catalog as one JSON document",
+    "csv": "events.csv (one row per event) and fields.csv (one row per field) into --out DIR",
+    "jsonschema": "one draft-07 JSON Schema per event payload into --out DIR",
+    "segment-whitelist": "EVENT_TRACKING_SEGMENTIO_EMIT_WHITELIST for edx-platform, as YAML",
+    "processing-record": "record of processing activities (personal data per tool) as CSV",
+}
+
+
+def _export_parser(commands) -> None:
+    export = commands.add_parser(
+        "export", help="the catalog as JSON, CSV, JSON Schemas, the Segment whitelist, or a "
+                       "record of processing",
+        description="Formats: " + "; ".join(f"{k}: {v}" for k, v in EXPORTS.items()) + ".",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    export.add_argument("format", choices=list(EXPORTS), metavar="FORMAT",
+                        help="one of: " + ", ".join(EXPORTS))
+    _catalog_option(export)
+    export.add_argument("--out", type=Path, default=None,
+                        help="a file (json, segment-whitelist, processing-record; default: "
+                             "standard output) or a folder (csv, jsonschema; required)")
+    export.add_argument("--no-additional-properties", action="store_true",
+                        help="jsonschema: reject payload keys the catalog does not declare")
 
 
 def _plural(count: int, word: str) -> str:
@@ -216,7 +243,7 @@ def _serve(args: argparse.Namespace) -> int:
     _print_problems(result.problems)  # the first build will show them too; say it up front
     argv = [str(args.docs), str(args.out / "html"), "-c", str(args.conf),
             "-d", str(args.out / "doctrees"), "-D", f"eventcat_catalog={args.catalog.resolve()}",
-            "--host", "127.0.0.1", "--port", str(args.port),
+            "-D", "eventcat_downloads=0", "--host", "127.0.0.1", "--port", str(args.port),
             "--watch", str(args.catalog), "--watch", str(args.templates),
             "--ignore", str(args.docs / "catalog"), "--ignore", "*.tmp", "--ignore", "*~",
             "--ignore", "*.swp"]
@@ -224,6 +251,49 @@ def _serve(args: argparse.Namespace) -> int:
         argv += ["-D", f"eventcat_templates={args.templates.resolve()}"]
     print(f"eventcat serve: http://127.0.0.1:{args.port}/ (Ctrl+C to stop)")
     autobuild(argv)
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    from . import export
+    from .privacy import processing_record_csv
+    from .sync import write_file
+
+    if args.format in ("csv", "jsonschema") and args.out is None:
+        print(f"eventcat export {args.format}: give --out DIR (it writes several files)",
+              file=sys.stderr)
+        return 2
+    if args.out is not None and args.out.exists() and (
+            args.out.is_dir() != (args.format in ("csv", "jsonschema"))):
+        want = "a folder" if args.format in ("csv", "jsonschema") else "a file"
+        print(f"eventcat export: {args.out} is in the way: --out must be {want} for "
+              f"{args.format}", file=sys.stderr)
+        return 2
+    try:
+        catalog, warnings = build_catalog(args.catalog)
+    except CatalogError as error:
+        _print_problems(error.diagnostics)
+        print(f"eventcat export: {_summary(error.diagnostics)} in {args.catalog}; nothing was "
+              "written", file=sys.stderr)
+        return 1
+    _print_problems(warnings)
+    if args.format == "csv":
+        files = {"events.csv": export.events_csv(catalog), "fields.csv": export.fields_csv(catalog)}
+    elif args.format == "jsonschema":
+        files = export.schema_texts(catalog, not args.no_additional_properties)
+    else:
+        text = {"json": lambda c: export.catalog_json(c, indent=2),
+                "segment-whitelist": export.segment_whitelist_yaml,
+                "processing-record": processing_record_csv}[args.format](catalog)
+        if args.out is None:
+            sys.stdout.write(text)
+            return 0
+        files = {args.out.name: text}
+    folder = args.out if args.format in ("csv", "jsonschema") else args.out.parent
+    for name, text in files.items():
+        write_file(folder / name, text.encode("utf-8"))
+    where = folder if len(files) > 1 else folder / next(iter(files))
+    print(f"eventcat export {args.format}: wrote {_plural(len(files), 'file')} to {where}")
     return 0
 
 
@@ -241,5 +311,5 @@ def main(argv: list[str] | None = None) -> int:
     parser = make_parser()
     args = parser.parse_args(argv)
     commands = {"check": _check, "new": _new, "generate": lambda a: 0 if _generate(a) else 1,
-                "build": _build, "serve": _serve, "schema": _schema}
+                "build": _build, "serve": _serve, "schema": _schema, "export": _export}
     return commands[args.command](args)

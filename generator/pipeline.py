@@ -124,14 +124,15 @@ def _digest(*parts: bytes) -> str:
     return digest.hexdigest()
 
 
-def read_inputs(catalog_dir: Path, templates_dir: Path, home_prefix: str) -> tuple[str, str, dict[str, str]]:
+def read_inputs(catalog_dir: Path, templates_dir: Path, home_prefix: str, settings: str = ""
+                ) -> tuple[str, str, dict[str, str]]:
     """Digests of what the pages are made from: of everything; of what every page shares (the
     templates, the generator's own code, the settings); and of each catalog file, by its path
     relative to the catalog. Reading a few thousand small files costs a fraction of parsing them."""
     catalog_dir = Path(catalog_dir)
     files = {p.relative_to(catalog_dir).as_posix(): p for p, _ in discover(catalog_dir)}
     per_file = {name: _digest(path.read_bytes()) for name, path in files.items()}
-    shared = [__version__.encode(), home_prefix.encode()]
+    shared = [__version__.encode(), home_prefix.encode(), settings.encode()]
     project = catalog_dir.resolve().parent / "pyproject.toml"
     shared.append(project.read_bytes() if project.is_file() else b"")
     for path in [*sorted(Path(templates_dir).glob("*.j2")), *sorted(Path(__file__).parent.glob("*.py"))]:
@@ -152,16 +153,19 @@ def page_keys(catalog: Catalog, shared: str, per_file: dict[str, str]) -> dict[s
 
 
 def generate(catalog_dir: Path, out_dir: Path, templates_dir: Path = DEFAULT_TEMPLATES,
-             home_prefix: str = "catalog/", strict: bool = False) -> Generated:
+             home_prefix: str = "catalog/", strict: bool = False, downloads: bool = True
+             ) -> Generated:
     """Nothing is written unless the whole catalog is valid and every page rendered.
 
     Two shortcuts keep repeated runs fast, both checked against digests of the files' contents
     kept in the manifest: when nothing the pages are made from has changed and every page is
     still there, nothing is parsed or rendered at all (the warnings of that run are reported
     again); otherwise the whole catalog is checked, but an event page whose own inputs did not
-    change is not rendered again."""
+    change is not rendered again. `downloads=False` leaves out the download files (the live
+    preview does, to keep each save fast: they cost seconds on a large catalog)."""
     out_dir = Path(out_dir)
-    everything, shared, per_file = read_inputs(catalog_dir, templates_dir, home_prefix)
+    everything, shared, per_file = read_inputs(catalog_dir, templates_dir, home_prefix,
+                                               f"downloads={downloads}")
     last = read_manifest_data(out_dir)
     files = last.get("files", [])
     present = {f for f in files if (out_dir / f).is_file()}
@@ -176,7 +180,7 @@ def generate(catalog_dir: Path, out_dir: Path, templates_dir: Path = DEFAULT_TEM
     keys = page_keys(catalog, shared, per_file)
     old_keys = last.get("keys", {})
     reuse = frozenset(p for p, k in keys.items() if old_keys.get(p) == k and p in present)
-    pages = render(catalog, templates_dir, home_prefix=home_prefix, reuse=reuse)
+    pages = render(catalog, templates_dir, home_prefix=home_prefix, reuse=reuse, downloads=downloads)
     counts = {"events": len(catalog.events), "tools": len(catalog.tools), "teams": len(catalog.teams)}
     record = {"inputs": everything, "counts": counts, "warnings": [asdict(w) for w in warnings],
               "keys": keys}

@@ -24,14 +24,18 @@ from pydantic import BaseModel
 
 from . import model
 from .apis import APIS, nest
+from .export import example_value
 from .link import Catalog, EventEntry
+from . import export
 from .lint import RULES
+from .privacy import PrivacyMap, privacy_map, processing_record_csv
 from markupsafe import Markup, escape
 
 from .markup import code_block, inline_markdown_html, markdown_html, myst, raw_html
 
 DEFAULT_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 HOME_INCLUDE = "_home.md"  # included by the hand-written home page, not a page of its own
+OBJECTS_FILE = "_objects.json"  # what the reference roles can point to (sphinx_domain.py)
 
 
 @lru_cache(maxsize=4)
@@ -137,10 +141,10 @@ def example_payload(entry: EventEntry, catalog: Catalog) -> dict[str, Any]:
     """A record as it is stored: envelope fields at the top, the event's own fields under the
     envelope's payload key (`event` in the tracking log), or everything flat without an envelope."""
     envelope = [f for f in entry.fields if f.envelope]
-    own = nest([(f.field.name, _example(f.field)) for f in entry.fields if not f.envelope])
+    own = nest([(f.field.name, example_value(f.field)) for f in entry.fields if not f.envelope])
     if not envelope:
         return own
-    record = nest([(f.field.name, _example(f.field)) for f in envelope])
+    record = nest([(f.field.name, example_value(f.field)) for f in envelope])
     for key in ("name", "event_type"):  # the envelope's own examples name some other event
         if key in record:
             record[key] = entry.name
@@ -153,17 +157,8 @@ def example_payload(entry: EventEntry, catalog: Catalog) -> dict[str, Any]:
     return record
 
 
-def _example(field: model.PayloadField) -> Any:
-    if field.example is not None:
-        return field.example
-    if field.allowed:
-        return field.allowed[0]
-    return {"string": "…", "integer": 0, "number": 0.0, "boolean": False, "datetime":
-            "2024-01-01T00:00:00+00:00", "object": {}, "array": []}[field.type]
-
-
 def recipes(entry: EventEntry) -> list[tuple[model.Implementation, Markup]]:
-    payload = nest([(f.field.name, _example(f.field)) for f in entry.fields if not f.envelope])
+    payload = nest([(f.field.name, example_value(f.field)) for f in entry.fields if not f.envelope])
     return [(impl, code_block(APIS[impl.api].recipe(impl.name or entry.name, payload),
                               APIS[impl.api].language))
             for impl in entry.event.implementations]
@@ -173,8 +168,8 @@ PARALLEL_FROM = 800  # below this many events, starting worker processes costs m
 
 
 def render(catalog: Catalog, templates_dir: Path = DEFAULT_TEMPLATES,
-           home_prefix: str = "catalog/", reuse: frozenset[str] = frozenset()
-           ) -> dict[str, str | None]:
+           home_prefix: str = "catalog/", reuse: frozenset[str] = frozenset(),
+           downloads: bool = True) -> dict[str, str | bytes | None]:
     """Every generated page. `home_prefix` is where the generated folder stands as seen from the
     hand-written home page that includes `_home.md`. Event pages named in `reuse` are not
     rendered (their inputs did not change) and come back as None. The other event pages, most of
@@ -196,7 +191,7 @@ def render(catalog: Catalog, templates_dir: Path = DEFAULT_TEMPLATES,
             _SHARED = None
     else:
         pages.update(_render_events(catalog, templates_dir, todo))
-    pages.update(_render_listings(catalog, templates_dir, home_prefix))
+    pages.update(_render_listings(catalog, templates_dir, home_prefix, downloads))
     return dict(sorted(pages.items()))
 
 
@@ -244,7 +239,8 @@ def _render_events(catalog: Catalog, templates_dir: Path, entries) -> dict[str, 
     return pages
 
 
-def _render_listings(catalog: Catalog, templates_dir: Path, home_prefix: str) -> dict[str, str]:
+def _render_listings(catalog: Catalog, templates_dir: Path, home_prefix: str, with_downloads: bool = True
+                     ) -> dict[str, str | bytes]:
     put, pages = _renderer(catalog, templates_dir), {}
     put(pages, "events/index.md", "event_index.md.j2")
     for tool in catalog.tools.values():
@@ -257,7 +253,45 @@ def _render_listings(catalog: Catalog, templates_dir: Path, home_prefix: str) ->
     put(pages, "format.md", "format.md.j2", models=format_reference())
     put(pages, "rules.md", "rules.md.j2", rules=list(RULES.values()))
     put(pages, HOME_INCLUDE, "home.md.j2", home_prefix=home_prefix)
+    pmap = privacy_map(catalog)
+    put(pages, "privacy.md", "privacy.md.j2", pmap=pmap, with_downloads=with_downloads)
+    files = downloads(catalog, pmap) if with_downloads else {}
+    pages.update((f"downloads/{name}", data) for name, (_, _, data) in files.items())
+    put(pages, "downloads.md", "downloads.md.j2", with_downloads=with_downloads, files=[
+        (name, title, text, len(data)) for name, (title, text, data) in files.items()])
+    pages[OBJECTS_FILE] = objects_index(catalog)
     return pages
+
+
+def downloads(catalog: Catalog, pmap: PrivacyMap) -> dict[str, tuple[str, str, str | bytes]]:
+    """File name → (title, what it is, contents) of each file the site offers for download."""
+    return {
+        "catalog.json": ("Whole catalog (JSON)", "every event with its resolved fields, routes "
+                         "and destinations, every tool, team and field group", export.catalog_json(catalog)),
+        "events.csv": ("Events (CSV)", "one row per event", export.events_csv(catalog)),
+        "fields.csv": ("Fields (CSV)", "one row per field of each event, inherited fields "
+                       "included", export.fields_csv(catalog)),
+        "event-schemas.zip": ("Payload JSON Schemas (zip)", "one draft-07 JSON Schema per event "
+                              "payload, for validators such as Segment Protocols or RudderStack",
+                              export.schemas_zip(catalog)),
+        "segment-whitelist.yaml": ("Segment whitelist (YAML)", "the "
+                                   "EVENT_TRACKING_SEGMENTIO_EMIT_WHITELIST setting for edx-platform",
+                                   export.segment_whitelist_yaml(catalog)),
+        "record-of-processing.csv": ("Record of processing (CSV)", "one row per tool and category "
+                                     "of personal data it receives", processing_record_csv(catalog, pmap)),
+    }
+
+
+def objects_index(catalog: Catalog) -> str:
+    """What hand-written pages can reference with the {event}, {tool}, {team} and {field} roles
+    (read by sphinx_domain.py), as JSON."""
+    return json.dumps({
+        "events": {e.name: {"slug": e.slug, "fields": [rf.field.name for rf in e.fields]}
+                   for e in catalog.events},
+        "aliases": {a: e.name for e in catalog.events for a in e.event.aliases},
+        "tools": {t.id: t.name for t in catalog.tools.values()},
+        "teams": {t.id: t.name for t in catalog.teams.values()},
+    }, ensure_ascii=False, sort_keys=True) + "\n"
 
 
 # --- the format reference, derived from the model ------------------------------------------------

@@ -26,7 +26,7 @@ class SyncReport:
     added: list[str] = field(default_factory=list)  # new: written, and not there before
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
+def write_file(path: Path, data: bytes) -> None:
     """Write to a temporary file beside the target, then rename: never a half-written page."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".eventcat-", suffix=".tmp")
@@ -58,7 +58,7 @@ def _inside(out_dir: Path, relative: str) -> Path:
     return target
 
 
-def sync(pages: dict[str, str | None], out_dir: Path, record: dict | None = None) -> SyncReport:
+def sync(pages: dict[str, str | bytes | None], out_dir: Path, record: dict | None = None) -> SyncReport:
     """Write the pages; a page given as None was not rendered because its inputs did not change,
     and stays as it is. `record` is kept in the manifest beside the file list (what the pages
     were made from, so unchanged inputs can be recognised without rebuilding)."""
@@ -79,7 +79,8 @@ def sync(pages: dict[str, str | None], out_dir: Path, record: dict | None = None
         if pages[relative] is None:
             report.unchanged += 1
             continue
-        data = pages[relative].encode("utf-8")
+        data = pages[relative]
+        data = data.encode("utf-8") if isinstance(data, str) else data
         path = targets[relative]
         try:
             if path.read_bytes() == data:
@@ -87,7 +88,7 @@ def sync(pages: dict[str, str | None], out_dir: Path, record: dict | None = None
                 continue
         except FileNotFoundError:
             pass
-        _atomic_write(path, data)
+        write_file(path, data)
         report.written.append(relative)
         if relative not in previous:
             report.added.append(relative)
@@ -104,7 +105,7 @@ def sync(pages: dict[str, str | None], out_dir: Path, record: dict | None = None
 
     manifest = {"generator": "eventcat", **(record or {}), "files": sorted(pages)}
     if read_manifest_data(out_dir) != manifest:
-        _atomic_write(out_dir / MANIFEST, (json.dumps(manifest, indent=1) + "\n").encode())
+        write_file(out_dir / MANIFEST, (json.dumps(manifest, indent=1) + "\n").encode())
     return report
 
 

@@ -1,0 +1,277 @@
+"""The catalog in machine-readable forms: the whole resolved catalog as JSON, events and fields as
+CSV, one JSON Schema per event payload, and the Segment whitelist for edx-platform's settings.
+The CLI writes them on request; the site offers the same files as downloads (render.py)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import zipfile
+from typing import Any, Iterable
+
+from .link import Catalog, EventEntry, ResolvedField
+from .model import PayloadField
+
+SCHEMA_DIALECT = "http://json-schema.org/draft-07/schema#"  # what Segment Protocols and RudderStack read
+
+
+def example_value(field: PayloadField) -> Any:
+    """The field's example, else its first allowed value, else a placeholder of its type."""
+    if field.example is not None:
+        return field.example
+    if field.allowed:
+        return field.allowed[0]
+    return {"string": "…", "integer": 0, "number": 0.0, "boolean": False, "datetime":
+            "2024-01-01T00:00:00+00:00", "object": {}, "array": []}[field.type]
+
+
+def _plain(value: Any) -> Any:
+    """JSON-ready: YAML dates become ISO text, tuples lists."""
+    return json.loads(json.dumps(value, default=str, ensure_ascii=False))
+
+
+# --- the whole catalog ----------------------------------------------------------------------------
+
+def _field_document(rf: ResolvedField) -> dict[str, Any]:
+    document = rf.field.model_dump(mode="json")
+    document["from"] = f"{rf.origin_kind}:{rf.origin}" if rf.origin_kind else None
+    document["envelope"] = rf.envelope
+    return document
+
+
+def event_document(entry: EventEntry) -> dict[str, Any]:
+    event = entry.event.model_dump(mode="json", exclude={"fields"})
+    event.update(
+        domain=entry.domain,
+        sides=list(entry.sides),
+        channels=sorted(entry.channels),
+        segment_via=entry.segment_via or None,
+        reaches=[{"tool": d.tool.id, "via": d.via or None, "reached": d.reached}
+                 for d in entry.destinations],
+        fields=[_field_document(rf) for rf in entry.fields],
+        own_fields=[f.name for f in entry.event.fields],
+        source=entry.source,
+        slug=entry.slug,
+    )
+    return event
+
+
+def catalog_document(catalog: Catalog) -> dict[str, Any]:
+    """Everything the site shows, resolved: inherited fields merged, routes worked out."""
+    return _plain(_catalog_data(catalog))
+
+
+def _catalog_data(catalog: Catalog) -> dict[str, Any]:
+    return ({
+        "format": "eventcat-catalog/1",
+        "config": catalog.config.model_dump(mode="json"),
+        "events": [event_document(e) for e in catalog.events],
+        "tools": [t.model_dump(mode="json") for t in catalog.tools.values()],
+        "teams": [t.model_dump(mode="json") for t in catalog.teams.values()],
+        "field_groups": [g.model_dump(mode="json") for g in catalog.groups.values()],
+    })
+
+
+def catalog_json(catalog: Catalog, indent: int | None = None) -> str:
+    """Compact by default: Python's C encoder only runs without indentation (7 s → 1 s for a
+    5,000-event catalog). YAML dates become ISO text."""
+    separators = (",", ": ") if indent else (",", ":")
+    return json.dumps(_catalog_data(catalog), indent=indent, separators=separators,
+                      ensure_ascii=False, default=str) + "\n"
+
+
+# --- CSV -----------------------------------------------------------------------------------------
+
+EVENT_COLUMNS = ("name", "aliases", "kind", "status", "summary", "owner", "domain", "sides", "apis",
+                 "channels", "segment_whitelist", "destinations", "unreached_destinations",
+                 "fields", "pii", "tags", "since", "replaced_by", "source", "slug")
+FIELD_COLUMNS = ("event", "field", "type", "required", "pii", "description", "allowed", "example",
+                 "inherited_from", "envelope")
+
+
+_FORMULA_START = frozenset("=+-@")
+
+
+def _cell(value: Any) -> str:
+    """A spreadsheet must not take a description for a formula (CSV injection): text that starts
+    like one is prefixed with an apostrophe, which spreadsheets show as text. (Called for every
+    cell of every field: the common cases return early.)"""
+    if value is None:
+        return ""
+    if value is True or value is False:
+        return "yes" if value else "no"
+    if type(value) is not str:
+        value = json.dumps(value, ensure_ascii=False, default=str)
+    if "\n" in value or "\r" in value or "\t" in value:
+        value = " ".join(value.split())  # one line per cell: Markdown line breaks mean nothing here
+    if value and value[0] in _FORMULA_START:
+        return "'" + value
+    return value
+
+
+def csv_text(columns: Iterable[str], rows: Iterable[Iterable[Any]]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(columns)
+    writer.writerows([_cell(v) for v in row] for row in rows)
+    return out.getvalue()
+
+
+def _pii_classes(entry: EventEntry) -> list[str]:
+    return sorted({rf.field.pii for rf in entry.fields if rf.field.pii not in (None, "none")})
+
+
+def events_csv(catalog: Catalog) -> str:
+    def row(e: EventEntry) -> list[Any]:
+        ev = e.event
+        return [ev.name, " ".join(ev.aliases), ev.kind, ev.status, ev.summary, ev.owner, e.domain,
+                " ".join(e.sides), " ".join(dict.fromkeys(i.api for i in ev.implementations)),
+                " ".join(sorted(e.channels)), ev.segment_whitelist,
+                " ".join(d.tool.id for d in e.destinations if d.reached),
+                " ".join(d.tool.id for d in e.destinations if not d.reached),
+                len(e.fields), " ".join(_pii_classes(e)), " ".join(ev.tags), ev.since,
+                ev.replaced_by, e.source, e.slug]
+    return csv_text(EVENT_COLUMNS, (row(e) for e in catalog.events))
+
+
+def fields_csv(catalog: Catalog) -> str:
+    return csv_text(FIELD_COLUMNS, (
+        [e.name, rf.field.name, rf.field.type, rf.field.required, rf.field.pii or "not classified",
+         rf.field.description, " | ".join(map(str, rf.field.allowed)) if rf.field.allowed else None,
+         rf.field.example, f"{rf.origin_kind}:{rf.origin}" if rf.origin_kind else None, rf.envelope]
+        for e in catalog.events for rf in e.fields))
+
+
+# --- JSON Schema ---------------------------------------------------------------------------------
+
+_JSON_TYPES = {"string": "string", "datetime": "string", "integer": "integer", "number": "number",
+               "boolean": "boolean", "object": "object", "array": "array"}
+
+
+def _field_schema(field: PayloadField) -> dict[str, Any]:
+    schema: dict[str, Any] = {"type": _JSON_TYPES[field.type]}
+    if field.type == "datetime":
+        schema["format"] = "date-time"
+    if field.description:
+        schema["description"] = field.description
+    if field.allowed:
+        schema["enum"] = _plain(list(field.allowed))
+    if field.example is not None:
+        schema["examples"] = [_plain(field.example)]
+    if field.pii:
+        schema["$comment"] = f"personal data: {field.pii}"
+    return schema
+
+
+def payload_schema(entry: EventEntry, additional_properties: bool = True) -> dict[str, Any]:
+    """A draft-07 JSON Schema of the event's payload: its own and inherited fields, without the
+    envelope the tracker adds (a Segment `properties` object, a tracking-log `event`). Dotted
+    field names become nested objects; a nested object is required when one of its fields is."""
+    root: dict[str, Any] = {"type": "object", "properties": {}}
+    for rf in entry.fields:
+        if rf.envelope:
+            continue
+        *parents, leaf = rf.field.name.split(".")
+        node = root
+        for part in parents:
+            child = node["properties"].get(part)
+            if child is None or child.get("type") != "object":
+                kept = {k: v for k, v in (child or {}).items() if k in ("description", "$comment")}
+                child = node["properties"][part] = {**kept, "type": "object", "properties": {}}
+            child.setdefault("properties", {})
+            if rf.field.required:
+                _require(node, part)
+            node = child
+        existing = node["properties"].get(leaf, {})
+        node["properties"][leaf] = {**_field_schema(rf.field),
+                                    **{k: v for k, v in existing.items() if k in ("properties", "required")}}
+        if rf.field.required:
+            _require(node, leaf)
+    if not additional_properties:
+        _close(root)
+    return {"$schema": SCHEMA_DIALECT, "title": entry.name, "description": entry.event.summary,
+            **root}
+
+
+def _require(node: dict[str, Any], key: str) -> None:
+    required = node.setdefault("required", [])
+    if key not in required:
+        required.append(key)
+
+
+def _close(node: dict[str, Any]) -> None:
+    if node.get("type") == "object" and "properties" in node:
+        node["additionalProperties"] = False
+        for child in node["properties"].values():
+            _close(child)
+
+
+def example_payload(entry: EventEntry) -> dict[str, Any]:
+    """The payload the schema describes, filled with each field's example."""
+    from .apis import nest
+    return _plain(nest([(rf.field.name, example_value(rf.field)) for rf in entry.fields
+                        if not rf.envelope]))
+
+
+def schema_file_name(entry: EventEntry) -> str:
+    return f"{entry.slug}.schema.json"
+
+
+def schema_texts(catalog: Catalog, additional_properties: bool = True,
+                 indent: int | None = 2) -> dict[str, str]:
+    return {schema_file_name(e): json.dumps(payload_schema(e, additional_properties), indent=indent,
+                                            ensure_ascii=False) + "\n"
+            for e in catalog.events}
+
+
+def schemas_zip(catalog: Catalog) -> bytes:
+    """All payload schemas in one archive, byte for byte the same for the same catalog (fixed
+    dates), so an unchanged catalog does not rewrite the download."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, text in schema_texts(catalog, indent=None).items():  # compact: see catalog_json
+            info = zipfile.ZipInfo(f"event-schemas/{name}", date_time=(1980, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            archive.writestr(info, text)
+    return out.getvalue()
+
+
+# --- Segment whitelist ---------------------------------------------------------------------------
+
+WHITELIST_SETTING = "EVENT_TRACKING_SEGMENTIO_EMIT_WHITELIST"
+
+
+def whitelist_names(catalog: Catalog) -> list[tuple[str, str]]:
+    """(name, why) for each name the whitelist must hold: every whitelisted event that goes
+    through the tracking log, under each name its tracking-log implementations put on the wire,
+    and its aliases (older names that may still be emitted)."""
+    from .apis import APIS
+    names: dict[str, str] = {}
+    for e in catalog.events:
+        if not (e.event.segment_whitelist and "tracking-log" in e.channels):
+            continue
+        status = "" if e.event.status == "active" else f" ({e.event.status})"
+        names.setdefault(e.name, e.event.summary + status)
+        for impl in e.event.implementations:
+            if impl.name and APIS[impl.api].channel == "tracking-log":
+                names.setdefault(impl.name, f"sent as this name by {impl.api} for {e.name}")
+        for alias in e.event.aliases:
+            names.setdefault(alias, f"alias of {e.name}")
+    return sorted(names.items(), key=lambda item: item[0].lower())
+
+
+def segment_whitelist_yaml(catalog: Catalog) -> str:
+    """YAML for edx-platform's settings (lms.yml). Names are written as double-quoted strings,
+    which are valid YAML whatever characters the name holds."""
+    lines = [f"# {WHITELIST_SETTING}: tracking-log events that are also sent to Segment.",
+             f"# Made by eventcat from the catalog '{catalog.config.title}'; do not edit by hand:",
+             "# set `segment_whitelist: true` on the event instead.",
+             f"{WHITELIST_SETTING}:"]
+    entries = whitelist_names(catalog)
+    for name, why in entries:
+        lines.append(f"  - {json.dumps(name, ensure_ascii=False)}  # {why.replace(chr(10), ' ')}")
+    if not entries:
+        lines[-1] += " []"
+    return "\n".join(lines) + "\n"
