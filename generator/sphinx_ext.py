@@ -6,6 +6,7 @@ conf.py settings (all optional):
     eventcat_output     the generated folder, relative to the source folder (default "catalog")
     eventcat_templates  a templates folder to use instead of the shipped one
     eventcat_generate   False when the pages are already generated (the CLI does it first)
+    eventcat_downloads  False to leave out the download files (`eventcat serve` does)
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from sphinx.application import Sphinx
 from sphinx.config import Config
 from sphinx.util import logging
 
-from . import __version__
+from . import __version__, sphinx_domain
 from .diagnostics import CatalogError
 from .load import CONFIG_FILE, load_file
 from .pipeline import generate
@@ -48,15 +49,20 @@ def _config_inited(app: Sphinx, config: Config) -> None:
         config.html_title = title
 
 
+def _builder_inited(app: Sphinx) -> None:
+    if app.config.eventcat_generate:
+        _generate(app)
+    sphinx_domain.load_objects(app, app.config.eventcat_output.strip("/"))
+
+
 def _generate(app: Sphinx) -> None:
-    if not app.config.eventcat_generate:
-        return
     templates = app.config.eventcat_templates
     templates_dir = (Path(app.confdir) / templates).resolve() if templates else DEFAULT_TEMPLATES
     output = app.config.eventcat_output.strip("/")
     try:
         result = generate(catalog_dir(app.confdir, app.config), Path(app.srcdir) / output,
-                          templates_dir, home_prefix=output + "/")
+                          templates_dir, home_prefix=output + "/",
+                          downloads=app.config.eventcat_downloads)
         report, warnings = result.report, result.warnings
     except CatalogError as error:
         # Sphinx prints a crash report for any exception an extension raises, which would bury
@@ -68,6 +74,8 @@ def _generate(app: Sphinx) -> None:
     for warning in warnings:  # lint warnings: with -W they fail the build like any other
         logger.warning(str(warning), type="eventcat", subtype=warning.rule)
     app.eventcat_pages_came_or_went = bool(report.added or report.deleted)  # type: ignore[attr-defined]
+    logger.info("eventcat: %d pages written, %d unchanged, %d removed",
+                len(report.written), report.unchanged, len(report.deleted))
 
 
 def _navigation_outdated(app: Sphinx, env, added, changed, removed) -> list[str]:
@@ -79,8 +87,6 @@ def _navigation_outdated(app: Sphinx, env, added, changed, removed) -> list[str]
     events = app.config.eventcat_output.strip("/") + "/events/"
     return [doc for doc in env.found_docs
             if not doc.startswith(events) or doc == events + "index"]
-    logger.info("eventcat: %d pages written, %d unchanged, %d removed",
-                len(report.written), report.unchanged, len(report.deleted))
 
 
 def setup(app: Sphinx) -> dict:
@@ -88,9 +94,11 @@ def setup(app: Sphinx) -> dict:
     app.add_config_value("eventcat_output", "catalog", "env", types=[str])
     app.add_config_value("eventcat_templates", "", "env", types=[str])
     app.add_config_value("eventcat_generate", True, "", types=[bool])
+    app.add_config_value("eventcat_downloads", True, "env", types=[bool])
     app.connect("config-inited", _config_inited)
-    app.connect("builder-inited", _generate)
+    app.connect("builder-inited", _builder_inited)
     app.connect("env-get-outdated", _navigation_outdated)
+    sphinx_domain.setup(app)
     app.add_css_file("eventcat.css")
     app.add_js_file("eventcat.js", loading_method="defer")
     return {"version": __version__, "parallel_read_safe": True, "parallel_write_safe": True}

@@ -1,0 +1,283 @@
+"""Cross-references into the catalog for hand-written pages: the roles {event}, {tool}, {team} and
+{field}, resolved against the generated pages, exported in objects.inv (so other Sphinx projects
+reach our events through intersphinx), and the "Mentioned in" list on each event page.
+
+The generator writes what can be referenced to `_objects.json` in the generated folder (see
+render.objects_index); the domain reads it when the builder starts, so it is right even when the
+pages themselves were not regenerated.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Iterable
+
+from docutils import nodes
+from docutils.parsers.rst import Directive
+from sphinx import addnodes
+from sphinx.application import Sphinx
+from sphinx.domains import Domain, ObjType
+from sphinx.roles import XRefRole
+from sphinx.util import logging
+
+from .diagnostics import did_you_mean
+from .render import OBJECTS_FILE
+ROLES = ("event", "tool", "team", "field")
+FIELD_SEPARATOR = "/"  # EVENT/FIELD: '/' is in neither event names nor field names
+logger = logging.getLogger(__name__)
+
+
+class CatalogRole(XRefRole):
+    """Registered under the bare names too ({event} rather than {eventcat:event}), which plain
+    XRefRole would send to no domain at all."""
+
+    def run(self):
+        role = self.name.rpartition(":")[2]
+        self.name = f"eventcat:{role}"
+        # names on the wire read as code; tools and teams as words
+        self.innernodeclass = nodes.literal if role in ("event", "field") else nodes.inline
+        return super().run()
+
+
+class mentions_placeholder(nodes.General, nodes.Element):
+    """Where an event page lists the hand-written pages that mention it; filled when written."""
+
+
+class MentionsDirective(Directive):
+    has_content = False
+
+    def run(self) -> list[nodes.Node]:
+        return [mentions_placeholder()]
+
+
+class CatalogDomain(Domain):
+    name = "eventcat"
+    label = "Event catalog"
+    object_types = {role: ObjType(role, role) for role in ROLES}
+    roles = {role: CatalogRole() for role in ROLES}
+    initial_data: dict[str, Any] = {
+        "objects": {},  # the contents of _objects.json, with the generated folder's prefix
+        "refs": {},  # docname → sorted list of [role, target] that the page references
+    }
+    dangling_warnings = {role: f"unknown {role} '%(target)s'" for role in ROLES}
+
+    # --- what can be referenced ------------------------------------------------------------------
+
+    @property
+    def objects(self) -> dict[str, Any]:
+        return self.data["objects"]
+
+    def find(self, role: str, target: str) -> tuple[str, str, str, str] | None:
+        """(canonical name, docname, anchor, title) of a target, or None."""
+        objects = self.objects
+        if not objects:
+            return None
+        prefix = objects["prefix"]
+        if role == "event":
+            name = objects["aliases"].get(target, target)
+            entry = objects["events"].get(name)
+            return (name, prefix + "events/" + entry["slug"], "", name) if entry else None
+        if role in ("tool", "team"):
+            title = objects[role + "s"].get(target)
+            return (target, f"{prefix}{role}s/{target}", "", title) if title else None
+        for event_name, field_name in _field_splits(target):
+            found = self.find("event", event_name)
+            if found and field_name in objects["events"][found[0]]["fields"]:
+                return (f"{found[0]}{FIELD_SEPARATOR}{field_name}", found[1], "field-" + field_name,
+                        field_name)
+        return None
+
+    def names(self, role: str) -> Iterable[str]:
+        objects = self.objects or {"events": {}, "aliases": {}, "tools": {}, "teams": {}}
+        if role == "event":
+            return [*objects["events"], *objects["aliases"]]
+        if role == "field":
+            return [f"{e}{FIELD_SEPARATOR}{f}" for e, v in objects["events"].items() for f in v["fields"]]
+        return objects[role + "s"]
+
+    def resolve_xref(self, env, fromdocname, builder, typ, target, node, contnode):
+        found = self.find(typ, target)
+        if found is None:
+            return None
+        name, docname, anchor, title = found
+        if typ in ("tool", "team") and not node.get("refexplicit"):
+            contnode = nodes.inline("", title, classes=contnode["classes"])  # its name, not its id
+        reference = nodes.reference("", "", internal=True, reftitle=title)
+        uri = builder.get_relative_uri(fromdocname, docname)
+        reference["refuri"] = uri + ("#" + anchor if anchor else "")
+        reference += contnode
+        return reference
+
+    def resolve_any_xref(self, env, fromdocname, builder, target, node, contnode):
+        results = []
+        for role in ROLES:
+            resolved = self.resolve_xref(env, fromdocname, builder, role, target, node, contnode)
+            if resolved is not None:
+                results.append((f"eventcat:{role}", resolved))
+        return results
+
+    def get_objects(self):
+        """Every event (priority 1: listed in search results), its aliases and fields, tools and
+        teams, for objects.inv. Aliases and fields stay out of the search results (-1)."""
+        objects = self.objects
+        if not objects:
+            return
+        prefix = objects["prefix"]
+        for name, entry in objects["events"].items():
+            docname = prefix + "events/" + entry["slug"]
+            yield name, name, "event", docname, "", 1
+            for field_name in entry["fields"]:
+                yield (f"{name}{FIELD_SEPARATOR}{field_name}", field_name, "field", docname,
+                       "field-" + field_name, -1)
+        for alias, name in objects["aliases"].items():
+            yield alias, alias, "event", prefix + "events/" + objects["events"][name]["slug"], "", -1
+        for kind in ("tool", "team"):
+            for key, title in objects[kind + "s"].items():
+                yield key, title, kind, f"{prefix}{kind}s/{key}", "", 1
+
+    # --- who mentions what -------------------------------------------------------------------------
+
+    def clear_doc(self, docname: str) -> None:
+        self.data["refs"].pop(docname, None)
+
+    def merge_domaindata(self, docnames, otherdata: dict[str, Any]) -> None:
+        for docname in docnames:
+            if docname in otherdata["refs"]:
+                self.data["refs"][docname] = otherdata["refs"][docname]
+
+    def process_doc(self, env, docname: str, document: nodes.document) -> None:
+        refs = set()
+        for node in document.findall(addnodes.pending_xref):
+            if node.get("refdomain") == "eventcat":
+                refs.add((node["reftype"], node["reftarget"]))
+        if refs:
+            self.data["refs"][docname] = sorted(refs)
+
+    def mentions(self) -> dict[str, list[str]]:
+        """Event name → the pages outside the generated folder that reference the event or one
+        of its fields, in page order."""
+        prefix = self.objects.get("prefix", "\0")
+        found: dict[str, set[str]] = {}
+        for docname, refs in self.data["refs"].items():
+            if docname.startswith(prefix):
+                continue
+            for role, target in refs:
+                if role in ("event", "field"):
+                    hit = self.find(role, target)
+                    if hit:
+                        event = hit[0].split(FIELD_SEPARATOR)[0] if role == "field" else hit[0]
+                        found.setdefault(event, set()).add(docname)
+        return {event: sorted(docs) for event, docs in found.items()}
+
+
+def _field_splits(target: str) -> Iterable[tuple[str, str]]:
+    """EVENT/FIELD, or EVENT.FIELD split at each dot from the right (field names may hold dots
+    too; the longest event name that exists wins, see find())."""
+    if FIELD_SEPARATOR in target:
+        event, _, field_name = target.partition(FIELD_SEPARATOR)
+        yield event, field_name
+        return
+    position = len(target)
+    while (position := target.rfind(".", 0, position)) > 0:
+        yield target[:position], target[position + 1:]
+
+
+# --- wiring ------------------------------------------------------------------------------------------
+
+def load_objects(app: Sphinx, output: str) -> None:
+    """Read `_objects.json` into the domain (at builder-inited). When the targets changed, every
+    page that references a target that changed is written again, so no stale link survives an
+    incremental build (and a reference to a removed event fails the strict build)."""
+    domain: CatalogDomain = app.env.domains["eventcat"]  # type: ignore[assignment]
+    path = Path(app.srcdir) / output / OBJECTS_FILE
+    try:
+        objects = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        objects = {}
+    if objects:
+        objects["prefix"] = output + "/"
+    app.eventcat_mentions_before = domain.mentions()  # type: ignore[attr-defined]
+    app.eventcat_stale_refs = set()  # type: ignore[attr-defined]
+    if objects != domain.data["objects"]:
+        refs = {(role, t) for docs in domain.data["refs"].values() for role, t in docs}
+        before = {ref: domain.find(*ref) for ref in refs}
+        domain.data["objects"] = objects
+        app.eventcat_stale_refs = {  # type: ignore[attr-defined]
+            docname for docname, docs in domain.data["refs"].items()
+            if any(domain.find(role, t) != before[(role, t)] for role, t in docs)}
+    app.eventcat_page_events = {  # type: ignore[attr-defined]
+        f"{output}/events/{entry['slug']}": name for name, entry in objects.get("events", {}).items()}
+
+
+def _pages_to_write(app: Sphinx, env) -> list[str]:
+    """Pages not re-read that must be written again: those whose references changed target, and
+    the event pages whose list of mentioning pages changed."""
+    domain: CatalogDomain = env.domains["eventcat"]
+    before = getattr(app, "eventcat_mentions_before", {})
+    after = app.eventcat_mentions = domain.mentions()  # type: ignore[attr-defined]
+    pages = set(getattr(app, "eventcat_stale_refs", set()))
+    for event in {*before, *after}:
+        if before.get(event) != after.get(event) and (found := domain.find("event", event)):
+            pages.add(found[1])
+    return sorted(pages & env.found_docs)
+
+
+def _export_labels(app: Sphinx, env) -> list[str]:
+    """Events and their aliases as standard labels too, so another Sphinx project reaches them
+    through intersphinx with a plain {ref} or :ref: (`:ref:`edx.video.played``) without
+    installing eventcat; the eventcat:event entries need this domain on both sides. A label the
+    project defines itself wins. Labels of re-read pages are purged by Sphinx, hence every run."""
+    domain: CatalogDomain = env.domains["eventcat"]
+    labels = env.domains["std"].labels
+    for role in ("event",):
+        for name in domain.names(role):
+            _, docname, _, title = domain.find(role, name)
+            labels.setdefault(name.lower(), (docname, "", name))
+    return []
+
+
+def _warn_missing(app: Sphinx, domain, node) -> bool | None:
+    """Our own message for a broken reference, with the closest names."""
+    if domain is None or domain.name != "eventcat":
+        return None
+    role, target = node["reftype"], node["reftarget"]
+    hint = did_you_mean(target, list(domain.names(role)))
+    hint = f" ({hint})" if hint else ""
+    logger.warning(f"unknown {role} '{target}'{hint}", location=node, type="eventcat", subtype="ref")
+    return True
+
+
+def _fill_mentions(app: Sphinx, doctree: nodes.document, docname: str) -> None:
+    placeholders = list(doctree.findall(mentions_placeholder))
+    if not placeholders:
+        return
+    event = getattr(app, "eventcat_page_events", {}).get(docname)
+    mentions = getattr(app, "eventcat_mentions", None)
+    if mentions is None:  # no env-get-updated in this run (nothing was read)
+        mentions = app.eventcat_mentions = app.env.domains["eventcat"].mentions()  # type: ignore
+    pages = mentions.get(event, []) if event else []
+    if pages:
+        result: nodes.Element = nodes.bullet_list(classes=["ec-mentions"])
+        for page in pages:
+            title = app.env.titles[page].astext() if page in app.env.titles else page
+            reference = nodes.reference("", title, internal=True,
+                                        refuri=app.builder.get_relative_uri(docname, page))
+            result += nodes.list_item("", nodes.paragraph("", "", reference))
+    else:
+        result = nodes.paragraph("", "No hand-written page mentions this event yet.",
+                                 classes=["ec-muted"])
+    for placeholder in placeholders:
+        placeholder.replace_self(result.deepcopy())
+
+
+def setup(app: Sphinx) -> None:
+    app.add_domain(CatalogDomain)
+    for role in ROLES:
+        app.add_role(role, CatalogRole())
+    app.add_node(mentions_placeholder)
+    app.add_directive("eventcat-mentions", MentionsDirective)
+    app.connect("env-get-updated", _pages_to_write)
+    app.connect("env-updated", _export_labels)
+    app.connect("warn-missing-reference", _warn_missing)
+    app.connect("doctree-resolved", _fill_mentions)
