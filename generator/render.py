@@ -242,18 +242,18 @@ def _render_events(catalog: Catalog, templates_dir: Path, entries) -> dict[str, 
 def _render_listings(catalog: Catalog, templates_dir: Path, home_prefix: str, with_downloads: bool = True
                      ) -> dict[str, str | bytes]:
     put, pages = _renderer(catalog, templates_dir), {}
+    pmap = privacy_map(catalog)
     put(pages, "events/index.md", "event_index.md.j2")
     for tool in catalog.tools.values():
-        put(pages, f"tools/{tool.id}.md", "tool.md.j2", tool=tool)
+        put(pages, f"tools/{tool.id}.md", "tool.md.j2", tool=tool, received=pmap.by_tool.get(tool.id, ()))
     put(pages, "tools/index.md", "tool_index.md.j2")
     for team in catalog.teams.values():
-        put(pages, f"teams/{team.id}.md", "team.md.j2", team=team)
+        put(pages, f"teams/{team.id}.md", "team.md.j2", team=team, owned=pmap.by_team.get(team.id, ()))
     put(pages, "teams/index.md", "team_index.md.j2")
     put(pages, "field-groups.md", "field_groups.md.j2")
     put(pages, "format.md", "format.md.j2", models=format_reference())
     put(pages, "rules.md", "rules.md.j2", rules=list(RULES.values()))
     put(pages, HOME_INCLUDE, "home.md.j2", home_prefix=home_prefix)
-    pmap = privacy_map(catalog)
     put(pages, "privacy.md", "privacy.md.j2", pmap=pmap, with_downloads=with_downloads)
     files = downloads(catalog, pmap) if with_downloads else {}
     pages.update((f"downloads/{name}", data) for name, (_, _, data) in files.items())

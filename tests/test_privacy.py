@@ -82,3 +82,13 @@ def test_privacy_page_lists_unclassified_fields(mini):
     page = render(build_catalog(mini)[0])["privacy.md"]
     section = page.split("## Not classified")[1]
     assert "seq_goto" in section and "Every field is classified." not in section
+
+
+def test_tool_and_team_pages_point_to_their_part_of_the_map():
+    pages = render(CATALOG)
+    ga = pages["tools/google-analytics.md"]
+    assert 'href="../privacy.html#tool-google-analytics"' in ga
+    assert "although personal data is not allowed" in ga  # pii_allowed: false, yet username goes there
+    assert "no event brings personal data here" not in ga
+    assert 'href="../privacy.html#team-mercury"' in pages["teams/mercury.md"]
+    assert "(team-mercury)=\n### Mercury" in pages["privacy.md"]
