@@ -6,6 +6,8 @@ conf.py settings (all optional):
     eventcat_output     the generated folder, relative to the source folder (default "catalog")
     eventcat_templates  a templates folder to use instead of the shipped one
     eventcat_generate   False when the pages are already generated (the CLI does it first)
+    eventcat_coverage   the coverage page's source, relative to conf.py's folder: a report saved
+                        by `eventcat logs check --save-report`, or log files (a path or a list)
 """
 
 from __future__ import annotations
@@ -29,6 +31,11 @@ logger = logging.getLogger(__name__)
 
 def catalog_dir(confdir: Path, config: Config) -> Path:
     return (Path(confdir) / config.eventcat_catalog).resolve()
+
+
+def coverage_sources(confdir: Path, value: str | list[str]) -> list[Path]:
+    paths = [value] if isinstance(value, str) else list(value)
+    return [(Path(confdir) / p).resolve() for p in paths if p]
 
 
 def _config_inited(app: Sphinx, config: Config) -> None:
@@ -56,7 +63,8 @@ def _generate(app: Sphinx) -> None:
     output = app.config.eventcat_output.strip("/")
     try:
         result = generate(catalog_dir(app.confdir, app.config), Path(app.srcdir) / output,
-                          templates_dir, home_prefix=output + "/")
+                          templates_dir, home_prefix=output + "/",
+                          coverage=coverage_sources(app.confdir, app.config.eventcat_coverage))
         report, warnings = result.report, result.warnings
     except CatalogError as error:
         # Sphinx prints a crash report for any exception an extension raises, which would bury
@@ -88,6 +96,7 @@ def setup(app: Sphinx) -> dict:
     app.add_config_value("eventcat_output", "catalog", "env", types=[str])
     app.add_config_value("eventcat_templates", "", "env", types=[str])
     app.add_config_value("eventcat_generate", True, "", types=[bool])
+    app.add_config_value("eventcat_coverage", "", "env", types=[str, list])
     app.connect("config-inited", _config_inited)
     app.connect("builder-inited", _generate)
     app.connect("env-get-outdated", _navigation_outdated)
