@@ -291,8 +291,10 @@ def _logs_parser(commands) -> None:
         help="report undocumented events, field problems and coverage",
         description="Read tracking logs (JSON Lines or LMS log lines, gzip or not) and compare "
                     "every record with its catalog event.",
-        epilog="--fail-on KIND=N fails (exit 1) when more than N records have the problem:\n"
+        epilog="--fail-on KIND=N fails (exit 1) when KIND is found more than N times:\n"
                f"{kinds}\n"
+               "(records for undocumented and unnamed, lines for malformed, one per field and "
+               "record for the others)\n"
                "--fail-on coverage<P% fails when fewer than P% of the documented tracking-log "
                "events were seen.\n\nExit codes: 0 passed, 1 a --fail-on threshold was crossed, "
                "2 bad usage (a missing file, an invalid catalog).")

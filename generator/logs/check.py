@@ -139,6 +139,7 @@ def compile_expectation(entry: EventEntry, catalog: Catalog, shape: str) -> Expe
         if shape == PROCESSED:
             envelope = _part([f for n, f in fields.items() if n.startswith("context.")],
                              ("name", "timestamp", "context", "data"))
+            envelope.tree["context"]["event_source"] = None  # where the side is, in this shape
         else:
             envelope = _part(fields.values(), (key,))
     payload = _part(r.field for r in entry.fields if not r.envelope)
@@ -206,15 +207,15 @@ class Checker:
         for file_index, number, line in read_lines(paths, self.stats, progress):
             text = line if line[:1] == b"{" else json_part(line)
             if text is None:
-                self.malformed(file_index, number, "no JSON object on the line")
-                continue
+                text = line  # a JSON array or string says what it is; anything else is not JSON
             try:
                 data = loads(text)
             except UnicodeDecodeError:
                 self.malformed(file_index, number, "not UTF-8 text")
                 continue
             except ValueError as error:
-                self.malformed(file_index, number, f"not valid JSON ({error.args[0].split(':')[0]})")
+                self.malformed(file_index, number, "no JSON object on the line" if text is line and
+                               line[:1] != b"{" else f"not valid JSON ({error.args[0].split(':')[0]})")
                 continue
             if type(data) is not dict:
                 self.malformed(file_index, number, f"a JSON {json_type(data)}, not an object")

@@ -27,7 +27,7 @@ GATE_KINDS = {
     "undocumented": "records of events the catalog does not know",
     "malformed": "lines that are not a JSON object",
     "unnamed": "records without an event name",
-    **{kind: f"records with {text}" for kind, text in FINDING_KINDS.items()},
+    **FINDING_KINDS,  # counted once per field and record
 }
 
 
@@ -95,7 +95,8 @@ class Report:
     # --- totals ----------------------------------------------------------------------------
 
     def counts(self) -> dict[str, int]:
-        """Records affected, by gate kind."""
+        """By gate kind: records (undocumented, unnamed), lines (malformed), or for the finding
+        kinds, occurrences: one per field and record (a record with two bad fields counts two)."""
         totals = {kind: 0 for kind in GATE_KINDS}
         totals["undocumented"] = sum(s.count for s in self.undocumented.values()) + self.undocumented_overflow
         totals["malformed"] = self.malformed
@@ -172,11 +173,11 @@ class Gate:
             value = report.coverage()
             return f"coverage {value:.1f}% is below {self.limit:g}%" if value < self.limit else ""
         count = report.counts()[self.kind]
-        return f"{self.kind}: {count} records, more than {self.limit:g} allowed" if count > self.limit else ""
+        return f"{self.kind}: {count} found, more than {self.limit:g} allowed" if count > self.limit else ""
 
 
 def parse_gate(text: str) -> Gate:
-    """`KIND=N` (fail when more than N records have the problem) or `coverage<P%`."""
+    """`KIND=N` (fail when the problem is found more than N times) or `coverage<P%`."""
     text = text.strip()
     if text.startswith("coverage"):
         rest = text[len("coverage"):].strip()
