@@ -69,6 +69,19 @@ def _groups(catalog: Catalog, report: Report, key) -> list[dict[str, Any]]:
     return out
 
 
+def short_time(value: str) -> str:
+    """'2025-03-03T11:34:40.704532+00:00' → '2025-03-03 11:34:40 UTC'; other forms as they are."""
+    for suffix in ("+00:00", "Z"):
+        if value.endswith(suffix) and len(value) >= 19 and value[10] == "T":
+            return value[:10] + " " + value[11:19] + " UTC"
+    return value
+
+
+def _row(name: str, seen) -> dict[str, Any]:
+    return {"name": name, "count": seen.count, "sides": ", ".join(seen.sides),
+            "first": short_time(seen.first), "last": short_time(seen.last)}
+
+
 def page_context(catalog: Catalog, report: Report | None) -> dict[str, Any]:
     if report is None:
         return {"report": None}
@@ -78,8 +91,8 @@ def page_context(catalog: Catalog, report: Report | None) -> dict[str, Any]:
         entry = catalog.lookup[name]
         seen = report.events.get(name)
         events.append({"name": entry.name, "team": entry.event.owner, "domain": entry.domain,
-                       "count": seen.count if seen else 0, "first": seen.first if seen else "",
-                       "last": seen.last if seen else "",
+                       "count": seen.count if seen else 0,
+                       "last": short_time(seen.last) if seen else "",
                        "sides": ", ".join(seen.sides) if seen else ""})
     # names the report saw as documented that this catalog no longer has
     gone = [(n, s) for n, s in report.events.items() if n not in catalog.lookup]
@@ -100,18 +113,18 @@ def page_context(catalog: Catalog, report: Report | None) -> dict[str, Any]:
         "never": [e["name"] for e in events if not e["count"]],
         "by_team": _groups(catalog, report, lambda e: e.event.owner),
         "by_domain": _groups(catalog, report, lambda e: e.domain),
-        "undocumented": undocumented[:SHOWN_NAMES],
+        "undocumented": [_row(n, s) for n, s in undocumented[:SHOWN_NAMES]],
         "undocumented_names": len(undocumented),
         "undocumented_records": counts["undocumented"],
-        "implicit": implicit[:SHOWN_NAMES],
+        "implicit": [_row(n, s) for n, s in implicit[:SHOWN_NAMES]],
         "implicit_records": sum(s.count for s in report.implicit.values()),
         "problems": [(kind, text, counts[kind]) for kind, text in FINDING_KINDS.items()],
         "malformed": report.malformed,
         "unnamed": report.unnamed,
         "not_in_log": not_in_log,
-        "first": min(firsts) if firsts else "",
-        "last": max((s.last for s in (*report.events.values(), *report.undocumented.values()) if s.last),
-                    default=""),
+        "first": short_time(min(firsts)) if firsts else "",
+        "last": short_time(max((s.last for s in (*report.events.values(), *report.undocumented.values()) if s.last),
+                    default="")),
     }
 
 
