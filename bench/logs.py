@@ -90,7 +90,7 @@ def main() -> None:
     args = parser.parse_args()
     print("| log | size (MB) | baseline: json.loads only (records/s) | orjson.loads only (records/s) "
           "| eventcat logs check (records/s) | time ratio check / json.loads | peak memory "
-          "baseline / check (MB) |")
+          "(VmHWM) baseline / check (MB) |")
     print("|---|---|---|---|---|---|---|")
     variants = [False, True] if args.gzip else [False]
     for records in args.records:
