@@ -6,6 +6,9 @@ extensions = ["myst_parser", "generator.sphinx_ext"]
 
 eventcat_catalog = "catalog"  # relative to this file
 eventcat_output = "catalog"  # the generated, git-ignored folder inside docs/
+# The coverage page's source: a saved `eventcat logs check --save-report` report, or log files.
+# The shipped sample log is made by examples/make_sample_log.py.
+eventcat_coverage = "examples/logs/tracking-sample.log"
 
 myst_enable_extensions = ["colon_fence", "deflist"]
 myst_heading_anchors = 3

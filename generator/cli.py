@@ -59,6 +59,7 @@ def make_parser() -> argparse.ArgumentParser:
 
     gen = commands.add_parser("generate", help="catalog → MyST pages (writes only what changed)")
     _site_options(gen)
+    _coverage_option(gen)
 
     build = commands.add_parser("build", help="generate, then build the HTML site")
     _site_options(build)
@@ -71,6 +72,7 @@ def make_parser() -> argparse.ArgumentParser:
     build.add_argument("-j", "--jobs", default="1",
                        help="parallel Sphinx processes, a number or 'auto' (default: 1)")
     build.add_argument("--clean", action="store_true", help="ignore the previous build's state")
+    _coverage_option(build)
 
     serve = commands.add_parser("serve", help="preview the site, rebuilt and reloaded as you save")
     _site_options(serve)
@@ -80,6 +82,7 @@ def make_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", default=8000, type=int, help="the port on 127.0.0.1 (default: 8000)")
 
     _export_parser(commands)
+    _logs_parser(commands)
 
     schema = commands.add_parser("schema", help="write the editor JSON Schemas")
     schema.add_argument("--out", default=None, type=Path,
@@ -191,7 +194,8 @@ def _generate(args: argparse.Namespace, strict: bool = False) -> bool:
     started = time.perf_counter()
     out_dir = args.docs / "catalog"
     try:
-        result = generate(args.catalog, out_dir, args.templates, strict=strict)
+        result = generate(args.catalog, out_dir, args.templates, strict=strict,
+                          coverage=_coverage_sources(args))
     except CatalogError as error:
         _print_problems(error.diagnostics)
         print(f"eventcat: {_summary(error.diagnostics)} in {args.catalog}; nothing was written",
@@ -311,5 +315,161 @@ def main(argv: list[str] | None = None) -> int:
     parser = make_parser()
     args = parser.parse_args(argv)
     commands = {"check": _check, "new": _new, "generate": lambda a: 0 if _generate(a) else 1,
-                "build": _build, "serve": _serve, "schema": _schema, "export": _export}
+                "build": _build, "serve": _serve, "schema": _schema, "export": _export,
+                "logs": _logs}
     return commands[args.command](args)
+
+
+# --- eventcat logs: the catalog against real tracking logs ----------------------------------------
+
+def _coverage_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--coverage", action="append", type=Path, metavar="PATH",
+                        help="the coverage page's source: a report saved by `eventcat logs check "
+                             "--save-report`, or log files (repeat for several); default: "
+                             "eventcat_coverage in conf.py")
+
+
+def _coverage_sources(args: argparse.Namespace) -> list[Path]:
+    """--coverage, else conf.py's eventcat_coverage (build only: generate has no conf.py)."""
+    if args.coverage:
+        return [p.resolve() for p in args.coverage]
+    conf = getattr(args, "conf", None)
+    if conf is None or not (conf / "conf.py").is_file():
+        return []
+    import runpy
+    from .sphinx_ext import coverage_sources
+    value = runpy.run_path(str(conf / "conf.py")).get("eventcat_coverage", "")
+    return coverage_sources(conf, value)
+
+
+def _gate(text: str):
+    from .logs.report import parse_gate
+    try:
+        return parse_gate(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def _logs_parser(commands) -> None:
+    from .logs.report import GATE_KINDS
+    logs = commands.add_parser("logs", help="check tracking logs against the catalog, or draft "
+                                            "definitions from them")
+    actions = logs.add_subparsers(dest="action", required=True, metavar="ACTION")
+    kinds = "\n".join(f"  {kind:<17} {text}" for kind, text in GATE_KINDS.items())
+    check = actions.add_parser(
+        "check", formatter_class=argparse.RawDescriptionHelpFormatter,
+        help="report undocumented events, field problems and coverage",
+        description="Read tracking logs (JSON Lines or LMS log lines, gzip or not) and compare "
+                    "every record with its catalog event.",
+        epilog="--fail-on KIND=N fails (exit 1) when KIND is found more than N times:\n"
+               f"{kinds}\n"
+               "(records for undocumented and unnamed, lines for malformed, one per field and "
+               "record for the others)\n"
+               "--fail-on coverage<P% fails when fewer than P% of the documented tracking-log "
+               "events were seen.\n\nExit codes: 0 passed, 1 a --fail-on threshold was crossed, "
+               "2 bad usage (a missing file, an invalid catalog).")
+    check.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    _catalog_option(check)
+    check.add_argument("--format", choices=["text", "json"], default="text",
+                       help="text summary (default) or the JSON report")
+    check.add_argument("--fail-on", action="append", type=_gate, default=[], metavar="KIND=N",
+                       help="a CI threshold, e.g. undocumented=0 or coverage<80%% (repeatable)")
+    check.add_argument("--save-report", type=Path, metavar="PATH",
+                       help="also write the JSON report here (the site's coverage page reads it)")
+    check.add_argument("--no-progress", action="store_true",
+                       help="no progress bar (it only shows on a terminal anyway)")
+    infer = actions.add_parser("infer", help="draft YAML definitions for undocumented events",
+                               description="Draft one definition per undocumented event name, in "
+                                           "the catalog layout, with TODOs to fill in. Existing "
+                                           "files are never replaced.")
+    infer.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    _catalog_option(infer)
+    infer.add_argument("--out", required=True, type=Path, metavar="DIR",
+                       help="where to write events/<domain>/<name>.yaml (the catalog folder "
+                            "itself, or a folder to review first)")
+    infer.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+
+def _progress(args: argparse.Namespace):
+    """A one-line bar on stderr, only on a terminal: bytes read of all files."""
+    if args.no_progress or not sys.stderr.isatty():
+        return None
+    started = time.perf_counter()
+
+    def show(done: int, total: int) -> None:
+        fraction = done / total if total else 1.0
+        bar = "#" * int(fraction * 30)
+        elapsed = time.perf_counter() - started
+        print(f"\r[{bar:<30}] {fraction:6.1%} {done / 1e6:,.0f} of {total / 1e6:,.0f} MB "
+              f"({elapsed:.0f} s)", end="", file=sys.stderr, flush=True)
+        if done >= total:
+            print("\r" + " " * 70 + "\r", end="", file=sys.stderr, flush=True)
+    return show
+
+
+def _logs(args: argparse.Namespace) -> int:
+    from .logs.read import LogFileError, check_readable
+    try:
+        check_readable(args.files)
+    except LogFileError as error:
+        print(f"eventcat logs {args.action}: {error}", file=sys.stderr)
+        return 2
+    if not args.catalog.is_dir():
+        print(f"{args.catalog}: error no-catalog: catalog folder not found (use --catalog DIR)",
+              file=sys.stderr)
+        return 2
+    from .pipeline import build_catalog
+    try:
+        catalog, _ = build_catalog(args.catalog)
+    except CatalogError as error:
+        _print_problems(error.diagnostics)
+        print(f"eventcat logs {args.action}: the catalog {args.catalog} is invalid; fix it first "
+              "(eventcat check)", file=sys.stderr)
+        return 2
+    return (_logs_check if args.action == "check" else _logs_infer)(args, catalog)
+
+
+def _logs_check(args: argparse.Namespace, catalog) -> int:
+    import datetime
+    import os
+    import tempfile
+    from .logs.check import check_logs
+    from .logs.text import to_text
+    started = time.perf_counter()
+    made = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0).isoformat()
+    report = check_logs(catalog, args.files, _progress(args), str(args.catalog), made)
+    elapsed = time.perf_counter() - started
+    if args.save_report is not None:
+        target = args.save_report
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, temp = tempfile.mkstemp(dir=target.parent, prefix=".report-", suffix=".tmp")
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(report.to_json())
+        os.replace(temp, target)
+    if args.format == "json":
+        print(report.to_json(), end="")
+    else:
+        print(to_text(report), end="")
+        rate = report.records / elapsed if elapsed else 0
+        print(f"checked in {elapsed:.2f} s ({rate:,.0f} records/s)"
+              + (f"; report saved to {args.save_report}" if args.save_report else ""))
+    failures = [why for gate in args.fail_on if (why := gate.failed(report))]
+    for why in failures:
+        print(f"eventcat logs check: failed: {why}", file=sys.stderr)
+    return 1 if failures else 0
+
+
+def _logs_infer(args: argparse.Namespace, catalog) -> int:
+    from .logs.infer import collect, write_drafts
+    samples = collect(catalog, args.files, _progress(args))
+    result = write_drafts(catalog, samples, args.out)
+    for path in result.written:
+        print(f"eventcat logs infer: wrote {path}")
+    for name, why in result.skipped:
+        print(f"eventcat logs infer: skipped {name}: {why}", file=sys.stderr)
+    if not samples:
+        print("eventcat logs infer: every named event in the logs is documented; nothing to draft")
+    else:
+        print(f"eventcat logs infer: {len(result.written)} drafts written. Fill in every TODO, "
+              "then run `eventcat check`.")
+    return 0

@@ -16,6 +16,7 @@ from .link import Catalog, link, page_slug
 from .lint import RULES, lint
 from . import __version__
 from .load import discover, display_path, load_catalog
+from .logs.coverage import coverage_page
 from .render import DEFAULT_TEMPLATES, event_page_inputs, render
 from .sync import SyncReport, read_manifest_data, sync
 from .validate import validate
@@ -124,8 +125,8 @@ def _digest(*parts: bytes) -> str:
     return digest.hexdigest()
 
 
-def read_inputs(catalog_dir: Path, templates_dir: Path, home_prefix: str, settings: str = ""
-                ) -> tuple[str, str, dict[str, str]]:
+def read_inputs(catalog_dir: Path, templates_dir: Path, home_prefix: str, settings: str = "",
+                coverage: list[Path] = ()) -> tuple[str, str, dict[str, str]]:
     """Digests of what the pages are made from: of everything; of what every page shares (the
     templates, the generator's own code, the settings); and of each catalog file, by its path
     relative to the catalog. Reading a few thousand small files costs a fraction of parsing them."""
@@ -135,11 +136,26 @@ def read_inputs(catalog_dir: Path, templates_dir: Path, home_prefix: str, settin
     shared = [__version__.encode(), home_prefix.encode(), settings.encode()]
     project = catalog_dir.resolve().parent / "pyproject.toml"
     shared.append(project.read_bytes() if project.is_file() else b"")
-    for path in [*sorted(Path(templates_dir).glob("*.j2")), *sorted(Path(__file__).parent.glob("*.py"))]:
+    for path in [*sorted(Path(templates_dir).glob("*.j2")), *sorted(Path(__file__).parent.glob("*.py")),
+                 *sorted(Path(__file__).parent.glob("logs/*.py"))]:
         shared += [path.name.encode(), path.read_bytes()]
+    shared += coverage_digests(coverage)  # the coverage page's report or logs
     shared_digest = _digest(*shared)
     everything = _digest(shared_digest.encode(), *(f"{n}\0{d}".encode() for n, d in sorted(per_file.items())))
     return everything, shared_digest, per_file
+
+
+def coverage_digests(paths: list[Path]) -> list[bytes]:
+    """Name and content digest of each coverage source (a missing one is reported when read)."""
+    parts = []
+    for path in paths:
+        digest = hashlib.sha256()
+        if Path(path).is_file():
+            with open(path, "rb") as handle:
+                while chunk := handle.read(1 << 20):
+                    digest.update(chunk)
+        parts.append(f"{path}\0{digest.hexdigest()}".encode())
+    return parts
 
 
 def page_keys(catalog: Catalog, shared: str, per_file: dict[str, str]) -> dict[str, str]:
@@ -153,8 +169,8 @@ def page_keys(catalog: Catalog, shared: str, per_file: dict[str, str]) -> dict[s
 
 
 def generate(catalog_dir: Path, out_dir: Path, templates_dir: Path = DEFAULT_TEMPLATES,
-             home_prefix: str = "catalog/", strict: bool = False, downloads: bool = True
-             ) -> Generated:
+             home_prefix: str = "catalog/", strict: bool = False, downloads: bool = True,
+             coverage: list[Path] = ()) -> Generated:
     """Nothing is written unless the whole catalog is valid and every page rendered.
 
     Two shortcuts keep repeated runs fast, both checked against digests of the files' contents
@@ -164,8 +180,9 @@ def generate(catalog_dir: Path, out_dir: Path, templates_dir: Path = DEFAULT_TEM
     change is not rendered again. `downloads=False` leaves out the download files (the live
     preview does, to keep each save fast: they cost seconds on a large catalog)."""
     out_dir = Path(out_dir)
+    coverage = [Path(p) for p in coverage]
     everything, shared, per_file = read_inputs(catalog_dir, templates_dir, home_prefix,
-                                               f"downloads={downloads}")
+                                               f"downloads={downloads}", coverage)
     last = read_manifest_data(out_dir)
     files = last.get("files", [])
     present = {f for f in files if (out_dir / f).is_file()}
@@ -180,7 +197,8 @@ def generate(catalog_dir: Path, out_dir: Path, templates_dir: Path = DEFAULT_TEM
     keys = page_keys(catalog, shared, per_file)
     old_keys = last.get("keys", {})
     reuse = frozenset(p for p, k in keys.items() if old_keys.get(p) == k and p in present)
-    pages = render(catalog, templates_dir, home_prefix=home_prefix, reuse=reuse, downloads=downloads)
+    pages = render(catalog, templates_dir, home_prefix=home_prefix, reuse=reuse, downloads=downloads,
+                   coverage=coverage_page(catalog, coverage))
     counts = {"events": len(catalog.events), "tools": len(catalog.tools), "teams": len(catalog.teams)}
     record = {"inputs": everything, "counts": counts, "warnings": [asdict(w) for w in warnings],
               "keys": keys}

@@ -169,7 +169,8 @@ PARALLEL_FROM = 800  # below this many events, starting worker processes costs m
 
 def render(catalog: Catalog, templates_dir: Path = DEFAULT_TEMPLATES,
            home_prefix: str = "catalog/", reuse: frozenset[str] = frozenset(),
-           downloads: bool = True) -> dict[str, str | bytes | None]:
+           downloads: bool = True, coverage: dict[str, Any] | None = None
+           ) -> dict[str, str | bytes | None]:
     """Every generated page. `home_prefix` is where the generated folder stands as seen from the
     hand-written home page that includes `_home.md`. Event pages named in `reuse` are not
     rendered (their inputs did not change) and come back as None. The other event pages, most of
@@ -192,6 +193,9 @@ def render(catalog: Catalog, templates_dir: Path = DEFAULT_TEMPLATES,
     else:
         pages.update(_render_events(catalog, templates_dir, todo))
     pages.update(_render_listings(catalog, templates_dir, home_prefix, downloads))
+    # the coverage page (see logs/coverage.py): always there, explaining itself without a report
+    _renderer(catalog, templates_dir)(pages, "coverage.md", "coverage.md.j2",
+                                      coverage=coverage or {"report": None})
     return dict(sorted(pages.items()))
 
 

@@ -7,6 +7,8 @@ conf.py settings (all optional):
     eventcat_templates  a templates folder to use instead of the shipped one
     eventcat_generate   False when the pages are already generated (the CLI does it first)
     eventcat_downloads  False to leave out the download files (`eventcat serve` does)
+    eventcat_coverage   the coverage page's source, relative to conf.py's folder: a report saved
+                        by `eventcat logs check --save-report`, or log files (a path or a list)
 """
 
 from __future__ import annotations
@@ -30,6 +32,11 @@ logger = logging.getLogger(__name__)
 
 def catalog_dir(confdir: Path, config: Config) -> Path:
     return (Path(confdir) / config.eventcat_catalog).resolve()
+
+
+def coverage_sources(confdir: Path, value: str | list[str]) -> list[Path]:
+    paths = [value] if isinstance(value, str) else list(value)
+    return [(Path(confdir) / p).resolve() for p in paths if p]
 
 
 def _config_inited(app: Sphinx, config: Config) -> None:
@@ -62,7 +69,8 @@ def _generate(app: Sphinx) -> None:
     try:
         result = generate(catalog_dir(app.confdir, app.config), Path(app.srcdir) / output,
                           templates_dir, home_prefix=output + "/",
-                          downloads=app.config.eventcat_downloads)
+                          downloads=app.config.eventcat_downloads,
+                          coverage=coverage_sources(app.confdir, app.config.eventcat_coverage))
         report, warnings = result.report, result.warnings
     except CatalogError as error:
         # Sphinx prints a crash report for any exception an extension raises, which would bury
@@ -95,6 +103,7 @@ def setup(app: Sphinx) -> dict:
     app.add_config_value("eventcat_templates", "", "env", types=[str])
     app.add_config_value("eventcat_generate", True, "", types=[bool])
     app.add_config_value("eventcat_downloads", True, "env", types=[bool])
+    app.add_config_value("eventcat_coverage", "", "env", types=[str, list])
     app.connect("config-inited", _config_inited)
     app.connect("builder-inited", _builder_inited)
     app.connect("env-get-outdated", _navigation_outdated)

@@ -1,0 +1,200 @@
+"""The result of checking logs: counts and a few examples only, so its size does not grow with the
+log. JSON-serialisable (`to_json`/`from_json`) so CI can keep it and the site can render it later."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from ..diagnostics import did_you_mean
+
+FORMAT = "eventcat-log-report"  # the first key of a saved report; tells it apart from a log
+VERSION = 1
+EXAMPLES = 3  # places kept per finding, per event and per malformed-line reason
+
+# Finding kinds, in the order reports list them, with what each means.
+FINDING_KINDS = {
+    "missing-required": "a required field is missing",
+    "unknown-field": "a field the catalog does not declare",
+    "type-mismatch": "a value of another type than declared",
+    "not-allowed": "a value outside the field's allowed values",
+    "side": "an event_source the catalog does not list for the event",
+    "pii": "a value that looks like personal data in a field declared as holding none",
+}
+# Every kind `--fail-on` accepts, with what it counts.
+GATE_KINDS = {
+    "undocumented": "records of events the catalog does not know",
+    "malformed": "lines that are not a JSON object",
+    "unnamed": "records without an event name",
+    **FINDING_KINDS,  # counted once per field and record
+}
+
+
+@dataclass
+class Seen:
+    """How often a name was seen, when first and last, from which sides, and where."""
+    count: int = 0
+    first: str = ""
+    last: str = ""
+    sides: dict[str, int] = field(default_factory=dict)
+    where: list[str] = field(default_factory=list)
+    first_key: float = float("inf")  # the times as numbers, for ordering; not saved
+    last_key: float = float("-inf")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"count": self.count, "first": self.first, "last": self.last,
+                "sides": dict(sorted(self.sides.items())), "where": self.where}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Seen":
+        return cls(int(data["count"]), str(data.get("first", "")), str(data.get("last", "")),
+                   {str(k): int(v) for k, v in data.get("sides", {}).items()},
+                   [str(w) for w in data.get("where", [])])
+
+
+@dataclass
+class Finding:
+    kind: str  # one of FINDING_KINDS
+    event: str
+    field: str  # dotted field name; "" for a side finding
+    part: str  # "envelope" or "payload" ("" for a side finding)
+    detail: str  # what was expected and found; never a raw value that could be personal data
+    count: int = 0
+    where: list[str] = field(default_factory=list)
+
+
+@dataclass
+class FileSummary:
+    path: str
+    lines: int
+    blank: int
+    gzip: bool
+    truncated: str = ""
+
+
+@dataclass
+class Report:
+    made: str  # ISO time the report was made; "" when made during a site build
+    catalog: str
+    files: list[FileSummary] = field(default_factory=list)
+    records: int = 0
+    shapes: dict[str, int] = field(default_factory=dict)
+    malformed: int = 0
+    malformed_examples: list[dict[str, str]] = field(default_factory=list)
+    unnamed: int = 0
+    unnamed_where: list[str] = field(default_factory=list)
+    events: dict[str, Seen] = field(default_factory=dict)  # documented events seen, by name
+    undocumented: dict[str, Seen] = field(default_factory=dict)
+    undocumented_overflow: int = 0  # records of names past the limit on distinct names
+    implicit: dict[str, Seen] = field(default_factory=dict)  # implicit events, by path group
+    findings: list[Finding] = field(default_factory=list)
+    documented: int = 0  # events in the catalog that reach the tracking log
+    expected: list[str] = field(default_factory=list)  # their names
+
+    # --- totals ----------------------------------------------------------------------------
+
+    def counts(self) -> dict[str, int]:
+        """By gate kind: records (undocumented, unnamed), lines (malformed), or for the finding
+        kinds, occurrences: one per field and record (a record with two bad fields counts two)."""
+        totals = {kind: 0 for kind in GATE_KINDS}
+        totals["undocumented"] = sum(s.count for s in self.undocumented.values()) + self.undocumented_overflow
+        totals["malformed"] = self.malformed
+        totals["unnamed"] = self.unnamed
+        for finding in self.findings:
+            totals[finding.kind] += finding.count
+        return totals
+
+    def coverage(self) -> float:
+        """Percentage of the documented tracking-log events seen at least once."""
+        if not self.expected:
+            return 100.0
+        seen = sum(1 for name in self.expected if name in self.events)
+        return 100.0 * seen / len(self.expected)
+
+    # --- JSON --------------------------------------------------------------------------------
+
+    def to_json(self) -> str:
+        data = {"format": FORMAT, "version": VERSION, "made": self.made, "catalog": self.catalog,
+                "files": [asdict(f) for f in self.files], "records": self.records,
+                "shapes": self.shapes, "malformed": self.malformed,
+                "malformed_examples": self.malformed_examples, "unnamed": self.unnamed,
+                "unnamed_where": self.unnamed_where,
+                "events": {k: v.to_dict() for k, v in sorted(self.events.items())},
+                "undocumented": {k: v.to_dict() for k, v in sorted(self.undocumented.items())},
+                "undocumented_overflow": self.undocumented_overflow,
+                "implicit": {k: v.to_dict() for k, v in sorted(self.implicit.items())},
+                "findings": [asdict(f) for f in self.findings],
+                "expected": self.expected, "counts": self.counts(),
+                "coverage": round(self.coverage(), 1)}
+        return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+    @classmethod
+    def from_json(cls, text: str) -> "Report":
+        """Raises ValueError (with a reason a person can act on) for anything but a saved report."""
+        data = json.loads(text)
+        if not isinstance(data, dict) or data.get("format") != FORMAT:
+            raise ValueError(f"not a saved report (no \"format\": \"{FORMAT}\")")
+        if data.get("version") != VERSION:
+            raise ValueError(f"report version {data.get('version')!r}; this eventcat reads {VERSION}")
+        try:
+            return cls(
+                made=str(data["made"]), catalog=str(data["catalog"]),
+                files=[FileSummary(**f) for f in data["files"]], records=int(data["records"]),
+                shapes={str(k): int(v) for k, v in data["shapes"].items()},
+                malformed=int(data["malformed"]),
+                malformed_examples=[{str(k): str(v) for k, v in m.items()} for m in data["malformed_examples"]],
+                unnamed=int(data["unnamed"]), unnamed_where=[str(w) for w in data["unnamed_where"]],
+                events={str(k): Seen.from_dict(v) for k, v in data["events"].items()},
+                undocumented={str(k): Seen.from_dict(v) for k, v in data["undocumented"].items()},
+                undocumented_overflow=int(data["undocumented_overflow"]),
+                implicit={str(k): Seen.from_dict(v) for k, v in data["implicit"].items()},
+                findings=[Finding(**f) for f in data["findings"]],
+                documented=len(data["expected"]), expected=[str(e) for e in data["expected"]])
+        except (KeyError, TypeError, AttributeError) as error:
+            raise ValueError(f"a saved report with a missing or wrong key: {error}") from None
+
+
+def looks_like_report(head: bytes) -> bool:
+    """Whether a file's first bytes are those of a saved report (as to_json writes it)."""
+    return head.lstrip().startswith(b"{") and f'"format": "{FORMAT}"'.encode() in head[:200]
+
+
+# --- thresholds --------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Gate:
+    kind: str  # a GATE_KINDS key, or "coverage"
+    limit: float  # most records allowed; for coverage, the lowest percentage allowed
+
+    def failed(self, report: Report) -> str:
+        """Why the report fails this gate, or ""."""
+        if self.kind == "coverage":
+            value = report.coverage()
+            return f"coverage {value:.1f}% is below {self.limit:g}%" if value < self.limit else ""
+        count = report.counts()[self.kind]
+        return f"{self.kind}: {count} found, more than {self.limit:g} allowed" if count > self.limit else ""
+
+
+def parse_gate(text: str) -> Gate:
+    """`KIND=N` (fail when the problem is found more than N times) or `coverage<P%`."""
+    text = text.strip()
+    if text.startswith("coverage"):
+        rest = text[len("coverage"):].strip()
+        if rest[:1] in ("<", "=") and rest.rstrip("%")[1:].strip():
+            try:
+                limit = float(rest[1:].rstrip("%"))
+            except ValueError:
+                raise ValueError(f"'{text}': the coverage must be a percentage, like coverage<80%") from None
+            if 0 <= limit <= 100:
+                return Gate("coverage", limit)
+        raise ValueError(f"'{text}': write coverage<P% with P from 0 to 100, like coverage<80%")
+    kind, sep, number = text.partition("=")
+    if not sep:
+        raise ValueError(f"'{text}': write KIND=N, like undocumented=0")
+    if kind not in GATE_KINDS:
+        hint = did_you_mean(kind, [*GATE_KINDS, "coverage"]) or "kinds: " + ", ".join([*GATE_KINDS, "coverage"])
+        raise ValueError(f"'{text}': unknown kind '{kind}' ({hint})")
+    if not number.strip().isdigit():
+        raise ValueError(f"'{text}': N must be a whole number of records, like {kind}=0")
+    return Gate(kind, int(number))

@@ -1,0 +1,71 @@
+"""The text summary of a report, for a terminal or a CI log. Problems read as
+`file:line: kind event: what (count)`, so editors and CI tools can jump to the first place."""
+
+from __future__ import annotations
+
+from .report import Report
+
+LISTED = 50  # names listed in each section before "... and N more"
+
+
+def _n(count: int, word: str) -> str:
+    return f"{count:,} {word}{'' if count == 1 else 's'}"
+
+
+def _more(items: list, shown: int) -> list[str]:
+    return [f"  ... and {len(items) - shown:,} more (see --format json)"] if len(items) > shown else []
+
+
+def to_text(report: Report) -> str:
+    lines = []
+    files = len(report.files)
+    lines.append(f"eventcat logs check: {_n(files, 'file')}, {_n(report.records, 'record')}, "
+                 f"{_n(report.malformed, 'malformed line')}, {report.unnamed:,} without an event name")
+    seen = sum(1 for n in report.expected if n in report.events)
+    lines.append(f"coverage: {seen} of {len(report.expected)} documented tracking-log events seen "
+                 f"({report.coverage():.1f}%)")
+    for f in report.files:
+        if f.truncated:
+            lines.append(f"{f.path}: {f.truncated}")
+
+    if report.malformed:
+        lines += ["", f"malformed lines ({report.malformed:,}):"]
+        lines += [f"  {m['where']}: {m['reason']}" for m in report.malformed_examples]
+        if report.malformed > len(report.malformed_examples):
+            lines.append(f"  ... and {report.malformed - len(report.malformed_examples):,} more")
+    if report.unnamed:
+        lines += ["", f"records without an event name ({report.unnamed:,}): first at "
+                  + ", ".join(report.unnamed_where)]
+
+    undocumented = sorted(report.undocumented.items(), key=lambda kv: (-kv[1].count, kv[0]))
+    if undocumented:
+        total = sum(s.count for _, s in undocumented) + report.undocumented_overflow
+        lines += ["", f"undocumented events ({_n(len(undocumented), 'name')}, {_n(total, 'record')}):"]
+        for name, s in undocumented[:LISTED]:
+            sides = "/".join(s.sides) or "no side"
+            lines.append(f"  {s.where[0]}: {name} ({_n(s.count, 'record')}, {sides}, "
+                         f"first {s.first or '?'}, last {s.last or '?'})")
+        lines += _more(undocumented, LISTED)
+
+    implicit = sorted(report.implicit.items(), key=lambda kv: (-kv[1].count, kv[0]))
+    if implicit:
+        total = sum(s.count for _, s in implicit)
+        lines += ["", f"implicit events (URL paths; {_n(len(implicit), 'group')}, {_n(total, 'record')}):"]
+        lines += [f"  {group} ({_n(s.count, 'record')})" for group, s in implicit[:LISTED]]
+        lines += _more(implicit, LISTED)
+
+    if report.findings:
+        lines += ["", "problems in documented events:"]
+        for f in report.findings:
+            what = f"field '{f.field}' ({f.part}): {f.detail}" if f.field else f.detail
+            lines.append(f"  {f.where[0]}: {f.kind} {f.event}: {what} ({_n(f.count, 'record')})")
+
+    never = [n for n in report.expected if n not in report.events]
+    if never:
+        lines += ["", f"documented events never seen ({len(never)}):"]
+        lines += [f"  {name}" for name in never[:LISTED]]
+        lines += _more(never, LISTED)
+
+    counts = report.counts()
+    lines += ["", "totals: " + ", ".join(f"{kind} {count:,}" for kind, count in counts.items())]
+    return "\n".join(lines) + "\n"

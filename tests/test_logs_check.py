@@ -1,0 +1,206 @@
+"""Checking records against the catalog: every kind of finding, undocumented and implicit events,
+nameless records, malformed lines, both shapes, coverage, the JSON round trip and thresholds."""
+
+import gzip
+import json
+
+import pytest
+
+from conftest import FIXTURES
+from generator.logs.check import check_logs, implicit_group
+from generator.logs.pii import mask, pii_kind
+from generator.logs.report import Report, parse_gate
+from generator.pipeline import build_catalog
+
+LOGS = FIXTURES / "logs"
+
+
+@pytest.fixture(scope="module")
+def catalog():
+    return build_catalog(LOGS / "catalog")[0]
+
+
+def findings(report):
+    return {(f.kind, f.event, f.field, f.part, f.detail): (f.count, f.where) for f in report.findings}
+
+
+def test_a_clean_log_has_no_findings(catalog):
+    report = check_logs(catalog, [LOGS / "good.jsonl"])
+    assert report.findings == [] and report.malformed == 0 and report.undocumented == {}
+    # matched by name, by alias (play_video) and by side
+    assert report.events["edx.video.played"].count == 2
+    assert report.events["edx.video.played"].sides == {"browser": 1, "mobile": 1}
+    assert report.events["edx.course.enrollment.activated"].where == [f"{LOGS / 'good.jsonl'}:1"]
+    assert set(report.events) == {"edx.video.played", "edx.course.enrollment.activated", "edx.bi.email.sent"}
+
+
+def test_every_kind_of_mismatch_with_its_field_and_line(catalog):
+    path = LOGS / "problems.jsonl"
+    found = findings(check_logs(catalog, [path]))
+    event = "edx.course.enrollment.activated"
+
+    def at(*lines):
+        return [f"{path}:{n}" for n in lines]
+    expected = {
+        ("missing-required", event, "user_id", "payload", "required integer"): (1, at(1)),
+        ("missing-required", event, "username", "envelope", "required string"): (1, at(5)),
+        ("type-mismatch", event, "user_id", "payload", "expected integer, got string"): (1, at(2)),
+        ("type-mismatch", event, "context.user_id", "envelope", "expected integer, got string"): (1, at(2)),
+        ("type-mismatch", event, "is_active", "payload", "expected boolean, got string"): (1, at(2)),
+        ("type-mismatch", event, "enrolled_at", "payload", "expected datetime, got string"): (1, at(2)),
+        ("type-mismatch", event, "tags", "payload", "expected array, got string"): (1, at(2)),
+        ("type-mismatch", event, "origin", "payload", "expected object, got array"): (1, at(2)),
+        ("unknown-field", event, "debug_flag", "payload", "not declared (boolean)"): (1, at(3)),
+        ("unknown-field", event, "origin.medium", "payload", "not declared (string)"): (1, at(3)),
+        ("unknown-field", event, "context.module", "envelope", "not declared (object)"): (1, at(3)),
+        ("unknown-field", event, "label", "envelope", "not declared (string)"): (1, at(3)),
+        ("unknown-field", event, "card", "payload", "not declared (string)"): (1, at(5)),
+        ("not-allowed", event, "mode", "payload", "a value outside audit, honor, verified"): (1, at(3)),
+        ("side", event, "", "", "event_source 'browser'; the catalog lists server"): (1, at(4)),
+        ("side", event, "", "", "event_source 'mobile'; the catalog lists server"): (1, at(8)),
+        ("pii", event, "page", "envelope", "looks like email"): (1, at(4)),
+        ("pii", event, "note", "payload", "looks like phone"): (1, at(4)),
+        ("pii", event, "origin.campaign", "payload", "looks like ip-address"): (1, at(4)),
+        ("pii", event, "card", "payload", "looks like card-number"): (1, at(5)),
+        # a browser problem_check carries the raw form as a string, not the declared object
+        ("type-mismatch", "problem_check", "event", "envelope", "expected object, got string"): (1, at(7)),
+    }
+    assert found == expected
+
+
+def test_no_finding_prints_a_personal_value(catalog):
+    text = check_logs(catalog, [LOGS / "problems.jsonl"]).to_json()
+    for secret in ("jane.doe@example.com", "555 12 34", "4111", "198.51.100.7"):
+        assert secret not in text
+
+
+def test_pii_is_not_flagged_where_the_catalog_declares_it(catalog):
+    # edx.bi.email.sent declares `email` as contact data and `ip` is network data: no finding
+    report = check_logs(catalog, [LOGS / "good.jsonl"])
+    assert not [f for f in report.findings if f.kind == "pii"]
+
+
+def test_undocumented_implicit_and_nameless_records(catalog):
+    path = LOGS / "names.jsonl"
+    report = check_logs(catalog, [path])
+    bookmark = report.undocumented["edx.bookmark.added"]
+    assert (bookmark.count, bookmark.first, bookmark.last) == (
+        3, "2025-01-15T10:00:00+00:00", "2025-03-01T10:00:00+00:00")  # by time, not by line
+    assert bookmark.sides == {"server": 3} and bookmark.where[0] == f"{path}:1"
+    # `name` is tried before the legacy event_type; neither is documented here
+    assert "edx.ui.lms.sequence.next_selected" in report.undocumented
+    assert {k: v.count for k, v in report.implicit.items()} == {"/courses/{id}/courseware/…": 2, "/jsi18n/": 1}
+    assert (report.unnamed, report.unnamed_where) == (1, [f"{path}:7"])
+    # a Segment message is matched by an implementation's wire name
+    assert report.events["edx.video.played"].sides == {"mobile": 1}
+    assert report.shapes == {"tracking-log": 8, "segment": 1}
+
+
+def test_implicit_paths_group_by_their_words():
+    assert implicit_group("/courses/course-v1:edX+X+1/courseware/a/b/?x=1") == "/courses/{id}/courseware/…"
+    assert implicit_group("/jsi18n/") == "/jsi18n/"
+    assert implicit_group("/") == "/"
+    assert implicit_group("/api/user/v1/accounts/12345") == "/api/user/v1/…"
+    assert implicit_group("/u/9cee77a606ea4c1aa5440e0ea5d0f618") == "/u/{id}"
+
+
+def test_malformed_lines_are_counted_with_line_numbers_and_the_run_goes_on(catalog):
+    path = LOGS / "malformed.jsonl"
+    report = check_logs(catalog, [path])
+    assert report.malformed_examples == [
+        {"where": f"{path}:2", "reason": "not valid JSON (Unterminated string starting at)"},
+        {"where": f"{path}:4", "reason": "no JSON object on the line"},
+        {"where": f"{path}:5", "reason": "a JSON array, not an object"},
+        {"where": f"{path}:6", "reason": "a JSON string, not an object"},
+        {"where": f"{path}:8", "reason": "not UTF-8 text"},
+    ]
+    assert report.malformed == 5
+    assert report.events["edx.bi.email.sent"].count == 3  # lines 1, 7 and 9 were still read
+    assert report.events["edx.bi.email.sent"].where == [f"{path}:1", f"{path}:7", f"{path}:9"]
+
+
+def test_log_line_form(catalog):
+    path = LOGS / "lms-lines.log"
+    report = check_logs(catalog, [path])
+    assert report.events["edx.bi.email.sent"].count == 1
+    assert report.events["edx.video.played"].count == 1
+    assert report.malformed_examples == [{"where": f"{path}:3", "reason": "no JSON object on the line"}]
+    assert report.findings == []
+
+
+def test_gzip_gives_the_same_report_as_plain(catalog, tmp_path):
+    packed = tmp_path / "problems.log"
+    packed.write_bytes(gzip.compress((LOGS / "problems.jsonl").read_bytes()))
+    plain = check_logs(catalog, [LOGS / "problems.jsonl"])
+    zipped = check_logs(catalog, [packed])
+    assert zipped.files[0].gzip and not plain.files[0].gzip
+    assert findings(zipped).keys() == findings(plain).keys()
+    assert [f.count for f in zipped.findings] == [f.count for f in plain.findings]
+
+
+def test_processed_event_tracking_shape(catalog):
+    path = LOGS / "processed.jsonl"
+    report = check_logs(catalog, [path])
+    assert report.shapes == {"event-tracking": 2}
+    event = "edx.course.enrollment.activated"
+    assert findings(report) == {
+        ("missing-required", event, "user_id", "payload", "required integer"): (1, [f"{path}:2"]),
+        ("unknown-field", event, "surprise", "payload", "not declared (integer)"): (1, [f"{path}:2"]),
+        ("unknown-field", event, "context.client_id", "envelope", "not declared (string)"): (1, [f"{path}:2"]),
+        ("type-mismatch", event, "context.user_id", "envelope", "expected integer, got string"): (1, [f"{path}:2"]),
+    }
+    assert report.events[event].first == "2025-01-05T10:00:00+00:00"
+
+
+def test_coverage_counts_only_events_that_reach_the_tracking_log(catalog):
+    report = check_logs(catalog, [LOGS / "good.jsonl"])
+    # Promotion Viewed goes to Segment only: it is not expected in a tracking log
+    assert report.expected == ["edx.bi.email.sent", "edx.course.enrollment.activated",
+                               "edx.video.played", "problem_check"]
+    assert report.coverage() == 75.0
+
+
+def test_examples_per_finding_are_bounded(catalog, tmp_path):
+    line = (LOGS / "problems.jsonl").read_text().splitlines()[0]
+    many = tmp_path / "many.jsonl"
+    many.write_text((line + "\n") * 500)
+    report = check_logs(catalog, [many])
+    (finding,) = [f for f in report.findings if f.field == "user_id"]
+    assert finding.count == 500 and len(finding.where) == 3
+
+
+def test_report_survives_json(catalog):
+    report = check_logs(catalog, [LOGS / "problems.jsonl", LOGS / "names.jsonl", LOGS / "malformed.jsonl"])
+    again = Report.from_json(report.to_json())
+    assert again.to_json() == report.to_json()
+    assert again.counts() == report.counts() and again.coverage() == report.coverage()
+    with pytest.raises(ValueError, match="not a saved report"):
+        Report.from_json(json.dumps({"events": {}}))
+
+
+def test_thresholds(catalog):
+    report = check_logs(catalog, [LOGS / "problems.jsonl"])
+    assert report.counts()["type-mismatch"] == 7
+    assert parse_gate("type-mismatch=6").failed(report) == "type-mismatch: 7 found, more than 6 allowed"
+    assert parse_gate("type-mismatch=7").failed(report) == ""
+    assert parse_gate("coverage<60%").failed(report) == "coverage 50.0% is below 60%"
+    assert parse_gate("coverage<50").failed(report) == ""
+    for bad, message in [("type-mismach=1", "did you mean 'type-mismatch'"), ("pii", "KIND=N"),
+                         ("pii=x", "whole number"), ("coverage<120%", "0 to 100")]:
+        with pytest.raises(ValueError, match=message):
+            parse_gate(bad)
+
+
+@pytest.mark.parametrize("value, kind", [
+    ("someone@example.org", "email"), ("203.0.113.9", "ip-address"), ("fe80::1ff:fe23:4567:890a", "ip-address"),
+    ("+41 79 555 12 34", "phone"), ("(555) 123-4567", "phone"), ("4111 1111 1111 1111", "card-number"),
+    ("course-v1:edX+DemoX+Demo", None), ("2025-01-02T10:00:05.123+00:00", None), ("16:02:25", None),
+    ("4111 1111 1111 1112", None),  # fails the Luhn check
+    ("block@9cee77a606ea4c1aa5440e0ea5d0f618", None), ("Chrome/34.0.1847.116", None), ("html5", None),
+])
+def test_pii_detectors(value, kind):
+    assert pii_kind(value) == kind
+
+
+def test_mask_hides_each_personal_part():
+    assert mask("write to a@b.org from 10.1.2.3, ok") == "write to <email> from <ip-address>, ok"

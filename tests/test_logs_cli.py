@@ -1,0 +1,122 @@
+"""`eventcat logs check` and `eventcat logs infer` as a user runs them: output formats, exit codes,
+thresholds, saved reports, clear messages for bad usage, the progress bar only on a terminal."""
+
+import gzip
+import json
+import os
+import subprocess
+import sys
+
+from conftest import FIXTURES, ROOT
+
+LOGS = FIXTURES / "logs"
+CATALOG = LOGS / "catalog"
+
+
+def eventcat(*args, cwd=LOGS, **kwargs):
+    return subprocess.run([sys.executable, "-m", "generator", *map(str, args)], cwd=cwd,
+                          capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)}, **kwargs)
+
+
+def test_text_summary_names_each_problem_with_its_place():
+    result = eventcat("logs", "check", "--catalog", "catalog", "problems.jsonl", "names.jsonl")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "eventcat logs check: 2 files, 17 records, 0 malformed lines, 1 without an event name" in out
+    assert ("problems.jsonl:2: type-mismatch edx.course.enrollment.activated: field 'user_id' "
+            "(payload): expected integer, got string (1 record)") in out
+    assert "names.jsonl:1: edx.bookmark.added (3 records, server" in out
+    assert "/courses/{id}/courseware/… (2 records)" in out
+    assert "jane.doe" not in out
+
+
+def test_json_output_is_the_report():
+    result = eventcat("logs", "check", "--catalog", "catalog", "--format", "json", "problems.jsonl")
+    data = json.loads(result.stdout)
+    assert data["format"] == "eventcat-log-report" and data["counts"]["side"] == 2
+    assert data["coverage"] == 50.0
+
+
+def test_fail_on_gates_ci():
+    passing = eventcat("logs", "check", "--catalog", "catalog", "good.jsonl",
+                       "--fail-on", "undocumented=0", "--fail-on", "type-mismatch=0")
+    assert passing.returncode == 0, passing.stderr
+    failing = eventcat("logs", "check", "--catalog", "catalog", "names.jsonl", "malformed.jsonl",
+                       "--fail-on", "undocumented=3", "--fail-on", "malformed=0",
+                       "--fail-on", "coverage<80%", "--fail-on", "pii=0")
+    assert failing.returncode == 1
+    assert failing.stderr.splitlines() == [
+        "eventcat logs check: failed: undocumented: 4 found, more than 3 allowed",
+        "eventcat logs check: failed: malformed: 5 found, more than 0 allowed",
+        "eventcat logs check: failed: coverage 50.0% is below 80%",
+    ]
+
+
+def test_bad_usage_exits_2_without_a_traceback(tmp_path):
+    missing = eventcat("logs", "check", "--catalog", "catalog", "good.jsonl", "nope.log")
+    assert missing.returncode == 2
+    assert missing.stderr == "eventcat logs check: nope.log: no such file\n"
+    folder = eventcat("logs", "check", "--catalog", "catalog", "catalog")
+    assert folder.returncode == 2 and "catalog: not a file" in folder.stderr
+    gate = eventcat("logs", "check", "--catalog", "catalog", "good.jsonl", "--fail-on", "pii")
+    assert gate.returncode == 2 and "'pii': write KIND=N, like undocumented=0" in gate.stderr
+    no_catalog = eventcat("logs", "check", "--catalog", tmp_path / "none", "good.jsonl")
+    assert no_catalog.returncode == 2 and "catalog folder not found" in no_catalog.stderr
+    for result in (missing, folder, gate, no_catalog):
+        assert "Traceback" not in result.stderr
+
+
+def test_save_report_writes_the_whole_report(tmp_path):
+    target = tmp_path / "reports" / "coverage.json"
+    result = eventcat("logs", "check", "--catalog", "catalog", "problems.jsonl", "--save-report", target)
+    assert result.returncode == 0 and f"report saved to {target}" in result.stdout
+    data = json.loads(target.read_text())
+    assert data["format"] == "eventcat-log-report" and data["made"].endswith("+00:00")
+    assert [p.name for p in target.parent.iterdir()] == ["coverage.json"]  # no temporary left
+
+
+def test_gzip_through_the_cli(tmp_path):
+    packed = tmp_path / "tracking.log.1"
+    packed.write_bytes(gzip.compress((LOGS / "good.jsonl").read_bytes()))
+    result = eventcat("logs", "check", "--catalog", CATALOG, packed, "--format", "json")
+    data = json.loads(result.stdout)
+    assert data["files"][0]["gzip"] is True and data["records"] == 4
+
+
+def test_progress_bar_only_on_a_terminal(tmp_path):
+    big = tmp_path / "big.jsonl"
+    big.write_text((LOGS / "good.jsonl").read_text() * 5000)
+    quiet = eventcat("logs", "check", "--catalog", CATALOG, big)
+    assert "\r" not in quiet.stderr
+    primary, secondary = os.openpty()
+    try:
+        on_tty = subprocess.run([sys.executable, "-m", "generator", "logs", "check", "--catalog",
+                                 str(CATALOG), str(big)], cwd=ROOT, stdout=subprocess.PIPE,
+                                stderr=secondary, timeout=120)
+        os.close(secondary)
+        shown = b""
+        while True:
+            try:
+                chunk = os.read(primary, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            shown += chunk
+    finally:
+        os.close(primary)
+    assert on_tty.returncode == 0
+    assert b"\r[" in shown and b"100.0%" in shown
+    off = subprocess.run([sys.executable, "-m", "generator", "logs", "check", "--no-progress",
+                          "--catalog", str(CATALOG), str(big)], cwd=ROOT, capture_output=True)
+    assert b"\r" not in off.stderr
+
+
+def test_infer_writes_drafts_and_says_what_to_do(tmp_path):
+    result = eventcat("logs", "infer", "--catalog", "catalog", "names.jsonl", "--out", tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert f"wrote {tmp_path / 'events' / 'bookmark' / 'edx.bookmark.added.yaml'}" in result.stdout
+    assert "2 drafts written. Fill in every TODO" in result.stdout
+    again = eventcat("logs", "infer", "--catalog", "catalog", "names.jsonl", "--out", tmp_path)
+    assert "skipped edx.bookmark.added" in again.stderr and "0 drafts written" in again.stdout

@@ -1,0 +1,93 @@
+"""Drafting definitions from logs: inferred types and required flags, masked examples, the side,
+never overwriting; and a draft whose TODOs are filled in passes `eventcat check`."""
+
+import shutil
+
+import yaml
+
+from conftest import FIXTURES
+from generator.load import is_placeholder
+from generator.logs.infer import collect, field_type, write_drafts
+from generator.pipeline import build_catalog, check
+
+LOGS = FIXTURES / "logs"
+
+
+def _draft(tmp_path):
+    catalog_dir = tmp_path / "catalog"
+    shutil.copytree(LOGS / "catalog", catalog_dir)
+    catalog = build_catalog(catalog_dir)[0]
+    samples = collect(catalog, [LOGS / "names.jsonl", LOGS / "good.jsonl"])
+    return catalog_dir, catalog, samples
+
+
+def test_only_undocumented_named_events_are_drafted(tmp_path):
+    _, _, samples = _draft(tmp_path)
+    assert set(samples) == {"edx.bookmark.added", "edx.ui.lms.sequence.next_selected"}
+
+
+def test_fields_types_required_and_masked_examples(tmp_path):
+    catalog_dir, catalog, samples = _draft(tmp_path)
+    result = write_drafts(catalog, samples, catalog_dir)
+    path = catalog_dir / "events" / "bookmark" / "edx.bookmark.added.yaml"
+    assert path in result.written
+    text = path.read_text()
+    data = yaml.safe_load(text)
+    fields = {f["name"]: f for f in data["fields"]}
+    assert fields["bookmark_id"]["required"] is True and fields["bookmark_id"]["type"] == "string"
+    assert fields["position"] == {**fields["position"], "type": "number", "required": False}  # 3 and 4.5
+    assert fields["owner_email"]["example"] == "<email>"
+    assert "someone@example.org" not in text
+    assert "values looked like email" in fields["owner_email"]["pii"]
+    assert data["implementations"] == [{"side": "server", "api": "tracker.emit",
+                                        "where": "TODO: repository and path of the emitting code"}]
+    assert data["field_groups"] == ["tracking-log-envelope"] and data["kind"] == "research"
+    assert "from 3 record(s) between 2025-01-15T10:00:00+00:00 and 2025-03-01T10:00:00+00:00" in text
+    assert "in 2 of 3 record(s); values seen: integer, number" in text
+
+
+def test_types_inferred_from_what_was_seen():
+    from collections import Counter
+    assert field_type(Counter({"integer": 3})) == "integer"
+    assert field_type(Counter({"integer": 1, "number": 1})) == "number"
+    assert field_type(Counter({"datetime": 2})) == "datetime"
+    assert field_type(Counter({"datetime": 2, "string": 1})) == "string"
+    assert field_type(Counter()) == "string"
+
+
+def _fill(value, key):
+    """What an author would write in place of each TODO."""
+    return {"owner": "learner", "pii": "none", "summary": "Something happened.",
+            "reviewed_by": "Docs team"}.get(key, "Written by the author.")
+
+
+def _filled(node, key=None):
+    if isinstance(node, dict):
+        return {k: _filled(v, k) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_filled(v, key) for v in node]
+    return _fill(node, key) if is_placeholder(node) else node
+
+
+def test_a_filled_in_draft_passes_check(tmp_path):
+    catalog_dir, catalog, samples = _draft(tmp_path)
+    written = write_drafts(catalog, samples, catalog_dir).written
+    assert len(written) == 2
+    before = check(catalog_dir)
+    assert {p.rule for p in before.problems} == {"todo-placeholder"} and before.failed()
+    for path in written:
+        path.write_text(yaml.safe_dump(_filled(yaml.safe_load(path.read_text())), sort_keys=False))
+    after = check(catalog_dir)
+    assert not after.failed(strict=True), [str(p) for p in after.problems]
+    assert {"edx.bookmark.added", "edx.ui.lms.sequence.next_selected"} <= set(after.catalog.lookup)
+
+
+def test_an_existing_file_is_never_replaced(tmp_path):
+    catalog_dir, catalog, samples = _draft(tmp_path)
+    target = catalog_dir / "events" / "bookmark" / "edx.bookmark.added.yaml"
+    target.parent.mkdir(parents=True)
+    target.write_text("# mine\n")
+    result = write_drafts(catalog, samples, catalog_dir)
+    assert target.read_text() == "# mine\n"
+    assert result.skipped == [("edx.bookmark.added", f"{target} exists already; left as it is")]
+    assert not list(target.parent.glob(".draft-*"))  # no temporary file left behind
