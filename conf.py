@@ -30,7 +30,8 @@ html_theme_options = {
     "show_prev_next": False,
 }
 # event pages and the wide privacy tables: content and page contents only
-html_sidebars = {"catalog/events/*": [], "catalog/privacy": [], "catalog/downloads": []}
+html_sidebars = {"catalog/events/*": [], "catalog/privacy": [], "catalog/downloads": [],
+                 "catalog/coverage": []}
 html_static_path = []
 html_copy_source = False
 html_show_sourcelink = False
