@@ -6,6 +6,8 @@ conf.py settings (all optional):
     eventcat_output     the generated folder, relative to the source folder (default "catalog")
     eventcat_templates  a templates folder to use instead of the shipped one
     eventcat_generate   False when the pages are already generated (the CLI does it first)
+    eventcat_history    how many releases or commits the What changed page and event histories
+                        show (default 30; 0 switches history off)
 """
 
 from __future__ import annotations
@@ -56,7 +58,8 @@ def _generate(app: Sphinx) -> None:
     output = app.config.eventcat_output.strip("/")
     try:
         result = generate(catalog_dir(app.confdir, app.config), Path(app.srcdir) / output,
-                          templates_dir, home_prefix=output + "/")
+                          templates_dir, home_prefix=output + "/",
+                          history=app.config.eventcat_history)
         report, warnings = result.report, result.warnings
     except CatalogError as error:
         # Sphinx prints a crash report for any exception an extension raises, which would bury
@@ -88,6 +91,7 @@ def setup(app: Sphinx) -> dict:
     app.add_config_value("eventcat_output", "catalog", "env", types=[str])
     app.add_config_value("eventcat_templates", "", "env", types=[str])
     app.add_config_value("eventcat_generate", True, "", types=[bool])
+    app.add_config_value("eventcat_history", 30, "env", types=[int])
     app.connect("config-inited", _config_inited)
     app.connect("builder-inited", _generate)
     app.connect("env-get-outdated", _navigation_outdated)
