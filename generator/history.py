@@ -63,11 +63,21 @@ class History:
     def of_event(self, name: str) -> tuple[tuple[Step, EventChange], ...]:
         return self.by_event.get(name, ())
 
+    @property
+    def shallow(self) -> bool:
+        return bool(self.notes)
+
+    @property
+    def unseen(self) -> int:
+        return sum(bool(s.unseen) for s in self.steps)
+
     def page_key(self, name: str) -> str:
-        """What an event page's history section shows, as text for the page's digest."""
-        entries = [(s.label, s.commit, s.date, s.subject, e.change, e.old_name,
-                    [c.__dict__ for c in e.changes]) for s, e in self.of_event(name)]
-        return json.dumps([self.mode, self.window, len(self.steps), self.notes, self.reason, entries],
+        """What an event page's history section shows, as text for the page's digest. It leaves
+        out what changes with every commit (the number of steps, the oldest commit), so that a
+        new commit re-renders only the pages of the events it changed."""
+        entries = [(s.label, s.anchor, s.short, s.date, s.subject, s.initial >= 0, e.change,
+                    e.old_name, [c.__dict__ for c in e.changes]) for s, e in self.of_event(name)]
+        return json.dumps([self.mode, self.window, self.reason, self.shallow, self.unseen, entries],
                           default=str)
 
 
@@ -211,7 +221,7 @@ def snapshot_of_tree(repo: Repo, tree: str) -> Snapshot:
             raise UnreadableCatalog(f"its catalog could not be read: {_first_line(error, folder)}") from None
         errors = [p for p in result.problems if p.severity == "error" and p.rule not in RULES]
         if errors:
-            raise UnreadableCatalog("its catalog no longer validates: "
+            raise UnreadableCatalog("its catalog does not validate: "
                                     + _first_line(errors[0], folder)
                                     + (f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""))
         return snapshot(result.catalog)
