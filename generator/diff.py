@@ -43,11 +43,17 @@ def snapshot_event(entry: EventEntry) -> dict[str, Any]:
         "sides": list(entry.sides),
         "destinations": sorted(event.destinations),
         "fields": {rf.field.name: {"type": rf.field.type, "required": rf.field.required,
-                                   "pii": rf.field.pii,
-                                   "allowed": json.loads(json.dumps(list(rf.field.allowed),
-                                                                    default=str))}
+                                   "pii": rf.field.pii, "allowed": _plain(rf.field.allowed)}
                    for rf in entry.fields},
     }
+
+
+def _plain(values: tuple) -> list:
+    """Allowed values as JSON gives them back (dates as text), so a cached snapshot compares
+    equal to a fresh one. Most fields have none, or plain strings and numbers."""
+    if all(isinstance(v, (str, int, float)) for v in values):
+        return list(values)
+    return json.loads(json.dumps(list(values), default=str))
 
 
 def snapshot(catalog: Catalog) -> Snapshot:

@@ -2,7 +2,7 @@
 commits that touched the catalog, for the "What changed" page and each event page's history.
 
 Reading a catalog at a revision means checking it in full (about 2 s at 5,000 events), so results
-are cached in the git folder (`<git-common-dir>/eventcat-history/`) by the git TREE id of the
+are cached in the git folder (`.git/eventcat-history/`) by the git TREE id of the
 catalog folder, which names its content exactly: each compared pair of trees keeps its diff, and
 the newest tree keeps its snapshot, so a rebuild after one new commit checks one catalog. The
 cache is keyed by the code that computes it too, so a newer eventcat never reads stale results.
@@ -14,8 +14,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import multiprocessing as mp
 import os
 import tempfile
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -131,15 +134,16 @@ def _by_commit(repo: Repo, window: int, cache: _Cache, boundary: frozenset[str])
     trees = repo.trees([c.sha for c in commits])
     parent_trees = repo.trees([c.parent for c in commits if c.parent])
     parents = iter(parent_trees)
-    steps, notes = [], []
+    planned, notes = [], []
     for commit, tree in zip(commits, trees):
         old = next(parents) if commit.parent else ""
         base = dict(label=commit.short, commit=commit.sha, short=commit.short, date=commit.date,
                     subject=commit.subject)
         if commit.sha in boundary:
-            steps.append(Step(**base, unseen="its parent commit is not in this shallow clone"))
+            planned.append(Step(**base, unseen="its parent commit is not in this shallow clone"))
         else:
-            steps.append(_step(cache, base, old, tree))
+            planned.append((base, old, tree))
+    steps = _steps(cache, planned)
     oldest = commits[-1]
     if boundary and (oldest.sha in boundary or len(commits) < window):
         notes.append(f"History before {oldest.short} ({oldest.date}) is not available in this "
@@ -153,28 +157,36 @@ def _by_release(repo: Repo, head: str, releases: list, window: int, cache: _Cach
     # A release whose catalog equals the one before it did not touch the catalog: left out.
     touching = [(t, tree) for i, (t, tree) in enumerate(releases)
                 if i + 1 == len(releases) or releases[i + 1][1] != tree]
-    steps, notes = [], []
+    planned, notes = [], []
     head_tree = repo.trees([head])[0]
     newest_tag, newest_tree = touching[0]
     if head_tree and head_tree != newest_tree:
         commit = repo.commits([head])[0]
-        steps.append(_step(cache, dict(label="Unreleased", commit=head, short=commit.short,
-                                       date=commit.date, subject=commit.subject,
-                                       since=newest_tag.name), newest_tree, head_tree))
-    for i, (tag, tree) in enumerate(touching[: max(window - len(steps), 1)]):
+        planned.append((dict(label="Unreleased", commit=head, short=commit.short, date=commit.date,
+                             subject=commit.subject, since=newest_tag.name), newest_tree, head_tree))
+    for i, (tag, tree) in enumerate(touching[: max(window - len(planned), 1)]):
         older = touching[i + 1] if i + 1 < len(touching) else None
         base = dict(label=tag.name, commit=tag.commit.sha, short=tag.commit.short,
                     date=tag.commit.date, subject=tag.commit.subject,
                     since=older[0].name if older else "")
         if older is None and boundary:
             # In a shallow clone an earlier release may simply not have been fetched.
-            steps.append(Step(**base, unseen="earlier releases are not in this shallow clone"))
+            planned.append(Step(**base, unseen="earlier releases are not in this shallow clone"))
             notes.append(f"Releases before {tag.name} ({tag.commit.date}) are not available in "
                          f"this shallow clone: {UNSHALLOW_HINT}.")
         else:
-            steps.append(_step(cache, base, older[1] if older else "", tree))
+            planned.append((base, older[1] if older else "", tree))
+    steps = _steps(cache, planned)
     cache.finish(head_tree or newest_tree)
     return History("tags", window, tuple(steps), tuple(notes))
+
+
+def _steps(cache: _Cache, planned: list) -> list[Step]:
+    """Each planned comparison (details, older tree, newer tree) made into a Step; the ones not
+    cached yet are worked out on every core first."""
+    cache.prefetch([(old, new) for item in planned if not isinstance(item, Step)
+                    for _, old, new in [item]])
+    return [item if isinstance(item, Step) else _step(cache, *item) for item in planned]
 
 
 def _step(cache: _Cache, base: dict, old_tree: str, new_tree: str) -> Step:
@@ -279,9 +291,30 @@ class _Cache:
             del self.snapshots[next(iter(self.snapshots))]
         return self.snapshots[tree]
 
+    def _pair(self, old: str, new: str) -> str:
+        return f"{self.code}-pair-{old or 'none'}-{new}.json"
+
+    def prefetch(self, pairs: list[tuple[str, str]]) -> None:
+        """Work out the pairs not cached yet in worker processes, which write the cache. Each
+        worker takes a run of consecutive pairs: neighbours share a tree, read once."""
+        todo = [p for p in pairs if not (self.folder / self._pair(*p)).is_file()]
+        workers = min(os.cpu_count() or 1, 4, len(todo) // 2)
+        if workers < 2 or "fork" not in mp.get_all_start_methods():
+            return
+        global _PREFETCH
+        _PREFETCH = (self.repo, [todo[i * len(todo) // workers:(i + 1) * len(todo) // workers]
+                                 for i in range(workers)])
+        try:
+            with ProcessPoolExecutor(workers, mp_context=mp.get_context("fork")) as pool:
+                list(pool.map(_prefetch_run, range(workers)))
+        except (OSError, BrokenProcessPool):
+            pass  # the parent works them out itself
+        finally:
+            _PREFETCH = None
+
     def diff(self, old: str, new: str) -> CatalogDiff:
         """Between two trees; "" for `old` means before the catalog existed."""
-        name = f"{self.code}-pair-{old or 'none'}-{new}.json"
+        name = self._pair(old, new)
         cached = self._read(name)
         if cached is not None and "error" in cached:
             raise UnreadableCatalog(cached["error"])
@@ -315,6 +348,19 @@ class _Cache:
                 path.unlink()
             except OSError:
                 pass
+
+
+_PREFETCH: tuple[Repo, list[list[tuple[str, str]]]] | None = None
+
+
+def _prefetch_run(index: int) -> None:
+    repo, runs = _PREFETCH
+    cache = _Cache(repo)
+    for old, new in runs[index]:
+        try:
+            cache.diff(old, new)
+        except UnreadableCatalog:
+            pass  # recorded in the cache, and reported by the parent
 
 
 # --- `eventcat diff` ------------------------------------------------------------------------------
