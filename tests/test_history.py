@@ -241,6 +241,12 @@ def test_shallow_clone_says_what_it_cannot_see(untagged, tmp_path):
         f"History before {commits['broken'][:7]} (2026-01-05) is not available in this shallow "
         "clone: run `git fetch --unshallow` to get the full history (in GitHub Actions, set "
         "`fetch-depth: 0` on actions/checkout).",)
+    generate(clone / "catalog", tmp_path / "out")
+    page = (tmp_path / "out" / "changes.md").read_text()
+    assert "Part of the history is missing" in page and "<code>git fetch --unshallow</code>" in page
+    event = (tmp_path / "out" / "events" / "edx.video.stopped.md").read_text()
+    assert "No change to this event in the commits that could be compared" in event
+    assert "This is a shallow clone: older history is not available here" in event
     result = eventcat("diff", commits["initial"], "HEAD", cwd=clone)
     assert result.returncode == 2
     assert result.stderr.startswith(f"eventcat diff: unknown revision '{commits['initial']}': this "
@@ -319,8 +325,10 @@ def test_sphinx_builds_the_changes_page_and_event_histories(tmp_path):
     html = tmp_path / "_build" / "html" / "catalog"
     changes = (html / "changes.html").read_text()
     assert "<h1>What changed" in changes
-    # the heading shows the subject as typed (Sphinx curls its quotes)
-    assert "&lt;script&gt;alert(‘subject’)&lt;/script&gt; {eval-rst}`x` [a](javascript:alert(1))<a class" in changes
+    # the heading shows the subject as typed, shortened (Sphinx curls its quotes); the line below, whole
+    assert "<h2>Owner to mercury &lt;script&gt;alert(‘subject’)&lt;/script&gt; {eval-rst}`x`…<a class" in changes
+    assert ('<span class="ec-subject">Owner to mercury &lt;script&gt;alert(&#39;subject&#39;)&lt;/script&gt; '
+            "{eval-rst}`x` [a](javascript:alert(1))</span>") in changes
     assert "<script>alert" not in changes and 'href="javascript' not in changes
     anchor = f"ec-change-{commits['fields'][:12]}"
     assert f'id="{anchor}"' in changes
