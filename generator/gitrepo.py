@@ -152,8 +152,10 @@ class Repo:
                         path.unlink()
                 return
         with tarfile.open(fileobj=io.BytesIO(data), mode="r:") as archive:
-            archive.extractall(destination, filter="data",
-                               members=[m for m in archive if m.isfile() or m.isdir()])
+            members = [m for m in archive if (m.isfile() or m.isdir()) and ".." not in m.name.split("/")
+                       and not m.name.startswith("/")]
+            safe = {"filter": "data"} if hasattr(tarfile, "data_filter") else {}  # Python ≥ 3.11.4
+            archive.extractall(destination, members=members, **safe)
 
     def log(self, limit: int) -> list[Commit]:
         """The last `limit` commits from HEAD that changed the catalog folder, newest first."""

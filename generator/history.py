@@ -102,7 +102,7 @@ def state(catalog_dir: Path, window: int) -> str:
 
 def collect(catalog_dir: Path, current: Catalog, window: int = DEFAULT_WINDOW) -> History:
     if window <= 0:
-        return History("off", window, reason="history is switched off (eventcat_history = 0)")
+        return History("off", window, reason="history is switched off (the history setting is 0)")
     if not inside_a_repository(catalog_dir):
         return History("unavailable", window, reason="the catalog is not in a git repository")
     try:
@@ -203,6 +203,8 @@ def _index(history: History, current: Catalog) -> History:
     by_event: dict[str, list] = {}
     for step in history.steps:
         for change in (step.diff.events if step.diff else ()):
+            if change.change == "removed":
+                continue  # no event page to show it on (a later event may reuse the name)
             entry = current.lookup.get(change.name) or current.lookup.get(change.old_name)
             if entry is not None:
                 by_event.setdefault(entry.name, []).append((step, change))

@@ -344,3 +344,39 @@ def test_sphinx_builds_the_changes_page_and_event_histories(tmp_path):
     assert stopped.count("<li><a href=\"../changes.html#ec-change-") == 1
     index = (tmp_path / "_build" / "html" / "index.html").read_text()
     assert 'href="catalog/changes.html"' in index  # in the site's navigation
+
+
+def test_the_history_option_sets_the_window_and_zero_switches_it_off(tmp_path):
+    root = tmp_path / "repo"
+    commits = make_repo(root, tags=False)
+    docs = tmp_path / "docs"
+    result = eventcat("generate", "--catalog", root / "catalog", "--docs", docs, "--history", "2", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    page = (docs / "catalog" / "changes.md").read_text()
+    assert "in the last 2 commits that touched it" in page
+    assert commits["broken"][:7] in page and commits["group"][:7] not in page
+    result = eventcat("generate", "--catalog", root / "catalog", "--docs", docs, "--history", "0", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "history is switched off" in (docs / "catalog" / "changes.md").read_text()
+    assert "History not available: history is switched off" in (docs / "catalog" / "events" / "seq_goto.md").read_text()
+
+
+@pytest.mark.parametrize("with_tar", [True, False])
+def test_a_catalog_is_read_at_a_revision_without_its_links(tmp_path, monkeypatch, with_tar):
+    """A link in the tree could point anywhere on the build machine: it is not unpacked."""
+    import generator.gitrepo as gitrepo
+    from generator.gitrepo import Repo
+    if not with_tar:
+        monkeypatch.setattr(gitrepo, "_TAR", None)
+    root = tmp_path / "repo"
+    make_repo(root, tags=False)
+    (root / "catalog" / "events" / "elsewhere.yaml").symlink_to("/etc/hostname")
+    git("add", "-A", cwd=root)
+    git("commit", "-qm", "A link", cwd=root)
+    repo = Repo.of(root / "catalog")
+    out = tmp_path / "out"
+    out.mkdir()
+    repo.export(repo.trees([repo.head()])[0], out)
+    assert (out / "events" / "seq_goto.yaml").read_text() == (root / "catalog" / "events" / "seq_goto.yaml").read_text()
+    assert not (out / "events" / "elsewhere.yaml").exists() and not (out / "events" / "elsewhere.yaml").is_symlink()
+    assert sorted(p.name for p in out.iterdir()) == ["catalog.yaml", "events", "fields", "teams", "tools"]
