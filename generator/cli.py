@@ -10,6 +10,7 @@ from pathlib import Path
 
 from . import __version__
 from .diagnostics import CatalogError, Diagnostic
+from .history import DEFAULT_WINDOW
 from .pipeline import check, generate
 from .render import DEFAULT_TEMPLATES
 
@@ -25,9 +26,10 @@ def _site_options(parser: argparse.ArgumentParser) -> None:
                         help="the Sphinx source folder with the hand-written guides (default: docs)")
     parser.add_argument("--templates", default=DEFAULT_TEMPLATES, type=Path,
                         help="the page templates folder (default: the shipped templates)")
-    parser.add_argument("--history", default=30, type=int, metavar="N",
+    parser.add_argument("--history", default=DEFAULT_WINDOW, type=int, metavar="N",
                         help="the What changed page and event histories show the last N releases "
-                             "or commits that touched the catalog; 0 switches history off (default: 30)")
+                             f"or commits that touched the catalog; 0 switches history off "
+                             f"(default: {DEFAULT_WINDOW})")
 
 
 def make_parser() -> argparse.ArgumentParser:
@@ -256,7 +258,7 @@ def _diff_parser(commands) -> None:
                       help="a catalog folder or a git revision (default: the --catalog folder)")
     diff.add_argument("--catalog", default=None, type=Path,
                       help="the catalog folder, whose repository and path revisions are read at "
-                           "(default: the folder among OLD and NEW, else catalog)")
+                           "(default: catalog if it exists, else the folder among OLD and NEW)")
     diff.add_argument("--format", choices=["markdown", "json"], default="markdown",
                       help="markdown (default) or json")
     diff.add_argument("--breaking-only", action="store_true", help="list breaking changes only")
@@ -268,7 +270,7 @@ def _diff(args: argparse.Namespace) -> int:
     from .gitrepo import GitError
     from .history import UnreadableCatalog, compare
     folders = [Path(s) for s in (args.new, args.old) if s is not None and Path(s).is_dir()]
-    catalog = args.catalog or (folders[0] if folders else Path("catalog"))
+    catalog = args.catalog or next((f for f in [Path("catalog"), *folders] if f.is_dir()), Path("catalog"))
     new = args.new if args.new is not None else str(catalog)
     try:
         old_label, new_label, result = compare(args.old, new, catalog)

@@ -20,6 +20,7 @@ from sphinx.util import logging
 
 from . import __version__
 from .diagnostics import CatalogError
+from .history import DEFAULT_WINDOW
 from .load import CONFIG_FILE, load_file
 from .pipeline import generate
 from .render import DEFAULT_TEMPLATES, HOME_INCLUDE
@@ -91,7 +92,7 @@ def setup(app: Sphinx) -> dict:
     app.add_config_value("eventcat_output", "catalog", "env", types=[str])
     app.add_config_value("eventcat_templates", "", "env", types=[str])
     app.add_config_value("eventcat_generate", True, "", types=[bool])
-    app.add_config_value("eventcat_history", 30, "env", types=[int])
+    app.add_config_value("eventcat_history", DEFAULT_WINDOW, "env", types=[int])
     app.connect("config-inited", _config_inited)
     app.connect("builder-inited", _generate)
     app.connect("env-get-outdated", _navigation_outdated)

@@ -146,6 +146,18 @@ def test_a_revision_whose_catalog_does_not_validate_is_named_with_its_first_prob
         "'googel-analytics' (did you mean 'google-analytics'?)\n")
 
 
+def test_an_invalid_folder_is_named_with_its_first_problem(repo, tmp_path):
+    root, _ = repo
+    shutil.copytree(root / "catalog", tmp_path / "catalog")
+    edit(tmp_path / "catalog" / "events" / "seq_goto.yaml", "owner: mercury", "owner: nobody")
+    result = eventcat("diff", "HEAD", tmp_path / "catalog", cwd=root)
+    assert result.returncode == 2
+    assert result.stderr == (f"eventcat diff: the catalog in {tmp_path / 'catalog'} is not valid: "
+                             f"{tmp_path / 'catalog'}/events/seq_goto.yaml:8:8: error unknown-reference: "
+                             "unknown team 'nobody' (expected one of: learner, mercury) "
+                             "(run `eventcat check` for every problem)\n")
+
+
 def test_revisions_outside_a_repository_are_refused_clearly(tmp_path):
     shutil.copytree(MINI, tmp_path / "catalog")
     result = eventcat("diff", "HEAD", cwd=tmp_path)
