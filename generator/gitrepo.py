@@ -5,14 +5,10 @@ outside the cache folder history.py asks for (`git_path`)."""
 
 from __future__ import annotations
 
-import io
-import shutil
 import subprocess
-import tarfile
 from dataclasses import dataclass
 from pathlib import Path
 
-_TAR = shutil.which("tar")
 UNSHALLOW_HINT = ("run `git fetch --unshallow` to get the full history (in GitHub Actions, set "
                   "`fetch-depth: 0` on actions/checkout)")
 
@@ -137,25 +133,32 @@ class Repo:
             trees.append(parts[0] if len(parts) == 2 and parts[1] == "tree" else "")
         return trees
 
-    def export(self, tree: str, destination: Path) -> None:
-        """Write the files of a tree into a folder: `git archive` unpacked by `tar`, or by Python
-        (three times slower) where there is no `tar`. Links are left out either way: a catalog
-        is plain files, and a link could point outside the folder."""
-        data = _run(self.root, "archive", "--format=tar", tree)
-        if _TAR:
-            done = subprocess.run([_TAR, "-x", "--no-same-owner", "--no-same-permissions",
-                                   "--exclude-vcs", "-C", str(destination)], input=data,
-                                  capture_output=True)
-            if done.returncode == 0:
-                for path in Path(destination).rglob("*"):
-                    if path.is_symlink():
-                        path.unlink()
-                return
-        with tarfile.open(fileobj=io.BytesIO(data), mode="r:") as archive:
-            members = [m for m in archive if (m.isfile() or m.isdir()) and ".." not in m.name.split("/")
-                       and not m.name.startswith("/")]
-            safe = {"filter": "data"} if hasattr(tarfile, "data_filter") else {}  # Python ≥ 3.11.4
-            archive.extractall(destination, members=members, **safe)
+    def ls_tree(self, tree: str) -> list[tuple[str, str, str, str]]:
+        """Every entry under a tree, recursively: (mode, type, object id, path)."""
+        out = _run(self.root, "ls-tree", "-r", "-z", "--full-tree", tree)
+        entries = []
+        for record in out.split(b"\0"):
+            if record:
+                info, path = record.split(b"\t", 1)
+                mode, kind, oid = info.decode().split()
+                entries.append((mode, kind, oid, path.decode("utf-8", "surrogateescape")))
+        return entries
+
+    def blobs(self, ids: list[str]) -> dict[str, bytes]:
+        """The contents of blobs, by id: one `git cat-file --batch` for all of them."""
+        if not ids:
+            return {}
+        out = _run(self.root, "cat-file", "--batch", stdin="".join(i + "\n" for i in ids).encode())
+        contents, at = {}, 0
+        for oid in ids:
+            end = out.index(b"\n", at)
+            header = out[at:end].split()
+            if len(header) != 3:
+                raise GitError(f"cannot read object {oid}")
+            size = int(header[2])
+            contents[oid] = out[end + 1:end + 1 + size]
+            at = end + 1 + size + 1  # the contents, then a newline
+        return contents
 
     def log(self, limit: int) -> list[Commit]:
         """The last `limit` commits from HEAD that changed the catalog folder, newest first."""

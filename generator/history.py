@@ -26,14 +26,11 @@ from .diff import CatalogDiff, EventChange, Snapshot, diff, snapshot
 from .gitrepo import UNSHALLOW_HINT, GitError, Repo, inside_a_repository
 from .link import Catalog
 from .lint import RULES
+from .revision import TreeReader, UnreadableCatalog
 
 DEFAULT_WINDOW = 30  # commits (or releases) shown when nothing else is asked for
 CACHE_FOLDER = "eventcat-history"
 KEEP_PAIRS = 400  # cached pair diffs kept; a few KB each
-
-
-class UnreadableCatalog(Exception):
-    """The catalog at a revision does not validate with this eventcat; the message says why."""
 
 
 @dataclass(frozen=True)
@@ -143,7 +140,7 @@ def _by_commit(repo: Repo, window: int, cache: _Cache, boundary: frozenset[str])
             planned.append(Step(**base, unseen="its parent commit is not in this shallow clone"))
         else:
             planned.append((base, old, tree))
-    steps = _steps(cache, planned)
+    steps = _steps(cache, planned, trees[0])
     oldest = commits[-1]
     if boundary and (oldest.sha in boundary or len(commits) < window):
         notes.append(f"History before {oldest.short} ({oldest.date}) is not available in this "
@@ -176,16 +173,16 @@ def _by_release(repo: Repo, head: str, releases: list, window: int, cache: _Cach
                          f"this shallow clone: {UNSHALLOW_HINT}.")
         else:
             planned.append((base, older[1] if older else "", tree))
-    steps = _steps(cache, planned)
+    steps = _steps(cache, planned, head_tree or newest_tree)
     cache.finish(head_tree or newest_tree)
     return History("tags", window, tuple(steps), tuple(notes))
 
 
-def _steps(cache: _Cache, planned: list) -> list[Step]:
+def _steps(cache: _Cache, planned: list, newest: str) -> list[Step]:
     """Each planned comparison (details, older tree, newer tree) made into a Step; the ones not
     cached yet are worked out on every core first."""
     cache.prefetch([(old, new) for item in planned if not isinstance(item, Step)
-                    for _, old, new in [item]])
+                    for _, old, new in [item]], newest)
     return [item if isinstance(item, Step) else _step(cache, *item) for item in planned]
 
 
@@ -218,32 +215,15 @@ def _code_digest() -> str:
     """The code that turns a tree into a diff: a cached result from other code is not used."""
     digest = hashlib.sha256()
     here = Path(__file__).parent
-    for name in ("diff.py", "history.py", "link.py", "validate.py", "model.py", "load.py", "apis.py"):
+    for name in ("diff.py", "history.py", "revision.py", "link.py", "validate.py", "model.py",
+                 "load.py", "apis.py"):
         digest.update((here / name).read_bytes())
     return digest.hexdigest()[:16]
 
 
-def snapshot_of_tree(repo: Repo, tree: str) -> Snapshot:
-    """Check the catalog as it is in a git tree. Lint findings do not matter here; anything that
-    leaves events out of the catalog does, and makes the revision unreadable."""
-    from .pipeline import check  # the pipeline imports this module
-    with tempfile.TemporaryDirectory(prefix="eventcat-history-") as folder:
-        repo.export(tree, Path(folder))
-        try:
-            result = check(Path(folder))
-        except Exception as error:  # a CatalogError from load: no catalog folder at all
-            raise UnreadableCatalog(f"its catalog could not be read: {_first_line(error, folder)}") from None
-        errors = [p for p in result.problems if p.severity == "error" and p.rule not in RULES]
-        if errors:
-            raise UnreadableCatalog("its catalog does not validate: "
-                                    + _first_line(errors[0], folder)
-                                    + (f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""))
-        return snapshot(result.catalog)
-
-
-def _first_line(problem: object, folder: str) -> str:
-    text = str(problem).splitlines()[0] if str(problem) else type(problem).__name__
-    return text.replace(os.path.relpath(folder) + os.sep, "").replace(folder + os.sep, "")
+def read_tree(reader: TreeReader, tree: str) -> Snapshot:
+    """The one place a catalog is read at a revision (tests count the calls)."""
+    return reader.snapshot(tree)
 
 
 class _Cache:
@@ -255,6 +235,7 @@ class _Cache:
         self.code = _code_digest()
         self.folder = repo.git_path(CACHE_FOLDER)
         self.snapshots: dict[str, Snapshot] = {}
+        self.reader = TreeReader(repo)
 
     def _read(self, name: str) -> dict | None:
         try:
@@ -284,7 +265,7 @@ class _Cache:
         cached = self._read(f"{self.code}-tree-{tree}.json")
         if cached is None:
             try:
-                cached = {"events": snapshot_of_tree(self.repo, tree)}
+                cached = {"events": read_tree(self.reader, tree)}
             except UnreadableCatalog as error:
                 self._write(f"{self.code}-bad-{tree}.json", {"error": str(error)})
                 raise
@@ -296,16 +277,18 @@ class _Cache:
     def _pair(self, old: str, new: str) -> str:
         return f"{self.code}-pair-{old or 'none'}-{new}.json"
 
-    def prefetch(self, pairs: list[tuple[str, str]]) -> None:
+    def prefetch(self, pairs: list[tuple[str, str]], newest: str) -> None:
         """Work out the pairs not cached yet in worker processes, which write the cache. Each
-        worker takes a run of consecutive pairs: neighbours share a tree, read once."""
+        worker takes a run of consecutive pairs: neighbours share a tree, read once, and the
+        files two trees share are parsed once. The worker that reads the newest tree keeps its
+        snapshot for the next run."""
         todo = [p for p in pairs if not (self.folder / self._pair(*p)).is_file()]
         workers = min(os.cpu_count() or 1, 4, len(todo) // 2)
         if workers < 2 or "fork" not in mp.get_all_start_methods():
             return
         global _PREFETCH
         _PREFETCH = (self.repo, [todo[i * len(todo) // workers:(i + 1) * len(todo) // workers]
-                                 for i in range(workers)])
+                                 for i in range(workers)], newest)
         try:
             with ProcessPoolExecutor(workers, mp_context=mp.get_context("fork")) as pool:
                 list(pool.map(_prefetch_run, range(workers)))
@@ -330,14 +313,18 @@ class _Cache:
         self._write(name, result.to_json())
         return result
 
+    def keep(self, tree: str) -> None:
+        """Save a tree's snapshot, read now if need be (unless it is saved already)."""
+        if tree and not (self.folder / f"{self.code}-tree-{tree}.json").is_file():
+            try:
+                self._write(f"{self.code}-tree-{tree}.json", {"events": self.snapshot(tree)})
+            except UnreadableCatalog:
+                pass
+
     def finish(self, keep_tree: str) -> None:
         """Keep the snapshot of the newest tree (the next commit is compared with it) and the
         most recent small results; remove older snapshots, which are large."""
-        if keep_tree and not (self.folder / f"{self.code}-tree-{keep_tree}.json").is_file():
-            try:
-                self._write(f"{self.code}-tree-{keep_tree}.json", {"events": self.snapshot(keep_tree)})
-            except UnreadableCatalog:
-                pass
+        self.keep(keep_tree)
         try:
             files = [p for p in self.folder.iterdir() if p.suffix == ".json" and not p.name.startswith(".")]
         except OSError:
@@ -352,17 +339,19 @@ class _Cache:
                 pass
 
 
-_PREFETCH: tuple[Repo, list[list[tuple[str, str]]]] | None = None
+_PREFETCH: tuple[Repo, list[list[tuple[str, str]]], str] | None = None
 
 
 def _prefetch_run(index: int) -> None:
-    repo, runs = _PREFETCH
+    repo, runs, newest = _PREFETCH
     cache = _Cache(repo)
     for old, new in runs[index]:
         try:
             cache.diff(old, new)
         except UnreadableCatalog:
             pass  # recorded in the cache, and reported by the parent
+        if newest in cache.snapshots:  # while it is still in memory
+            cache.keep(newest)
 
 
 # --- `eventcat diff` ------------------------------------------------------------------------------

@@ -273,12 +273,12 @@ def test_a_second_run_reads_no_catalog_and_a_new_commit_reads_one(tmp_path, monk
     current = build_catalog(root / "catalog")[0]
     first = history.collect(root / "catalog", current, 30)
     read = []
-    real = history.snapshot_of_tree
+    real = history.read_tree
 
-    def counting(repo, tree):
+    def counting(reader, tree):
         read.append(tree)
-        return real(repo, tree)
-    monkeypatch.setattr(history, "snapshot_of_tree", counting)
+        return real(reader, tree)
+    monkeypatch.setattr(history, "read_tree", counting)
     again = history.collect(root / "catalog", current, 30)
     assert read == [] and steps_of(again) == steps_of(first)
 
@@ -373,22 +373,33 @@ def test_the_history_option_sets_the_window_and_zero_switches_it_off(tmp_path):
     assert "History not available: history is switched off" in (docs / "catalog" / "events" / "seq_goto.md").read_text()
 
 
-@pytest.mark.parametrize("with_tar", [True, False])
-def test_a_catalog_is_read_at_a_revision_without_its_links(tmp_path, monkeypatch, with_tar):
-    """A link in the tree could point anywhere on the build machine: it is not unpacked."""
-    import generator.gitrepo as gitrepo
-    from generator.gitrepo import Repo
-    if not with_tar:
-        monkeypatch.setattr(gitrepo, "_TAR", None)
+def test_a_link_in_the_catalog_makes_its_revision_unreadable(tmp_path):
+    """A link could point anywhere on the build machine: it is refused, as `eventcat check`
+    refuses it in a working folder, and never followed."""
     root = tmp_path / "repo"
     make_repo(root, tags=False)
     (root / "catalog" / "events" / "elsewhere.yaml").symlink_to("/etc/hostname")
     git("add", "-A", cwd=root)
     git("commit", "-qm", "A link", cwd=root)
-    repo = Repo.of(root / "catalog")
-    out = tmp_path / "out"
-    out.mkdir()
-    repo.export(repo.trees([repo.head()])[0], out)
-    assert (out / "events" / "seq_goto.yaml").read_text() == (root / "catalog" / "events" / "seq_goto.yaml").read_text()
-    assert not (out / "events" / "elsewhere.yaml").exists() and not (out / "events" / "elsewhere.yaml").is_symlink()
-    assert sorted(p.name for p in out.iterdir()) == ["catalog.yaml", "events", "fields", "teams", "tools"]
+    result = eventcat("diff", "HEAD~1", "HEAD", cwd=root)
+    assert result.returncode == 2
+    assert result.stderr == ("eventcat diff: HEAD (" + git("rev-parse", "--short=7", "HEAD", cwd=root)
+                             + "): its catalog could not be read: events/elsewhere.yaml: error "
+                             "not-a-file: not a regular file (definitions must be plain files, not links)\n")
+
+
+def test_a_revision_is_read_as_check_reads_the_folder(repo):
+    """The reader that parses only changed files gives what a full check of the folder gives."""
+    from generator.diff import snapshot
+    from generator.gitrepo import Repo
+    from generator.revision import TreeReader
+    root, commits = repo
+    reader = TreeReader(Repo.of(root / "catalog"))
+    for name in ("initial", "events", "fields", "group"):  # one reader: later ones reuse files
+        tree = git("rev-parse", f"{commits[name]}:catalog", cwd=root)
+        shutil.rmtree(root.parent / "check", ignore_errors=True)
+        git("worktree", "add", "-q", "--detach", str(root.parent / "check"), commits[name], cwd=root)
+        try:
+            assert reader.snapshot(tree) == snapshot(build_catalog(root.parent / "check" / "catalog")[0]), name
+        finally:
+            git("worktree", "remove", "--force", str(root.parent / "check"), cwd=root)
