@@ -133,6 +133,12 @@ class Repo:
             trees.append(parts[0] if len(parts) == 2 and parts[1] == "tree" else "")
         return trees
 
+    def unchanged(self) -> bool:
+        """Whether the catalog folder in the working tree is exactly HEAD's: no edit, no new
+        file, not even an ignored one."""
+        return not _run(self.root, "status", "--porcelain", "-z", "--ignored", "--untracked-files=all",
+                        "--", self.catalog)
+
     def ls_tree(self, tree: str) -> list[tuple[str, str, str, str]]:
         """Every entry under a tree, recursively: (mode, type, object id, path)."""
         out = _run(self.root, "ls-tree", "-r", "-z", "--full-tree", tree)

@@ -21,6 +21,7 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 from .diff import CatalogDiff, EventChange, Snapshot, diff, snapshot
 from .gitrepo import UNSHALLOW_HINT, GitError, Repo, inside_a_repository
@@ -107,7 +108,10 @@ def collect(catalog_dir: Path, current: Catalog, window: int = DEFAULT_WINDOW) -
         head = repo.head()
         if not head:
             return History("unavailable", window, reason="the repository has no commits yet")
-        history = _collect(repo, head, window, _Cache(repo))
+        cache = _Cache(repo)
+        if repo.unchanged():  # the catalog just checked is HEAD's: no need to read it again
+            cache.known[repo.trees([head])[0]] = lambda: snapshot(current)
+        history = _collect(repo, head, window, cache)
     except GitError as error:
         return History("unavailable", window, reason=str(error))
     return _index(history, current)
@@ -235,6 +239,7 @@ class _Cache:
         self.code = _code_digest()
         self.folder = repo.git_path(CACHE_FOLDER)
         self.snapshots: dict[str, Snapshot] = {}
+        self.known: dict[str, Callable[[], Snapshot]] = {}  # trees read otherwise, by id
         self.reader = TreeReader(repo)
 
     def _read(self, name: str) -> dict | None:
@@ -262,7 +267,8 @@ class _Cache:
         bad = self._read(f"{self.code}-bad-{tree}.json")
         if bad is not None:
             raise UnreadableCatalog(bad["error"])
-        cached = self._read(f"{self.code}-tree-{tree}.json")
+        cached = {"events": self.known[tree]()} if tree in self.known else None
+        cached = cached or self._read(f"{self.code}-tree-{tree}.json")
         if cached is None:
             try:
                 cached = {"events": read_tree(self.reader, tree)}
@@ -288,7 +294,7 @@ class _Cache:
             return
         global _PREFETCH
         _PREFETCH = (self.repo, [todo[i * len(todo) // workers:(i + 1) * len(todo) // workers]
-                                 for i in range(workers)], newest)
+                                 for i in range(workers)], newest, self.known)
         try:
             with ProcessPoolExecutor(workers, mp_context=mp.get_context("fork")) as pool:
                 list(pool.map(_prefetch_run, range(workers)))
@@ -339,12 +345,13 @@ class _Cache:
                 pass
 
 
-_PREFETCH: tuple[Repo, list[list[tuple[str, str]]], str] | None = None
+_PREFETCH: tuple[Repo, list[list[tuple[str, str]]], str, dict] | None = None
 
 
 def _prefetch_run(index: int) -> None:
-    repo, runs, newest = _PREFETCH
+    repo, runs, newest, known = _PREFETCH
     cache = _Cache(repo)
+    cache.known = known
     for old, new in runs[index]:
         try:
             cache.diff(old, new)

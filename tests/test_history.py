@@ -282,12 +282,22 @@ def test_a_second_run_reads_no_catalog_and_a_new_commit_reads_one(tmp_path, monk
     again = history.collect(root / "catalog", current, 30)
     assert read == [] and steps_of(again) == steps_of(first)
 
-    edit(root / "catalog" / "events" / "seq_goto.yaml", "summary: A learner", "summary: Someone")
+    seq = root / "catalog" / "events" / "seq_goto.yaml"
+    edit(seq, "summary: A learner", "summary: Someone")
     git("commit", "-qam", "Summary", cwd=root, when="2026-01-07T12:00:00+00:00")
+    edit(seq, "description: The unit", "description: Edited and not committed; the unit")
     after = history.collect(root / "catalog", build_catalog(root / "catalog")[0], 30)
     assert read == [git("rev-parse", "HEAD:catalog", cwd=root)]  # only the new commit's catalog
     assert steps_of(after)[1:] == steps_of(first)
     assert [(e.name, [c.what for c in e.changes]) for e in after.steps[0].diff.events] == [
+        ("seq_goto", ["summary-changed"])]
+
+    # committed and nothing left over: the catalog just checked is HEAD's, and is not read again
+    edit(seq, "summary: Someone", "summary: Somebody")
+    git("commit", "-qam", "Summary again", cwd=root, when="2026-01-08T12:00:00+00:00")
+    latest = history.collect(root / "catalog", build_catalog(root / "catalog")[0], 30)
+    assert len(read) == 1 and steps_of(latest)[1:] == steps_of(after)
+    assert [(e.name, [c.what for c in e.changes]) for e in latest.steps[0].diff.events] == [
         ("seq_goto", ["summary-changed"])]
 
 
