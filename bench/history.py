@@ -11,7 +11,8 @@ edited, an event added). Reported, each the median of `--repeat` runs:
                                  every commit in the window)
   generate cold, history cached  the same with the history cache kept (a CI run restoring it)
   generate, nothing changed      the fast path, history on: digests plus three small git calls
-  one new commit, regenerate     history on, cache warm: one catalog read at the new commit
+  edit one event, regenerate, history off   the baseline for the next step
+  one new commit, regenerate     the same edit, committed; history on, cache warm: one more pair
   history only, cold / cached    history.collect alone
 The shipped catalog is measured too, in a clone of this repository (so the clone's own git
 folder holds the cache). Writes a Markdown table to stdout."""
@@ -102,11 +103,14 @@ def measure(repo: Path, repeat: int) -> dict[str, float]:
         shutil.rmtree(cache, ignore_errors=True)
         add("history only, cold", seconds(lambda: history.collect(catalog, current, 30)))
         add("history only, cached", seconds(lambda: history.collect(catalog, current, 30)))
+    off = repo / "docs-off" / "catalog"
     for i in range(repeat):
         generate(catalog, out, history=30)
+        generate(catalog, off, history=0)
         events = sorted((catalog / "events").rglob("*.yaml"))
         path = events[len(events) // 2]
         path.write_text(path.read_text().replace("summary: ", f"summary: Bench {i}. ", 1))
+        add("edit one event, regenerate, history off", seconds(lambda: generate(catalog, off, history=0)))
         git("commit", "-qam", f"Bench {i}", cwd=repo)
         add("one new commit, regenerate", seconds(lambda: generate(catalog, out, history=30)))
     return {k: statistics.median(v) for k, v in result.items()}
