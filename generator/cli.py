@@ -10,6 +10,7 @@ from pathlib import Path
 
 from . import __version__
 from .diagnostics import CatalogError, Diagnostic
+from .history import DEFAULT_WINDOW
 from .pipeline import build_catalog, check, generate
 from .render import DEFAULT_TEMPLATES
 
@@ -25,6 +26,10 @@ def _site_options(parser: argparse.ArgumentParser) -> None:
                         help="the Sphinx source folder with the hand-written guides (default: docs)")
     parser.add_argument("--templates", default=DEFAULT_TEMPLATES, type=Path,
                         help="the page templates folder (default: the shipped templates)")
+    parser.add_argument("--history", default=DEFAULT_WINDOW, type=int, metavar="N",
+                        help="the What changed page and event histories show the last N releases "
+                             f"or commits that touched the catalog; 0 switches history off "
+                             f"(default: {DEFAULT_WINDOW})")
 
 
 def make_parser() -> argparse.ArgumentParser:
@@ -83,6 +88,7 @@ def make_parser() -> argparse.ArgumentParser:
 
     _export_parser(commands)
     _logs_parser(commands)
+    _diff_parser(commands)
 
     schema = commands.add_parser("schema", help="write the editor JSON Schemas")
     schema.add_argument("--out", default=None, type=Path,
@@ -195,7 +201,7 @@ def _generate(args: argparse.Namespace, strict: bool = False) -> bool:
     out_dir = args.docs / "catalog"
     try:
         result = generate(args.catalog, out_dir, args.templates, strict=strict,
-                          coverage=_coverage_sources(args))
+                          coverage=_coverage_sources(args), history=args.history)
     except CatalogError as error:
         _print_problems(error.diagnostics)
         print(f"eventcat: {_summary(error.diagnostics)} in {args.catalog}; nothing was written",
@@ -250,7 +256,7 @@ def _serve(args: argparse.Namespace) -> int:
             "-D", "eventcat_downloads=0", "--host", "127.0.0.1", "--port", str(args.port),
             "--watch", str(args.catalog), "--watch", str(args.templates),
             "--ignore", str(args.docs / "catalog"), "--ignore", "*.tmp", "--ignore", "*~",
-            "--ignore", "*.swp"]
+            "--ignore", "*.swp", "-D", f"eventcat_history={args.history}"]
     if args.templates != DEFAULT_TEMPLATES:
         argv += ["-D", f"eventcat_templates={args.templates.resolve()}"]
     print(f"eventcat serve: http://127.0.0.1:{args.port}/ (Ctrl+C to stop)")
@@ -311,12 +317,55 @@ def _schema(args: argparse.Namespace) -> int:
     return 0
 
 
+def _diff_parser(commands) -> None:
+    diff = commands.add_parser(
+        "diff", help="what changed between two catalogs: folders or git revisions",
+        description="List the events added, removed, renamed and changed between OLD and NEW, and "
+                    "mark breaking changes. OLD and NEW are each a catalog folder (when a folder "
+                    "of that name exists) or else a git revision (branch, tag, commit) of the "
+                    "repository holding --catalog, read at the same path. NEW defaults to the "
+                    "--catalog folder as it is now. Exit codes: 0 done, 1 breaking changes with "
+                    "--fail-on-breaking, 2 a side could not be read.")
+    diff.add_argument("old", metavar="OLD", help="a catalog folder or a git revision")
+    diff.add_argument("new", metavar="NEW", nargs="?", default=None,
+                      help="a catalog folder or a git revision (default: the --catalog folder)")
+    diff.add_argument("--catalog", default=None, type=Path,
+                      help="the catalog folder, whose repository and path revisions are read at "
+                           "(default: catalog if it exists, else the folder among OLD and NEW)")
+    diff.add_argument("--format", choices=["markdown", "json"], default="markdown",
+                      help="markdown (default) or json")
+    diff.add_argument("--breaking-only", action="store_true", help="list breaking changes only")
+    diff.add_argument("--fail-on-breaking", action="store_true",
+                      help="exit with 1 when there is a breaking change (a pull request gate)")
+
+
+def _diff(args: argparse.Namespace) -> int:
+    from .gitrepo import GitError
+    from .history import UnreadableCatalog, compare
+    folders = [Path(s) for s in (args.new, args.old) if s is not None and Path(s).is_dir()]
+    catalog = args.catalog or next((f for f in [Path("catalog"), *folders] if f.is_dir()), Path("catalog"))
+    new = args.new if args.new is not None else str(catalog)
+    try:
+        old_label, new_label, result = compare(args.old, new, catalog)
+    except (GitError, UnreadableCatalog) as error:
+        print(f"eventcat diff: {error}", file=sys.stderr)
+        return 2
+    shown = result.only_breaking() if args.breaking_only else result
+    if args.format == "json":
+        print(json.dumps({"old": old_label, "new": new_label, **shown.to_json()}, indent=2,
+                         ensure_ascii=False, default=str))
+    else:
+        from .diff import to_markdown
+        print(to_markdown(shown, old_label, new_label), end="")
+    return 1 if args.fail_on_breaking and result.breaking else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = make_parser()
     args = parser.parse_args(argv)
     commands = {"check": _check, "new": _new, "generate": lambda a: 0 if _generate(a) else 1,
                 "build": _build, "serve": _serve, "schema": _schema, "export": _export,
-                "logs": _logs}
+                "logs": _logs, "diff": _diff}
     return commands[args.command](args)
 
 

@@ -15,6 +15,7 @@ from .diagnostics import CatalogError, Diagnostic, did_you_mean
 from .link import Catalog, link, page_slug
 from .lint import RULES, lint
 from . import __version__
+from . import history as git_history
 from .load import discover, display_path, load_catalog
 from .logs.coverage import coverage_page
 from .render import DEFAULT_TEMPLATES, event_page_inputs, render
@@ -126,14 +127,18 @@ def _digest(*parts: bytes) -> str:
 
 
 def read_inputs(catalog_dir: Path, templates_dir: Path, home_prefix: str, settings: str = "",
-                coverage: list[Path] = ()) -> tuple[str, str, dict[str, str]]:
+                coverage: list[Path] = (), history: int = git_history.DEFAULT_WINDOW
+                ) -> tuple[str, str, dict[str, str]]:
     """Digests of what the pages are made from: of everything; of what every page shares (the
     templates, the generator's own code, the settings); and of each catalog file, by its path
-    relative to the catalog. Reading a few thousand small files costs a fraction of parsing them."""
+    relative to the catalog. Reading a few thousand small files costs a fraction of parsing them.
+    The git state the history pages show (HEAD, tags) is part of everything, not of what every
+    page shares: each event page's key holds its own history instead (see generate)."""
     catalog_dir = Path(catalog_dir)
     files = {p.relative_to(catalog_dir).as_posix(): p for p, _ in discover(catalog_dir)}
     per_file = {name: _digest(path.read_bytes()) for name, path in files.items()}
-    shared = [__version__.encode(), home_prefix.encode(), settings.encode()]
+    shared = [__version__.encode(), home_prefix.encode(), settings.encode(),
+              git_history.setting_text(history).encode()]
     project = catalog_dir.resolve().parent / "pyproject.toml"
     shared.append(project.read_bytes() if project.is_file() else b"")
     for path in [*sorted(Path(templates_dir).glob("*.j2")), *sorted(Path(__file__).parent.glob("*.py")),
@@ -141,7 +146,8 @@ def read_inputs(catalog_dir: Path, templates_dir: Path, home_prefix: str, settin
         shared += [path.name.encode(), path.read_bytes()]
     shared += coverage_digests(coverage)  # the coverage page's report or logs
     shared_digest = _digest(*shared)
-    everything = _digest(shared_digest.encode(), *(f"{n}\0{d}".encode() for n, d in sorted(per_file.items())))
+    everything = _digest(shared_digest.encode(), git_history.state(catalog_dir, history).encode(),
+                         *(f"{n}\0{d}".encode() for n, d in sorted(per_file.items())))
     return everything, shared_digest, per_file
 
 
@@ -170,7 +176,7 @@ def page_keys(catalog: Catalog, shared: str, per_file: dict[str, str]) -> dict[s
 
 def generate(catalog_dir: Path, out_dir: Path, templates_dir: Path = DEFAULT_TEMPLATES,
              home_prefix: str = "catalog/", strict: bool = False, downloads: bool = True,
-             coverage: list[Path] = ()) -> Generated:
+             coverage: list[Path] = (), history: int = git_history.DEFAULT_WINDOW) -> Generated:
     """Nothing is written unless the whole catalog is valid and every page rendered.
 
     Two shortcuts keep repeated runs fast, both checked against digests of the files' contents
@@ -182,7 +188,7 @@ def generate(catalog_dir: Path, out_dir: Path, templates_dir: Path = DEFAULT_TEM
     out_dir = Path(out_dir)
     coverage = [Path(p) for p in coverage]
     everything, shared, per_file = read_inputs(catalog_dir, templates_dir, home_prefix,
-                                               f"downloads={downloads}", coverage)
+                                               f"downloads={downloads}", coverage, history)
     last = read_manifest_data(out_dir)
     files = last.get("files", [])
     present = {f for f in files if (out_dir / f).is_file()}
@@ -194,11 +200,14 @@ def generate(catalog_dir: Path, out_dir: Path, templates_dir: Path = DEFAULT_TEM
         return Generated(counts.get("events", 0), counts.get("tools", 0), counts.get("teams", 0),
                          SyncReport(unchanged=len(files)), warnings, None)
     catalog, warnings = build_catalog(catalog_dir, strict)
+    changes = git_history.collect(catalog_dir, catalog, history)
     keys = page_keys(catalog, shared, per_file)
+    keys = {f"{e.docname}.md": _digest(keys[f"{e.docname}.md"].encode(),  # and its own history
+                                       changes.page_key(e.name).encode()) for e in catalog.events}
     old_keys = last.get("keys", {})
     reuse = frozenset(p for p, k in keys.items() if old_keys.get(p) == k and p in present)
     pages = render(catalog, templates_dir, home_prefix=home_prefix, reuse=reuse, downloads=downloads,
-                   coverage=coverage_page(catalog, coverage))
+                   coverage=coverage_page(catalog, coverage), history=changes)
     counts = {"events": len(catalog.events), "tools": len(catalog.tools), "teams": len(catalog.teams)}
     record = {"inputs": everything, "counts": counts, "warnings": [asdict(w) for w in warnings],
               "keys": keys}

@@ -25,6 +25,7 @@ from pydantic import BaseModel
 from . import model
 from .apis import APIS, nest
 from .export import example_value
+from .history import History
 from .link import Catalog, EventEntry
 from . import export
 from .lint import RULES
@@ -169,13 +170,15 @@ PARALLEL_FROM = 800  # below this many events, starting worker processes costs m
 
 def render(catalog: Catalog, templates_dir: Path = DEFAULT_TEMPLATES,
            home_prefix: str = "catalog/", reuse: frozenset[str] = frozenset(),
-           downloads: bool = True, coverage: dict[str, Any] | None = None
-           ) -> dict[str, str | bytes | None]:
+           downloads: bool = True, coverage: dict[str, Any] | None = None,
+           history: History | None = None) -> dict[str, str | bytes | None]:
     """Every generated page. `home_prefix` is where the generated folder stands as seen from the
     hand-written home page that includes `_home.md`. Event pages named in `reuse` are not
     rendered (their inputs did not change) and come back as None. The other event pages, most of
-    the work, are rendered on every core when there are many."""
+    the work, are rendered on every core when there are many. `history` feeds the "What changed"
+    page and each event page's history section (without it, they say it is not available)."""
     templates_dir = Path(templates_dir).resolve()
+    history = history or History("unavailable", 0, reason="no history was collected")
     pages: dict[str, str | None] = {}
     todo = [e for e in catalog.events if f"{e.docname}.md" not in reuse]
     pages.update({f"{e.docname}.md": None for e in catalog.events if f"{e.docname}.md" in reuse})
@@ -183,7 +186,8 @@ def render(catalog: Catalog, templates_dir: Path = DEFAULT_TEMPLATES,
     if len(todo) >= PARALLEL_FROM and workers > 1 and "fork" in mp.get_all_start_methods():
         environment(templates_dir).get_template("event.md.j2")  # compiled once, before the fork
         global _SHARED
-        _SHARED = (catalog, templates_dir, todo)  # inherited by the forked workers, never pickled
+        # inherited by the forked workers, never pickled
+        _SHARED = (catalog, templates_dir, todo, history)
         try:
             with ProcessPoolExecutor(workers, mp_context=mp.get_context("fork")) as pool:
                 for part in pool.map(_render_event_slice, range(workers), [workers] * workers):
@@ -191,20 +195,21 @@ def render(catalog: Catalog, templates_dir: Path = DEFAULT_TEMPLATES,
         finally:
             _SHARED = None
     else:
-        pages.update(_render_events(catalog, templates_dir, todo))
+        pages.update(_render_events(catalog, templates_dir, todo, history))
     pages.update(_render_listings(catalog, templates_dir, home_prefix, downloads))
     # the coverage page (see logs/coverage.py): always there, explaining itself without a report
     _renderer(catalog, templates_dir)(pages, "coverage.md", "coverage.md.j2",
                                       coverage=coverage or {"report": None})
+    _renderer(catalog, templates_dir)(pages, "changes.md", "changes.md.j2", history=history)
     return dict(sorted(pages.items()))
 
 
-_SHARED: tuple[Catalog, Path, list[EventEntry]] | None = None
+_SHARED: tuple[Catalog, Path, list[EventEntry], History] | None = None
 
 
 def _render_event_slice(index: int, count: int) -> dict[str, str]:
-    catalog, templates_dir, todo = _SHARED
-    return _render_events(catalog, templates_dir, todo[index::count])
+    catalog, templates_dir, todo, history = _SHARED
+    return _render_events(catalog, templates_dir, todo[index::count], history)
 
 
 def event_page_inputs(entry: EventEntry, catalog: Catalog) -> list[str]:
@@ -235,11 +240,11 @@ def _renderer(catalog: Catalog, templates_dir: Path):
     return put
 
 
-def _render_events(catalog: Catalog, templates_dir: Path, entries) -> dict[str, str]:
+def _render_events(catalog: Catalog, templates_dir: Path, entries, history: History) -> dict[str, str]:
     put, pages = _renderer(catalog, templates_dir), {}
     for entry in entries:
         put(pages, f"{entry.docname}.md", "event.md.j2", entry=entry, recipes=recipes(entry),
-            payload=example_payload(entry, catalog))
+            payload=example_payload(entry, catalog), history=history)
     return pages
 
 

@@ -9,6 +9,8 @@ conf.py settings (all optional):
     eventcat_downloads  False to leave out the download files (`eventcat serve` does)
     eventcat_coverage   the coverage page's source, relative to conf.py's folder: a report saved
                         by `eventcat logs check --save-report`, or log files (a path or a list)
+    eventcat_history    how many releases or commits the What changed page and event histories
+                        show (default 30; 0 switches history off)
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from sphinx.util import logging
 
 from . import __version__, sphinx_domain
 from .diagnostics import CatalogError
+from .history import DEFAULT_WINDOW
 from .load import CONFIG_FILE, load_file
 from .pipeline import generate
 from .render import DEFAULT_TEMPLATES, HOME_INCLUDE
@@ -70,7 +73,8 @@ def _generate(app: Sphinx) -> None:
         result = generate(catalog_dir(app.confdir, app.config), Path(app.srcdir) / output,
                           templates_dir, home_prefix=output + "/",
                           downloads=app.config.eventcat_downloads,
-                          coverage=coverage_sources(app.confdir, app.config.eventcat_coverage))
+                          coverage=coverage_sources(app.confdir, app.config.eventcat_coverage),
+                          history=app.config.eventcat_history)
         report, warnings = result.report, result.warnings
     except CatalogError as error:
         # Sphinx prints a crash report for any exception an extension raises, which would bury
@@ -104,6 +108,7 @@ def setup(app: Sphinx) -> dict:
     app.add_config_value("eventcat_generate", True, "", types=[bool])
     app.add_config_value("eventcat_downloads", True, "env", types=[bool])
     app.add_config_value("eventcat_coverage", "", "env", types=[str, list])
+    app.add_config_value("eventcat_history", DEFAULT_WINDOW, "env", types=[int])
     app.connect("config-inited", _config_inited)
     app.connect("builder-inited", _builder_inited)
     app.connect("env-get-outdated", _navigation_outdated)

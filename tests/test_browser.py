@@ -154,3 +154,18 @@ def test_team_page(page):
     assert page.locator("h1").inner_text().startswith("Mercury")
     assert page.locator("dd", has_text="Learner").count() >= 1
     assert page.locator("table.ec-events tbody tr").count() >= 3
+
+
+def test_event_history_leads_to_the_what_changed_page(page):
+    """Whatever the repository's history holds, the section links to the page that shows it."""
+    page.visit("catalog/events/edx.video.played.html")
+    section = page.locator("section#history")
+    assert section.locator("h2").inner_text().startswith("History")
+    section.locator("a[href*='changes.html']").first.click()
+    page.wait_for_load_state("networkidle")
+    assert "catalog/changes.html" in page.url
+    assert page.locator("h1").inner_text().startswith("What changed")
+    folded = page.locator("details.ec-names")
+    if folded.count():  # events that changed the same way are folded: unfolding lists them
+        folded.first.locator("summary").click()
+        assert folded.first.locator("a.ec-event").first.is_visible()

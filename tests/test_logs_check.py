@@ -152,6 +152,20 @@ def test_processed_event_tracking_shape(catalog):
     assert report.events[event].first == "2025-01-05T10:00:00+00:00"
 
 
+def test_processed_shape_with_an_envelope_that_declares_nothing_inside_context(tmp_path):
+    """A catalog whose envelope group has no context.* field (the mini fixture's has one): the
+    check once crashed building its expectations for this shape."""
+    import shutil
+    shutil.copytree(LOGS / "catalog", tmp_path / "catalog")
+    for group in (tmp_path / "catalog" / "fields").glob("*.yaml"):
+        lines = group.read_text().splitlines()
+        group.write_text("\n".join(l for l in lines if "{name: context." not in l) + "\n")
+    report = check_logs(build_catalog(tmp_path / "catalog")[0], [LOGS / "processed.jsonl"])
+    assert report.shapes == {"event-tracking": 2}
+    # nothing inside context is declared, so nothing inside it is reported as unknown
+    assert not any(f.field.startswith("context.") for f in report.findings)
+
+
 def test_coverage_counts_only_events_that_reach_the_tracking_log(catalog):
     report = check_logs(catalog, [LOGS / "good.jsonl"])
     # Promotion Viewed goes to Segment only: it is not expected in a tracking log

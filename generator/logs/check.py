@@ -140,7 +140,8 @@ def compile_expectation(entry: EventEntry, catalog: Catalog, shape: str) -> Expe
         if shape == PROCESSED:
             envelope = _part([f for n, f in fields.items() if n.startswith("context.")],
                              ("name", "timestamp", "context", "data"))
-            envelope.tree["context"]["event_source"] = None  # where the side is, in this shape
+            if isinstance(envelope.tree["context"], dict):  # else nothing in it is declared
+                envelope.tree["context"]["event_source"] = None  # where the side is, in this shape
         else:
             envelope = _part(fields.values(), (key,))
     payload = _part(r.field for r in entry.fields if not r.envelope)

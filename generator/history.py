@@ -1,0 +1,413 @@
+"""The catalog's history from git: what changed in each release (tag) or in each of the last N
+commits that touched the catalog, for the "What changed" page and each event page's history.
+
+Reading a catalog at a revision means checking it in full (about 2 s at 5,000 events), so results
+are cached in the git folder (`.git/eventcat-history/`) by the git TREE id of the
+catalog folder, which names its content exactly: each compared pair of trees keeps its diff, and
+the newest tree keeps its snapshot, so a rebuild after one new commit checks one catalog. The
+cache is keyed by the code that computes it too, so a newer eventcat never reads stale results.
+
+Nothing here fails a build: a repository that is missing, a shallow clone or a revision whose
+catalog no longer validates becomes a note saying what could not be seen and why."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import multiprocessing as mp
+import os
+import tempfile
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from .diff import CatalogDiff, EventChange, Snapshot, diff, snapshot
+from .gitrepo import UNSHALLOW_HINT, GitError, Repo, inside_a_repository
+from .link import Catalog
+from .lint import RULES
+from .revision import TreeReader, UnreadableCatalog
+
+DEFAULT_WINDOW = 30  # commits (or releases) shown when nothing else is asked for
+CACHE_FOLDER = "eventcat-history"
+KEEP_PAIRS = 400  # cached pair diffs kept; a few KB each
+
+
+@dataclass(frozen=True)
+class Step:
+    """One entry of the "What changed" page: a release, or a commit."""
+    label: str  # the tag's name, "Unreleased", or the commit's short hash
+    commit: str
+    short: str
+    date: str
+    subject: str
+    since: str = ""  # for a release: the release before it
+    diff: CatalogDiff | None = None  # None when it could not be worked out
+    initial: int = -1  # the catalog begins here, with this many events (else -1)
+    unseen: str = ""  # why the change could not be shown
+
+    @property
+    def anchor(self) -> str:
+        return "ec-change-" + self.commit[:12] + ("-unreleased" if self.label == "Unreleased" else "")
+
+
+@dataclass(frozen=True)
+class History:
+    mode: str  # "tags", "commits", "off" or "unavailable"
+    window: int
+    steps: tuple[Step, ...] = ()
+    notes: tuple[str, ...] = ()  # what could not be seen (a shallow clone)
+    reason: str = ""  # why there is no history at all
+    by_event: dict[str, tuple[tuple[Step, EventChange], ...]] = field(default_factory=dict, repr=False)
+
+    def of_event(self, name: str) -> tuple[tuple[Step, EventChange], ...]:
+        return self.by_event.get(name, ())
+
+    @property
+    def shallow(self) -> bool:
+        return bool(self.notes)
+
+    @property
+    def unseen(self) -> int:
+        return sum(bool(s.unseen) for s in self.steps)
+
+    def page_key(self, name: str) -> str:
+        """What an event page's history section shows, as text for the page's digest. It leaves
+        out what changes with every commit (the number of steps, the oldest commit), so that a
+        new commit re-renders only the pages of the events it changed."""
+        entries = [(s.label, s.anchor, s.short, s.date, s.subject, s.initial >= 0, e.change,
+                    e.old_name, [c.__dict__ for c in e.changes]) for s, e in self.of_event(name)]
+        return json.dumps([self.mode, self.window, self.reason, self.shallow, self.unseen, entries],
+                          default=str)
+
+
+def setting_text(window: int) -> str:
+    """The history setting, for the digest every page shares."""
+    return f"history={window}"
+
+
+def state(catalog_dir: Path, window: int) -> str:
+    """A cheap fingerprint of everything the history depends on (HEAD, tags, shallow boundary),
+    for the pipeline's "nothing changed" test. Outside a repository it starts no process."""
+    if window <= 0 or not inside_a_repository(catalog_dir):
+        return ""
+    try:
+        return Repo.of(catalog_dir).state()
+    except GitError as error:
+        return str(error)
+
+
+def collect(catalog_dir: Path, current: Catalog, window: int = DEFAULT_WINDOW) -> History:
+    if window <= 0:
+        return History("off", window, reason="history is switched off (the history setting is 0)")
+    if not inside_a_repository(catalog_dir):
+        return History("unavailable", window, reason="the catalog is not in a git repository")
+    try:
+        repo = Repo.of(catalog_dir)
+        head = repo.head()
+        if not head:
+            return History("unavailable", window, reason="the repository has no commits yet")
+        cache = _Cache(repo)
+        if repo.unchanged():  # the catalog just checked is HEAD's: no need to read it again
+            cache.known[repo.trees([head])[0]] = lambda: snapshot(current)
+        history = _collect(repo, head, window, cache)
+    except GitError as error:
+        return History("unavailable", window, reason=str(error))
+    return _index(history, current)
+
+
+def _collect(repo: Repo, head: str, window: int, cache: _Cache) -> History:
+    boundary = repo.shallow_boundary()
+    tags = repo.tags()
+    tag_trees = repo.trees([t.commit.sha for t in tags])
+    releases = [(t, tree) for t, tree in zip(tags, tag_trees) if tree]
+    if releases:
+        return _by_release(repo, head, releases, window, cache, boundary)
+    return _by_commit(repo, window, cache, boundary)
+
+
+def _by_commit(repo: Repo, window: int, cache: _Cache, boundary: frozenset[str]) -> History:
+    commits = repo.log(window)
+    if not commits:
+        return History("unavailable", window, reason=f"no commit has touched {repo.catalog} yet "
+                       "(is the catalog folder committed?)")
+    trees = repo.trees([c.sha for c in commits])
+    parent_trees = repo.trees([c.parent for c in commits if c.parent])
+    parents = iter(parent_trees)
+    planned, notes = [], []
+    for commit, tree in zip(commits, trees):
+        old = next(parents) if commit.parent else ""
+        base = dict(label=commit.short, commit=commit.sha, short=commit.short, date=commit.date,
+                    subject=commit.subject)
+        if commit.sha in boundary:
+            planned.append(Step(**base, unseen="its parent commit is not in this shallow clone"))
+        else:
+            planned.append((base, old, tree))
+    steps = _steps(cache, planned, trees[0])
+    oldest = commits[-1]
+    if boundary and (oldest.sha in boundary or len(commits) < window):
+        notes.append(f"History before {oldest.short} ({oldest.date}) is not available in this "
+                     f"shallow clone: {UNSHALLOW_HINT}.")
+    cache.finish(trees[0])
+    return History("commits", window, tuple(steps), tuple(notes))
+
+
+def _by_release(repo: Repo, head: str, releases: list, window: int, cache: _Cache,
+                boundary: frozenset[str]) -> History:
+    # A release whose catalog equals the one before it did not touch the catalog: left out.
+    touching = [(t, tree) for i, (t, tree) in enumerate(releases)
+                if i + 1 == len(releases) or releases[i + 1][1] != tree]
+    planned, notes = [], []
+    head_tree = repo.trees([head])[0]
+    newest_tag, newest_tree = touching[0]
+    if head_tree and head_tree != newest_tree:
+        commit = repo.commits([head])[0]
+        planned.append((dict(label="Unreleased", commit=head, short=commit.short, date=commit.date,
+                             subject=commit.subject, since=newest_tag.name), newest_tree, head_tree))
+    for i, (tag, tree) in enumerate(touching[: max(window - len(planned), 1)]):
+        older = touching[i + 1] if i + 1 < len(touching) else None
+        base = dict(label=tag.name, commit=tag.commit.sha, short=tag.commit.short,
+                    date=tag.commit.date, subject=tag.commit.subject,
+                    since=older[0].name if older else "")
+        if older is None and boundary:
+            # In a shallow clone an earlier release may simply not have been fetched.
+            planned.append(Step(**base, unseen="earlier releases are not in this shallow clone"))
+            notes.append(f"Releases before {tag.name} ({tag.commit.date}) are not available in "
+                         f"this shallow clone: {UNSHALLOW_HINT}.")
+        else:
+            planned.append((base, older[1] if older else "", tree))
+    steps = _steps(cache, planned, head_tree or newest_tree)
+    cache.finish(head_tree or newest_tree)
+    return History("tags", window, tuple(steps), tuple(notes))
+
+
+def _steps(cache: _Cache, planned: list, newest: str) -> list[Step]:
+    """Each planned comparison (details, older tree, newer tree) made into a Step; the ones not
+    cached yet are worked out on every core first."""
+    cache.prefetch([(old, new) for item in planned if not isinstance(item, Step)
+                    for _, old, new in [item]], newest)
+    return [item if isinstance(item, Step) else _step(cache, *item) for item in planned]
+
+
+def _step(cache: _Cache, base: dict, old_tree: str, new_tree: str) -> Step:
+    try:
+        changes = cache.diff(old_tree, new_tree)
+        return Step(**base, diff=changes, initial=-1 if old_tree else changes.new_count)
+    except UnreadableCatalog as error:
+        return Step(**base, unseen=str(error))
+
+
+def _index(history: History, current: Catalog) -> History:
+    """Each step's event changes filed under the event's CURRENT name: an event renamed since
+    lists its older names as aliases, which the catalog's lookup knows."""
+    by_event: dict[str, list] = {}
+    for step in history.steps:
+        for change in (step.diff.events if step.diff else ()):
+            if change.change == "removed":
+                continue  # no event page to show it on (a later event may reuse the name)
+            entry = current.lookup.get(change.name) or current.lookup.get(change.old_name)
+            if entry is not None:
+                by_event.setdefault(entry.name, []).append((step, change))
+    return History(history.mode, history.window, history.steps, history.notes, history.reason,
+                   {k: tuple(v) for k, v in by_event.items()})
+
+
+# --- reading a catalog at a tree, with the cache ---------------------------------------------------
+
+def _code_digest() -> str:
+    """The code that turns a tree into a diff: a cached result from other code is not used."""
+    digest = hashlib.sha256()
+    here = Path(__file__).parent
+    for name in ("diff.py", "history.py", "revision.py", "link.py", "validate.py", "model.py",
+                 "load.py", "apis.py"):
+        digest.update((here / name).read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def read_tree(reader: TreeReader, tree: str) -> Snapshot:
+    """The one place a catalog is read at a revision (tests count the calls)."""
+    return reader.snapshot(tree)
+
+
+class _Cache:
+    """Pair diffs and snapshots by tree id, in the git folder; written atomically, and only
+    files this class made are ever removed."""
+
+    def __init__(self, repo: Repo):
+        self.repo = repo
+        self.code = _code_digest()
+        self.folder = repo.git_path(CACHE_FOLDER)
+        self.snapshots: dict[str, Snapshot] = {}
+        self.known: dict[str, Callable[[], Snapshot]] = {}  # trees read otherwise, by id
+        self.reader = TreeReader(repo)
+
+    def _read(self, name: str) -> dict | None:
+        try:
+            return json.loads((self.folder / name).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+
+    def _write(self, name: str, data: dict) -> None:
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".tmp-", suffix=".json")
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                json.dump(data, handle, separators=(",", ":"), default=str)
+            os.replace(tmp, self.folder / name)
+        except OSError:
+            pass  # a read-only repository: no cache, still correct
+
+    def snapshot(self, tree: str) -> Snapshot:
+        """A tree's snapshot: from memory (the last few, as consecutive steps share trees), from
+        the file kept for the newest tree, or by checking the catalog."""
+        if tree in self.snapshots:
+            self.snapshots[tree] = self.snapshots.pop(tree)  # most recently used last
+            return self.snapshots[tree]
+        bad = self._read(f"{self.code}-bad-{tree}.json")
+        if bad is not None:
+            raise UnreadableCatalog(bad["error"])
+        cached = {"events": self.known[tree]()} if tree in self.known else None
+        cached = cached or self._read(f"{self.code}-tree-{tree}.json")
+        if cached is None:
+            try:
+                cached = {"events": read_tree(self.reader, tree)}
+            except UnreadableCatalog as error:
+                self._write(f"{self.code}-bad-{tree}.json", {"error": str(error)})
+                raise
+        self.snapshots[tree] = cached["events"]
+        while len(self.snapshots) > 3:  # a 5,000-event snapshot is tens of MB in memory
+            del self.snapshots[next(iter(self.snapshots))]
+        return self.snapshots[tree]
+
+    def _pair(self, old: str, new: str) -> str:
+        return f"{self.code}-pair-{old or 'none'}-{new}.json"
+
+    def prefetch(self, pairs: list[tuple[str, str]], newest: str) -> None:
+        """Work out the pairs not cached yet in worker processes, which write the cache. Each
+        worker takes a run of consecutive pairs: neighbours share a tree, read once, and the
+        files two trees share are parsed once. The worker that reads the newest tree keeps its
+        snapshot for the next run."""
+        todo = [p for p in pairs if not (self.folder / self._pair(*p)).is_file()]
+        workers = min(os.cpu_count() or 1, 4, len(todo) // 2)
+        if workers < 2 or "fork" not in mp.get_all_start_methods():
+            return
+        global _PREFETCH
+        _PREFETCH = (self.repo, [todo[i * len(todo) // workers:(i + 1) * len(todo) // workers]
+                                 for i in range(workers)], newest, self.known)
+        try:
+            with ProcessPoolExecutor(workers, mp_context=mp.get_context("fork")) as pool:
+                list(pool.map(_prefetch_run, range(workers)))
+        except (OSError, BrokenProcessPool):
+            pass  # the parent works them out itself
+        finally:
+            _PREFETCH = None
+
+    def diff(self, old: str, new: str) -> CatalogDiff:
+        """Between two trees; "" for `old` means before the catalog existed."""
+        name = self._pair(old, new)
+        cached = self._read(name)
+        if cached is not None and "error" in cached:
+            raise UnreadableCatalog(cached["error"])
+        if cached is not None:
+            return CatalogDiff.from_json(cached)
+        try:
+            result = diff(self.snapshot(old) if old else {}, self.snapshot(new))
+        except UnreadableCatalog as error:
+            self._write(name, {"error": str(error)})
+            raise
+        self._write(name, result.to_json())
+        return result
+
+    def keep(self, tree: str) -> None:
+        """Save a tree's snapshot, read now if need be (unless it is saved already)."""
+        if tree and not (self.folder / f"{self.code}-tree-{tree}.json").is_file():
+            try:
+                self._write(f"{self.code}-tree-{tree}.json", {"events": self.snapshot(tree)})
+            except UnreadableCatalog:
+                pass
+
+    def finish(self, keep_tree: str) -> None:
+        """Keep the snapshot of the newest tree (the next commit is compared with it) and the
+        most recent small results; remove older snapshots, which are large."""
+        self.keep(keep_tree)
+        try:
+            files = [p for p in self.folder.iterdir() if p.suffix == ".json" and not p.name.startswith(".")]
+        except OSError:
+            return
+        small = sorted((p for p in files if "-tree-" not in p.name),
+                       key=lambda p: p.stat().st_mtime, reverse=True)
+        stale = [p for p in files if "-tree-" in p.name and p.name != f"{self.code}-tree-{keep_tree}.json"]
+        for path in [*stale, *small[KEEP_PAIRS:]]:
+            try:
+                path.unlink()
+            except OSError:
+                pass
+
+
+_PREFETCH: tuple[Repo, list[list[tuple[str, str]]], str, dict] | None = None
+
+
+def _prefetch_run(index: int) -> None:
+    repo, runs, newest, known = _PREFETCH
+    cache = _Cache(repo)
+    cache.known = known
+    for old, new in runs[index]:
+        try:
+            cache.diff(old, new)
+        except UnreadableCatalog:
+            pass  # recorded in the cache, and reported by the parent
+        if newest in cache.snapshots:  # while it is still in memory
+            cache.keep(newest)
+
+
+# --- `eventcat diff` ------------------------------------------------------------------------------
+
+def compare(old_spec: str, new_spec: str, catalog_dir: Path) -> tuple[str, str, CatalogDiff]:
+    """Labels of both sides and the diff between them. Each side is an existing folder (a catalog
+    folder) or else a git revision of the repository holding `catalog_dir`, read at the same
+    path. Raises GitError or UnreadableCatalog with one line saying why a side cannot be read.
+    Two revisions are compared through the cache, like the history pages."""
+    sides = [_side(spec, catalog_dir) for spec in (old_spec, new_spec)]
+    (old_label, old_tree, old), (new_label, new_tree, new) = sides
+    if old_tree and new_tree:
+        cache = _Cache(Repo.of(catalog_dir))
+        try:
+            return old_label, new_label, cache.diff(old_tree, new_tree)
+        except UnreadableCatalog:
+            old(), new()  # the unreadable side says so, with its label (its failure is cached)
+            raise
+    return old_label, new_label, diff(old(), new())
+
+
+def _side(spec: str, catalog_dir: Path):
+    """(label, tree id or "", a function returning the snapshot)."""
+    if Path(spec).is_dir():
+        return spec, "", lambda: _folder_snapshot(spec)
+    repo = Repo.of(catalog_dir)
+    commit = repo.resolve(spec)
+    tree = repo.trees([commit])[0]
+    if not tree:
+        raise GitError(f"revision '{spec}' has no {repo.catalog} folder")
+    label = f"{spec} ({commit[:7]})"
+
+    def read() -> Snapshot:
+        try:
+            return _Cache(repo).snapshot(tree)
+        except UnreadableCatalog as error:
+            raise UnreadableCatalog(f"{label}: {error}") from None
+    return label, tree, read
+
+
+def _folder_snapshot(folder: str) -> Snapshot:
+    from .diagnostics import CatalogError
+    from .pipeline import check
+    try:
+        result = check(Path(folder))
+    except CatalogError as error:
+        raise UnreadableCatalog(str(error.diagnostics[0]) if error.diagnostics else str(error)) from None
+    errors = [p for p in result.problems if p.severity == "error" and p.rule not in RULES]
+    if errors:
+        raise UnreadableCatalog(f"the catalog in {folder} is not valid: {errors[0]} "
+                                "(run `eventcat check` for every problem)")
+    return snapshot(result.catalog)
