@@ -132,3 +132,10 @@ def test_markdown_subset(tmp_path):
     assert "<em>em</em>" in html and "<code>code</code>" in html
     assert '<a rel="nofollow noopener" href="https://example.org">ok</a>' in html
     assert "<img" not in html and "&lt;b&gt;raw&lt;/b&gt;" in html
+
+
+def test_a_replacement_is_listed_under_related_events(pages):
+    """seq_goto is deprecated, replaced by edx.video.played and related to nothing else: its
+    Related events heading once stood over an empty list."""
+    section = pages["events/seq_goto.md"].split("## Related events")[1].split("\n## ")[0]
+    assert 'href="edx.video.played.html"' in section
