@@ -1,6 +1,5 @@
 """`eventcat export` and the site's downloads: JSON, CSV, JSON Schemas, the Segment whitelist."""
 
-import copy
 import csv
 import io
 import json

@@ -14,7 +14,7 @@ import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterable, NamedTuple
+from typing import Any, Iterable, NamedTuple
 
 from ..link import Catalog, EventEntry
 from .pii import _cache as pii_cache, pii_kind
@@ -204,7 +204,6 @@ class Checker:
     # --- reading ---------------------------------------------------------------------------
 
     def run(self, paths: list[Path], progress: Progress | None = None) -> Report:
-        report = self.report
         loads, record = fast_loads, self.record
         for file_index, number, line in read_lines(paths, self.stats, progress):
             text = line if line[:1] == b"{" else json_part(line)

@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..apis import APIS
 from ..link import Catalog, derive_domain, page_slug
 from ..lint import DOTTED_LOWER
 from ..model import EVENT_NAME_MAX, FIELD_NAME_PATTERN, NAME_RE, Event

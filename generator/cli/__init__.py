@@ -1,0 +1,26 @@
+"""The `eventcat` command, one module per group of sub-commands. The CLI is the only part of
+eventcat that prints."""
+
+from __future__ import annotations
+
+import argparse
+
+from .. import __version__
+from . import diff, exports, logs, site
+
+
+def make_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="eventcat",
+        description="Turn a folder of YAML analytics-event definitions into a searchable "
+                    "Sphinx research guide.")
+    parser.add_argument("--version", action="version", version=f"eventcat {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for group in (site, exports, logs, diff):  # each sub-parser names its handler as `run`
+        group.add_parsers(commands)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = make_parser().parse_args(argv)
+    return args.run(args)

@@ -1,0 +1,52 @@
+"""eventcat diff: what changed between two catalogs, folders or git revisions."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+
+def add_parsers(commands) -> None:
+    diff = commands.add_parser(
+        "diff", help="what changed between two catalogs: folders or git revisions",
+        description="List the events added, removed, renamed and changed between OLD and NEW, and "
+                    "mark breaking changes. OLD and NEW are each a catalog folder (when a folder "
+                    "of that name exists) or else a git revision (branch, tag, commit) of the "
+                    "repository holding --catalog, read at the same path. NEW defaults to the "
+                    "--catalog folder as it is now. Exit codes: 0 done, 1 breaking changes with "
+                    "--fail-on-breaking, 2 a side could not be read.")
+    diff.set_defaults(run=_diff)
+    diff.add_argument("old", metavar="OLD", help="a catalog folder or a git revision")
+    diff.add_argument("new", metavar="NEW", nargs="?", default=None,
+                      help="a catalog folder or a git revision (default: the --catalog folder)")
+    diff.add_argument("--catalog", default=None, type=Path,
+                      help="the catalog folder, whose repository and path revisions are read at "
+                           "(default: catalog if it exists, else the folder among OLD and NEW)")
+    diff.add_argument("--format", choices=["markdown", "json"], default="markdown",
+                      help="markdown (default) or json")
+    diff.add_argument("--breaking-only", action="store_true", help="list breaking changes only")
+    diff.add_argument("--fail-on-breaking", action="store_true",
+                      help="exit with 1 when there is a breaking change (a pull request gate)")
+
+
+def _diff(args: argparse.Namespace) -> int:
+    from ..gitrepo import GitError
+    from ..history import UnreadableCatalog, compare
+    folders = [Path(s) for s in (args.new, args.old) if s is not None and Path(s).is_dir()]
+    catalog = args.catalog or next((f for f in [Path("catalog"), *folders] if f.is_dir()), Path("catalog"))
+    new = args.new if args.new is not None else str(catalog)
+    try:
+        old_label, new_label, result = compare(args.old, new, catalog)
+    except (GitError, UnreadableCatalog) as error:
+        print(f"eventcat diff: {error}", file=sys.stderr)
+        return 2
+    shown = result.only_breaking() if args.breaking_only else result
+    if args.format == "json":
+        print(json.dumps({"old": old_label, "new": new_label, **shown.to_json()}, indent=2,
+                         ensure_ascii=False, default=str))
+    else:
+        from ..diff import to_markdown
+        print(to_markdown(shown, old_label, new_label), end="")
+    return 1 if args.fail_on_breaking and result.breaking else 0
