@@ -64,6 +64,7 @@ def test_schema_nests_dotted_fields_and_requires_their_parents():
                  and not rf.envelope)
     parent, leaf = field.name.split(".")[0], field.name.split(".")[-1]
     assert parent in schema["required"]
+    assert leaf in schema["properties"][parent]["required"]
     payload = export.example_payload(entry)
     del payload[parent]
     assert list(jsonschema.Draft7Validator(schema).iter_errors(payload))
