@@ -29,9 +29,9 @@ html_theme_options = {
     "footer_end": ["sphinx-version"],
     "show_prev_next": False,
 }
-# event pages and the wide privacy tables: content and page contents only
-html_sidebars = {"catalog/events/*": [], "catalog/privacy": [], "catalog/downloads": [],
-                 "catalog/coverage": []}
+# Event pages and the generated top-level pages (privacy map, coverage, downloads, ...): content
+# and page contents only; they have no section to navigate, and their tables want the width.
+html_sidebars = {"catalog/events/*": [], "catalog/*": []}
 html_static_path = []
 html_copy_source = False
 html_show_sourcelink = False
