@@ -26,13 +26,24 @@ class SyncReport:
     added: list[str] = field(default_factory=list)  # new: written, and not there before
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+FILE_MODE = 0o666 & ~_umask()  # what open() would give: mkstemp's files are private (0600)
+
+
 def write_file(path: Path, data: bytes) -> None:
-    """Write to a temporary file beside the target, then rename: never a half-written page."""
+    """Write to a temporary file beside the target, then rename: never a half-written page. The
+    file gets the mode a plain open() would give, so a web server or CI step can read it."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".eventcat-", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
+        os.chmod(tmp, FILE_MODE)
         os.replace(tmp, path)
     except BaseException:
         os.unlink(tmp)

@@ -54,3 +54,19 @@ def test_console_script_is_installed():
         pytest.skip("eventcat is not installed (run the README's set-up)")
     result = subprocess.run([script, "--version"], capture_output=True, text=True)
     assert result.stdout.startswith("eventcat ")
+
+
+def test_a_reader_that_stops_early_gets_no_traceback(tmp_path):
+    """`eventcat export json | head -1`: the command ends quietly, as Unix tools do."""
+    import subprocess
+    import sys
+    from conftest import ROOT
+    # the shipped catalog's JSON (about 800 KB) is far more than a pipe holds, so the write fails
+    process = subprocess.Popen([sys.executable, "-m", "generator", "export", "json", "--catalog",
+                                str(ROOT / "catalog")],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    process.stdout.read(10)
+    process.stdout.close()  # like head, after its first line
+    stderr = process.stderr.read().decode()
+    process.wait(timeout=60)
+    assert "Traceback" not in stderr and "BrokenPipe" not in stderr

@@ -165,3 +165,15 @@ def test_an_unrelated_change_renders_no_other_event_page(mini, tmp_path, monkeyp
     path.write_text(path.read_text().replace("The platform sent", "The LMS sent"))
     generate(mini, out)
     assert rendered == ["edx.bi.email.sent"]
+
+
+def test_written_files_get_the_mode_open_would_give(mini, tmp_path):
+    """mkstemp makes private files (0600); a web server or CI step must be able to read pages."""
+    import os
+    from generator.sync import write_file
+    old = os.umask(0o022)
+    try:
+        write_file(tmp_path / "a.txt", b"x")
+    finally:
+        os.umask(old)
+    assert (tmp_path / "a.txt").stat().st_mode & 0o777 == 0o666 & ~old

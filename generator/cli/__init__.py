@@ -4,6 +4,7 @@ eventcat that prints."""
 from __future__ import annotations
 
 import argparse
+import signal
 
 from .. import __version__
 from . import diff, exports, logs, site
@@ -23,4 +24,8 @@ def make_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = make_parser().parse_args(argv)
+    if args.command != "serve" and hasattr(signal, "SIGPIPE"):
+        # `eventcat logs check big.log | head`: end quietly when the reader stops, as Unix tools
+        # do, not with a traceback. (Not for serve: a browser closing a connection is normal.)
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     return args.run(args)

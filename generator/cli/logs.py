@@ -95,8 +95,6 @@ def _logs(args: argparse.Namespace) -> int:
 
 def _logs_check(args: argparse.Namespace, catalog) -> int:
     import datetime
-    import os
-    import tempfile
     from ..logs.check import check_logs
     from ..logs.text import to_text
     started = time.perf_counter()
@@ -104,12 +102,8 @@ def _logs_check(args: argparse.Namespace, catalog) -> int:
     report = check_logs(catalog, args.files, _progress(args), str(args.catalog), made)
     elapsed = time.perf_counter() - started
     if args.save_report is not None:
-        target = args.save_report
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, temp = tempfile.mkstemp(dir=target.parent, prefix=".report-", suffix=".tmp")
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(report.to_json())
-        os.replace(temp, target)
+        from ..sync import write_file
+        write_file(args.save_report, report.to_json().encode("utf-8"))
     if args.format == "json":
         print(report.to_json(), end="")
     else:

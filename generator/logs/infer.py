@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..sync import FILE_MODE
 from ..link import Catalog, derive_domain, page_slug
 from ..lint import DOTTED_LOWER
 from ..model import EVENT_NAME_MAX, FIELD_NAME_PATTERN, NAME_RE, Event
@@ -231,6 +232,7 @@ def write_drafts(catalog: Catalog, samples: dict[str, NameSample], out_dir: Path
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
                 handle.write(text)
+            os.chmod(temp, FILE_MODE)  # an author's file: readable as any file they make
             os.link(temp, target)
         except FileExistsError:
             result.skipped.append((name, f"{target} exists already; left as it is"))
