@@ -90,6 +90,18 @@ def _generate(app: Sphinx) -> None:
                 len(report.written), report.unchanged, len(report.deleted))
 
 
+def _remove_stale_output(app: Sphinx, env, added, changed, removed) -> list[str]:
+    """Sphinx never deletes the HTML of a page that is gone, so the page of a removed or renamed
+    event would stay in the site, reachable and out of date. Those files are Sphinx's own output
+    for pages it built before, so they can go."""
+    if app.builder.format == "html":
+        for docname in removed:
+            stale = Path(app.outdir) / app.builder.get_outfilename(docname)
+            if stale.is_file():
+                stale.unlink()
+    return []
+
+
 def _navigation_outdated(app: Sphinx, env, added, changed, removed) -> list[str]:
     """Sphinx writes only the pages it re-reads, so after a page is added or removed every other
     page would keep its old navigation. Event pages show no navigation tree (they are outside
@@ -112,6 +124,7 @@ def setup(app: Sphinx) -> dict:
     app.connect("config-inited", _config_inited)
     app.connect("builder-inited", _builder_inited)
     app.connect("env-get-outdated", _navigation_outdated)
+    app.connect("env-get-outdated", _remove_stale_output)
     sphinx_domain.setup(app)
     app.add_css_file("eventcat.css")
     app.add_js_file("eventcat.js", loading_method="defer")

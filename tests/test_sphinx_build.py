@@ -193,3 +193,35 @@ def test_the_same_input_gives_the_same_html_bytes(tmp_path):
         sites.append({p.relative_to(html).as_posix(): p.read_bytes() for p in html.rglob("*") if p.is_file()})
     assert sites[0].keys() == sites[1].keys()
     assert [name for name in sites[0] if sites[0][name] != sites[1][name]] == []
+
+
+def test_the_page_of_a_removed_event_leaves_the_built_site(tmp_path):
+    """Sphinx keeps the HTML of pages that are gone; a renamed event's old page stayed online."""
+    import shutil
+    from conftest import MINI
+    shutil.copytree(MINI, tmp_path / "catalog")
+    docs = home_docs(tmp_path / "docs")
+    assert build(tmp_path / "catalog", docs, tmp_path / "_build").returncode == 0
+    page = tmp_path / "_build" / "html" / "catalog" / "events" / "edx.video.paused.html"
+    assert page.is_file()
+    # the paused event goes; nothing else names it (its relation to played goes too)
+    (tmp_path / "catalog" / "events" / "edx.video.paused.yaml").unlink()
+    played = tmp_path / "catalog" / "events" / "edx.video.played.yaml"
+    played.write_text(played.read_text().replace("related: [edx.video.paused]\n", ""))
+    result = build(tmp_path / "catalog", docs, tmp_path / "_build")
+    assert result.returncode == 0, result.stderr
+    assert not page.exists()
+    assert (tmp_path / "_build" / "html" / "catalog" / "events" / "edx.video.played.html").is_file()
+
+
+def test_clean_starts_the_site_from_nothing(tmp_path):
+    import shutil
+    from conftest import MINI
+    shutil.copytree(MINI, tmp_path / "catalog")
+    docs = home_docs(tmp_path / "docs")
+    stray = tmp_path / "_build" / "html" / "catalog" / "events" / "gone-long-ago.html"
+    stray.parent.mkdir(parents=True)
+    stray.write_text("an old page")
+    assert build(tmp_path / "catalog", docs, tmp_path / "_build", "--clean").returncode == 0
+    assert not stray.exists()
+    assert (tmp_path / "_build" / "html" / "index.html").is_file()

@@ -58,7 +58,8 @@ def add_parsers(commands) -> None:
                        help="any warning, lint warning or broken reference fails the build")
     build.add_argument("-j", "--jobs", default="1",
                        help="parallel Sphinx processes, a number or 'auto' (default: 1)")
-    build.add_argument("--clean", action="store_true", help="ignore the previous build's state")
+    build.add_argument("--clean", action="store_true",
+                       help="start from nothing: delete OUT/html and OUT/doctrees first")
     _coverage_option(build)
 
     serve = commands.add_parser("serve", help="preview the site, rebuilt and reloaded as you save")
@@ -179,6 +180,11 @@ def _generate(args: argparse.Namespace, strict: bool = False) -> bool:
 def _build(args: argparse.Namespace) -> int:
     if not _generate(args, strict=args.strict):
         return 1
+    if args.clean:
+        import shutil
+        for folder in (args.out / "html", args.out / "doctrees"):  # Sphinx's output, nothing else
+            if folder.is_dir():
+                shutil.rmtree(folder)
     from sphinx.cmd.build import build_main  # imported late: other commands should start fast
 
     html = args.out / "html"
