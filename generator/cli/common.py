@@ -57,3 +57,20 @@ def load_catalog(catalog_dir: Path, command: str) -> Catalog | None:
         return None
     print_problems(warnings)
     return catalog
+
+
+def usable_catalog(catalog_dir: Path, command: str) -> Catalog:
+    """Every definition that is valid, for commands that only read the catalog (logs): drafts
+    with TODOs left in must not stop a check of the logs. What was left out is said once."""
+    from ..pipeline import check
+    result = check(catalog_dir)
+    # files with errors whose definitions did not make it into the catalog (a TODO owner does
+    # keep an event out; a TODO summary does not)
+    kept = {d.source.path for d in result.catalog.definitions.values()}
+    broken = sorted({p.path for p in result.problems if p.severity == "error"} - kept)
+    if broken:
+        print(f"eventcat {command}: {plural(len(broken), 'file')} of {catalog_dir} "
+              f"{'has' if len(broken) == 1 else 'have'} errors and {'is' if len(broken) == 1 else 'are'} "
+              "left out (see eventcat check); the events in them count as undocumented",
+              file=sys.stderr)
+    return result.catalog

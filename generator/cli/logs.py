@@ -7,7 +7,7 @@ import sys
 import time
 from pathlib import Path
 
-from .common import catalog_option, load_catalog
+from .common import catalog_option, usable_catalog
 
 
 def _gate(text: str):
@@ -87,9 +87,7 @@ def _logs(args: argparse.Namespace) -> int:
         print(f"{args.catalog}: error no-catalog: catalog folder not found (use --catalog DIR)",
               file=sys.stderr)
         return 2
-    catalog = load_catalog(args.catalog, f"logs {args.action}")
-    if catalog is None:
-        return 2
+    catalog = usable_catalog(args.catalog, f"logs {args.action}")
     return (_logs_check if args.action == "check" else _logs_infer)(args, catalog)
 
 
