@@ -102,3 +102,35 @@ def test_a_broken_or_missing_coverage_source_stops_generation_clearly(tmp_path, 
     with pytest.raises(CatalogError, match="no such file"):
         generate(mini, tmp_path / "out", coverage=[tmp_path / "missing.log"])
     assert not (tmp_path / "out" / "coverage.md").exists()
+
+
+@pytest.mark.parametrize("text", [
+    '{"format":"eventcat-catalog/1","events":[]}\n',  # eventcat export json: one line
+    '{\n  "events": []\n}\n',  # any pretty-printed JSON document
+    '{"format": "eventcat-log-report", "version": 99}\n',  # a report from another version
+])
+def test_a_file_that_is_not_a_report_or_a_log_is_refused(tmp_path, text):
+    from generator.diagnostics import CatalogError
+    from generator.logs.coverage import load_report
+    from generator.pipeline import build_catalog
+    from conftest import MINI
+    path = tmp_path / "coverage.json"
+    path.write_text(text)
+    with pytest.raises(CatalogError) as caught:
+        load_report(build_catalog(MINI)[0], [path])
+    assert "cannot read the saved report" in str(caught.value.diagnostics[0])
+
+
+def test_the_page_names_log_files_without_their_folders(tmp_path):
+    from generator.logs.check import check_logs
+    from generator.logs.coverage import load_report
+    from generator.pipeline import build_catalog
+    from conftest import MINI
+    catalog = build_catalog(MINI)[0]
+    log = tmp_path / "secret-folder" / "prod.jsonl"
+    log.parent.mkdir()
+    log.write_text('{"event_type": "edx.video.played", "event_source": "browser", "event": {}}\n')
+    saved = tmp_path / "report.json"
+    saved.write_text(check_logs(catalog, [log]).to_json())
+    for source in (log, saved):
+        assert [f.path for f in load_report(catalog, [source]).files] == ["prod.jsonl"]

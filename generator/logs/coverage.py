@@ -30,17 +30,19 @@ def load_report(catalog: Catalog, sources: list[Path]) -> Report:
         raise refuse(str(error).split(":")[0], str(error).split(": ", 1)[1],
                      "eventcat_coverage in conf.py, or --coverage, names it") from None
     with open(sources[0], "rb") as handle:
-        head = handle.read(256)
+        head = handle.read(64 * 1024)
     if looks_like_report(head):
         if len(sources) > 1:
             raise refuse(sources[0], "a saved report cannot be combined with other files",
                          "give the report alone, or only log files")
         try:
-            return Report.from_json(sources[0].read_text(encoding="utf-8"))
+            report = Report.from_json(sources[0].read_text(encoding="utf-8"))
         except (ValueError, UnicodeDecodeError) as error:
             raise refuse(sources[0], f"cannot read the saved report: {error}",
                          "save it again with `eventcat logs check --save-report`") from None
-    report = check_logs(catalog, sources)
+    else:
+        report = check_logs(catalog, sources)
+    # file names only: the page is published, the build machine's folders are nobody's business
     report.files = [type(f)(**{**f.__dict__, "path": Path(f.path).name}) for f in report.files]
     return report
 

@@ -156,8 +156,20 @@ class Report:
 
 
 def looks_like_report(head: bytes) -> bool:
-    """Whether a file's first bytes are those of a saved report (as to_json writes it)."""
-    return head.lstrip().startswith(b"{") and f'"format": "{FORMAT}"'.encode() in head[:200]
+    """Whether a file is meant as a saved report rather than a log: it starts with a JSON object
+    that is not one complete record on the first line (pretty-printed JSON), or whose first line
+    has a "format" key, as a report (or another tool's JSON document) has and log records do not.
+    Such a file is then read strictly as a report, so a wrong file gets a clear error instead of
+    being counted as a log of one malformed record."""
+    text = head.lstrip()
+    if not text.startswith(b"{"):
+        return False
+    first = text.split(b"\n", 1)[0]
+    try:
+        record = json.loads(first)
+    except ValueError:
+        return b"\n" in text  # an object spread over lines: a document, not JSON Lines
+    return isinstance(record, dict) and "format" in record
 
 
 # --- thresholds --------------------------------------------------------------------------------
