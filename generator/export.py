@@ -150,13 +150,15 @@ _JSON_TYPES = {"string": "string", "datetime": "string", "integer": "integer", "
 
 
 def _field_schema(field: PayloadField) -> dict[str, Any]:
-    schema: dict[str, Any] = {"type": _JSON_TYPES[field.type]}
+    # null is "no value" in tracking logs (a thread visible to everyone has group_id null), and
+    # `eventcat logs check` accepts it for any field; the schema must not reject what it accepts
+    schema: dict[str, Any] = {"type": [_JSON_TYPES[field.type], "null"]}
     if field.type == "datetime":
         schema["format"] = "date-time"
     if field.description:
         schema["description"] = field.description
     if field.allowed:
-        schema["enum"] = _plain(list(field.allowed))
+        schema["enum"] = [*_plain(list(field.allowed)), None]
     if field.example is not None:
         schema["examples"] = [_plain(field.example)]
     if field.pii:
@@ -167,7 +169,8 @@ def _field_schema(field: PayloadField) -> dict[str, Any]:
 def payload_schema(entry: EventEntry, additional_properties: bool = True) -> dict[str, Any]:
     """A draft-07 JSON Schema of the event's payload: its own and inherited fields, without the
     envelope the tracker adds (a Segment `properties` object, a tracking-log `event`). Dotted
-    field names become nested objects; a nested object is required when one of its fields is."""
+    field names become nested objects; a nested object is required when one of its fields is.
+    Every field also takes null, "no value" (see _field_schema)."""
     root: dict[str, Any] = {"type": "object", "properties": {}}
     for rf in entry.fields:
         if rf.envelope:
@@ -176,9 +179,9 @@ def payload_schema(entry: EventEntry, additional_properties: bool = True) -> dic
         node = root
         for part in parents:
             child = node["properties"].get(part)
-            if child is None or child.get("type") != "object":
+            if child is None or "object" not in child.get("type", ()):
                 kept = {k: v for k, v in (child or {}).items() if k in ("description", "$comment")}
-                child = node["properties"][part] = {**kept, "type": "object", "properties": {}}
+                child = node["properties"][part] = {**kept, "type": ["object", "null"], "properties": {}}
             child.setdefault("properties", {})
             if rf.field.required:
                 _require(node, part)
@@ -201,7 +204,7 @@ def _require(node: dict[str, Any], key: str) -> None:
 
 
 def _close(node: dict[str, Any]) -> None:
-    if node.get("type") == "object" and "properties" in node:
+    if "object" in node.get("type", ()) and "properties" in node:
         node["additionalProperties"] = False
         for child in node["properties"].values():
             _close(child)

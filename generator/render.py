@@ -281,7 +281,8 @@ def downloads(catalog: Catalog, pmap: PrivacyMap) -> dict[str, tuple[str, str, s
         "fields.csv": ("Fields (CSV)", "one row per field of each event, inherited fields "
                        "included", export.fields_csv(catalog)),
         "event-schemas.zip": ("Payload JSON Schemas (zip)", "one draft-07 JSON Schema per event "
-                              "payload, for validators such as Segment Protocols or RudderStack",
+                              "payload, for validators such as Segment Protocols or RudderStack (any field may "
+                              "be null: no value, as in the tracking log)",
                               export.schemas_zip(catalog)),
         "segment-whitelist.yaml": ("Segment whitelist (YAML)", "the "
                                    "EVENT_TRACKING_SEGMENTIO_EMIT_WHITELIST setting for edx-platform",

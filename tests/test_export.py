@@ -218,3 +218,14 @@ def test_live_preview_leaves_the_downloads_out_and_says_so(tmp_path):
     generate(MINI, out)  # the setting is part of what the pages are made from
     assert (out / "downloads" / "catalog.json").is_file()
     assert "{download}`record of processing" in (out / "privacy.md").read_text()
+
+
+def test_null_is_no_value_for_any_field_as_in_logs_check():
+    """logs check accepts null for any field (the tracker writes it for "no value"); a schema
+    that rejected it would fail records the tool calls valid (newcomer review)."""
+    for entry in SHIPPED.events:
+        schema = export.payload_schema(entry)
+        payload = export.example_payload(entry)
+        for key in payload:
+            payload[key] = None
+        assert not list(jsonschema.Draft7Validator(schema).iter_errors(payload)), entry.name
