@@ -227,13 +227,17 @@ def _export_labels(app: Sphinx, env) -> list[str]:
     """Events and their aliases as standard labels too, so another Sphinx project reaches them
     through intersphinx with a plain {ref} or :ref: (`:ref:`edx.video.played``) without
     installing eventcat; the eventcat:event entries need this domain on both sides. A label the
-    project defines itself wins. Labels of re-read pages are purged by Sphinx, hence every run."""
+    project defines itself wins. Labels of re-read pages are purged by Sphinx, hence every run.
+    Tools and teams become tool-<id> and team-<id>."""
     domain: CatalogDomain = env.domains["eventcat"]
     labels = env.domains["std"].labels
-    for role in ("event",):
-        for name in domain.names(role):
-            _, docname, _, title = domain.find(role, name)
-            labels.setdefault(name.lower(), (docname, "", name))
+    for name in domain.names("event"):
+        _, docname, _, title = domain.find("event", name)
+        labels.setdefault(name.lower(), (docname, "", name))
+    for role in ("tool", "team"):  # as tool-<id> and team-<id>
+        for key in domain.names(role):
+            _, docname, _, title = domain.find(role, key)
+            labels.setdefault(f"{role}-{key}", (docname, "", title))
     return []
 
 
@@ -271,7 +275,9 @@ def _fill_mentions(app: Sphinx, doctree: nodes.document, docname: str) -> None:
         placeholder.replace_self(result.deepcopy())
 
 
-def setup(app: Sphinx) -> None:
+def setup(app: Sphinx) -> dict:
+    """Also loadable on its own (extensions = ["generator.sphinx_domain"]) by another project that
+    links to a catalog site through intersphinx and wants the field, tool and team roles."""
     app.add_domain(CatalogDomain)
     for role in ROLES:
         app.add_role(role, CatalogRole())
@@ -281,3 +287,4 @@ def setup(app: Sphinx) -> None:
     app.connect("env-updated", _export_labels)
     app.connect("warn-missing-reference", _warn_missing)
     app.connect("doctree-resolved", _fill_mentions)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -68,11 +68,11 @@ def test_record_of_processing_has_a_row_per_tool_and_category():
 def test_privacy_page_joins_fields_with_tool_storage_and_flags_conflicts():
     page = render(CATALOG)["privacy.md"]
     email_row = next(line for line in page.splitlines() if 'id="pii-contact-email"' in line)
-    assert 'href="#tool-sailthru" title="Retention: Not documented. Access: Marketing."' in email_row
+    assert 'href="#privacy-tool-sailthru" title="Retention: Not documented. Access: Marketing."' in email_row
     assert "edx.bi.email.sent" in email_row
     username_row = next(line for line in page.splitlines() if 'id="pii-identifier-username"' in line)
     assert "Google Analytics</a> <strong class=\"ec-warn\">(personal data not allowed)</strong>" in username_row
-    assert "(tool-sailthru)=\n### Sailthru" in page
+    assert "(privacy-tool-sailthru)=\n### Sailthru" in page
     assert "Every field is classified." in page
 
 
@@ -87,8 +87,8 @@ def test_privacy_page_lists_unclassified_fields(mini):
 def test_tool_and_team_pages_point_to_their_part_of_the_map():
     pages = render(CATALOG)
     ga = pages["tools/google-analytics.md"]
-    assert 'href="../privacy.html#tool-google-analytics"' in ga
+    assert 'href="../privacy.html#privacy-tool-google-analytics"' in ga
     assert "although personal data is not allowed" in ga  # pii_allowed: false, yet username goes there
     assert "no event brings personal data here" not in ga
-    assert 'href="../privacy.html#team-mercury"' in pages["teams/mercury.md"]
-    assert "(team-mercury)=\n### Mercury" in pages["privacy.md"]
+    assert 'href="../privacy.html#privacy-team-mercury"' in pages["teams/mercury.md"]
+    assert "(privacy-team-mercury)=\n### Mercury" in pages["privacy.md"]

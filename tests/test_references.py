@@ -154,3 +154,30 @@ def test_another_sphinx_project_links_to_our_events_through_intersphinx(project,
     page = (other / "_build" / "index.html").read_text()
     assert 'href="https://catalog.example/catalog/events/edx.video.played.html"' in page
     assert 'href="https://catalog.example/catalog/events/edx.video.paused.html"' in page
+
+
+def test_another_project_gets_field_tool_and_team_links(project, tmp_path):
+    """Tools and teams are labels too (tool-<id>, team-<id>); fields need the eventcat domain,
+    which generator.sphinx_domain provides on its own, without generating anything."""
+    assert build(project / "catalog", project / "docs", project / "_build").returncode == 0
+    other = tmp_path / "other"
+    write(other / "conf.py", f"""
+        extensions = ["sphinx.ext.intersphinx", "generator.sphinx_domain"]
+        intersphinx_mapping = {{"events": ("https://catalog.example/",
+                                {str(project / "_build" / "html" / "objects.inv")!r})}}
+        """)
+    write(other / "index.rst", """
+        Analysis
+        ========
+
+        The :external+events:eventcat:field:`edx.video.played/code` field reaches
+        :ref:`tool-segment`; :ref:`team-mercury` owns promotions.
+        """)
+    result = subprocess.run([sys.executable, "-m", "sphinx", "-W", "-q", "-b", "html", str(other),
+                             str(other / "_build")], capture_output=True, text=True, timeout=300,
+                            cwd=ROOT)
+    assert result.returncode == 0, result.stderr
+    page = (other / "_build" / "index.html").read_text()
+    assert 'href="https://catalog.example/catalog/events/edx.video.played.html#field-code"' in page
+    assert 'href="https://catalog.example/catalog/tools/segment.html"' in page
+    assert 'href="https://catalog.example/catalog/teams/mercury.html"' in page
