@@ -247,6 +247,8 @@ def _warn_missing(app: Sphinx, domain, node) -> bool | None:
         return None
     role, target = node["reftype"], node["reftarget"]
     hint = did_you_mean(target, list(domain.names(role)))
+    if not hint and role == "field" and FIELD_SEPARATOR not in target:
+        hint = "name a field as EVENT/FIELD, such as edx.video.played/code"
     hint = f" ({hint})" if hint else ""
     logger.warning(f"unknown {role} '{target}'{hint}", location=node, type="eventcat", subtype="ref")
     return True

@@ -172,7 +172,7 @@ def _generate(args: argparse.Namespace, strict: bool = False) -> bool:
     elapsed = time.perf_counter() - started
     report = result.report
     print(f"eventcat: {result.events} events, {result.tools} tools, {result.teams} teams → "
-          f"{out_dir}: {len(report.written)} pages written, {report.unchanged} unchanged, "
+          f"{out_dir}: {plural(len(report.written), 'page')} written, {report.unchanged} unchanged, "
           f"{len(report.deleted)} removed ({elapsed:.2f} s)")
     return True
 
