@@ -137,16 +137,18 @@ def read_inputs(catalog_dir: Path, templates_dir: Path, home_prefix: str, settin
     catalog_dir = Path(catalog_dir)
     files = {p.relative_to(catalog_dir).as_posix(): p for p, _ in discover(catalog_dir)}
     per_file = {name: _digest(path.read_bytes()) for name, path in files.items()}
-    shared = [__version__.encode(), home_prefix.encode(), settings.encode(),
-              git_history.setting_text(history).encode()]
+    shared = [__version__.encode(), home_prefix.encode(), git_history.setting_text(history).encode()]
     project = catalog_dir.resolve().parent / "pyproject.toml"
     shared.append(project.read_bytes() if project.is_file() else b"")
     for path in [*sorted(Path(templates_dir).glob("*.j2")), *sorted(Path(__file__).parent.glob("*.py")),
                  *sorted(Path(__file__).parent.glob("logs/*.py"))]:
         shared += [path.name.encode(), path.read_bytes()]
-    shared += coverage_digests(coverage)  # the coverage page's report or logs
     shared_digest = _digest(*shared)
+    # what only the listings depend on (the coverage report, whether downloads are made) is part
+    # of everything but not of what event pages share: a new log report re-renders no event page
+    listings_only = [settings.encode(), *coverage_digests(coverage)]
     everything = _digest(shared_digest.encode(), git_history.state(catalog_dir, history).encode(),
+                         *listings_only,
                          *(f"{n}\0{d}".encode() for n, d in sorted(per_file.items())))
     return everything, shared_digest, per_file
 

@@ -196,7 +196,20 @@ def render(catalog: Catalog, templates_dir: Path = DEFAULT_TEMPLATES,
             _SHARED = None
     else:
         pages.update(_render_events(catalog, templates_dir, todo, history))
-    pages.update(_render_listings(catalog, templates_dir, home_prefix, downloads))
+    # The downloads (seconds at 5,000 events) are made on another core while the lists render.
+    pool = files = None
+    if downloads and len(catalog.events) >= PARALLEL_FROM and workers > 1 \
+            and "fork" in mp.get_all_start_methods():
+        global _SHARED_CATALOG
+        _SHARED_CATALOG = catalog
+        pool = ProcessPoolExecutor(1, mp_context=mp.get_context("fork"))
+        files = pool.submit(_downloads_in_worker)
+    try:
+        pages.update(_render_listings(catalog, templates_dir, home_prefix, downloads, files))
+    finally:
+        if pool is not None:
+            pool.shutdown()
+            _SHARED_CATALOG = None
     # the coverage page (see logs/coverage.py): always there, explaining itself without a report
     _renderer(catalog, templates_dir)(pages, "coverage.md", "coverage.md.j2",
                                       coverage=coverage or {"report": None})
@@ -205,6 +218,11 @@ def render(catalog: Catalog, templates_dir: Path = DEFAULT_TEMPLATES,
 
 
 _SHARED: tuple[Catalog, Path, list[EventEntry], History] | None = None
+_SHARED_CATALOG: Catalog | None = None
+
+
+def _downloads_in_worker() -> dict[str, tuple[str, str, str | bytes]]:
+    return downloads(_SHARED_CATALOG, privacy_map(_SHARED_CATALOG))
 
 
 def _render_event_slice(index: int, count: int) -> dict[str, str]:
@@ -248,8 +266,10 @@ def _render_events(catalog: Catalog, templates_dir: Path, entries, history: Hist
     return pages
 
 
-def _render_listings(catalog: Catalog, templates_dir: Path, home_prefix: str, with_downloads: bool = True
-                     ) -> dict[str, str | bytes]:
+def _render_listings(catalog: Catalog, templates_dir: Path, home_prefix: str, with_downloads: bool = True,
+                     files_future=None) -> dict[str, str | bytes]:
+    """The lists and pages made from the whole catalog; `files_future`, when given, is the
+    downloads being made in another process."""
     put, pages = _renderer(catalog, templates_dir), {}
     pmap = privacy_map(catalog)
     put(pages, "events/index.md", "event_index.md.j2")
@@ -264,7 +284,10 @@ def _render_listings(catalog: Catalog, templates_dir: Path, home_prefix: str, wi
     put(pages, "rules.md", "rules.md.j2", rules=list(RULES.values()))
     put(pages, HOME_INCLUDE, "home.md.j2", home_prefix=home_prefix)
     put(pages, "privacy.md", "privacy.md.j2", pmap=pmap, with_downloads=with_downloads)
-    files = downloads(catalog, pmap) if with_downloads else {}
+    if not with_downloads:
+        files = {}
+    else:
+        files = files_future.result() if files_future is not None else downloads(catalog, pmap)
     pages.update((f"downloads/{name}", data) for name, (_, _, data) in files.items())
     put(pages, "downloads.md", "downloads.md.j2", with_downloads=with_downloads, files=[
         (name, title, text, len(data)) for name, (title, text, data) in files.items()])

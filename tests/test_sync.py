@@ -6,7 +6,7 @@ import pytest
 
 from generator.diagnostics import CatalogError
 from generator.pipeline import generate
-from generator.sync import MANIFEST, sync
+from generator.sync import MANIFEST, read_manifest_data, sync
 
 
 def snapshot(folder):
@@ -177,3 +177,30 @@ def test_written_files_get_the_mode_open_would_give(mini, tmp_path):
     finally:
         os.umask(old)
     assert (tmp_path / "a.txt").stat().st_mode & 0o777 == 0o666 & ~old
+
+
+def test_a_new_log_report_rerenders_no_event_page(mini, tmp_path):
+    """The coverage report and the downloads setting only concern the lists: changing them must
+    not make every event page render again (it did, costing seconds at 5,000 events)."""
+    log = tmp_path / "x.jsonl"
+    log.write_text('{"event_type": "edx.video.played", "event_source": "browser", "event": {}}\n')
+    out = tmp_path / "out"
+    generate(mini, out)
+    again = generate(mini, out, coverage=[log])
+    assert again.report.written == ["coverage.md"]
+    keys = read_manifest_data(out)["keys"]
+    generate(mini, out, coverage=[log], downloads=False)
+    assert read_manifest_data(out)["keys"] == keys
+
+
+def test_downloads_made_in_another_process_are_the_same(monkeypatch):
+    from generator import render as render_module
+    from generator.pipeline import build_catalog
+    from conftest import MINI
+    catalog = build_catalog(MINI)[0]
+    serial = render_module.render(catalog)
+    monkeypatch.setattr(render_module, "PARALLEL_FROM", 1)
+    parallel = render_module.render(catalog)
+    assert {k: v for k, v in parallel.items() if k.startswith("downloads")} == \
+        {k: v for k, v in serial.items() if k.startswith("downloads")}
+    assert parallel == serial
