@@ -4,7 +4,9 @@ eventcat that prints."""
 from __future__ import annotations
 
 import argparse
+import os
 import signal
+import sys
 
 from .. import __version__
 from . import diff, exports, logs, site
@@ -29,3 +31,13 @@ def main(argv: list[str] | None = None) -> int:
         # do, not with a traceback. (Not for serve: a browser closing a connection is normal.)
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     return args.run(args)
+
+
+def run() -> None:
+    """The console entry point: main(), then exit at once. Tearing down a big build's objects
+    one by one (Sphinx's environment, the parsed catalog) took 3.8 s at 5,000 events after the
+    work was done; everything is written and flushed by then, so the process just ends."""
+    code = main()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
