@@ -229,3 +229,8 @@ def test_null_is_no_value_for_any_field_as_in_logs_check():
         for key in payload:
             payload[key] = None
         assert not list(jsonschema.Draft7Validator(schema).iter_errors(payload)), entry.name
+
+
+def test_an_option_for_another_format_is_refused():
+    result = eventcat("export", "json", "--catalog", MINI, "--no-additional-properties")
+    assert result.returncode == 2 and "for jsonschema only" in result.stderr

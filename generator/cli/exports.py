@@ -40,6 +40,9 @@ def _export(args: argparse.Namespace) -> int:
     from ..privacy import processing_record_csv
     from ..sync import write_file
 
+    if args.no_additional_properties and args.format != "jsonschema":
+        print("eventcat export: --no-additional-properties is for jsonschema only", file=sys.stderr)
+        return 2
     if args.format in ("csv", "jsonschema") and args.out is None:
         print(f"eventcat export {args.format}: give --out DIR (it writes several files)",
               file=sys.stderr)

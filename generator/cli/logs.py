@@ -37,7 +37,8 @@ def add_parsers(commands) -> None:
                "--fail-on coverage<P% fails when fewer than P% of the documented tracking-log "
                "events were seen.\n\nExit codes: 0 passed, 1 a --fail-on threshold was crossed, "
                "2 bad usage (a missing file, an invalid catalog).")
-    check.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    check.add_argument("files", nargs="+", type=Path, metavar="FILE",
+                       help="tracking logs: JSON Lines or LMS log lines, gzip-compressed or not")
     catalog_option(check)
     check.add_argument("--format", choices=["text", "json"], default="text",
                        help="text summary (default) or the JSON report")
@@ -51,7 +52,8 @@ def add_parsers(commands) -> None:
                                description="Draft one definition per undocumented event name, in "
                                            "the catalog layout, with TODOs to fill in. Existing "
                                            "files are never replaced.")
-    infer.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    infer.add_argument("files", nargs="+", type=Path, metavar="FILE",
+                       help="tracking logs to learn the undocumented events from")
     catalog_option(infer)
     infer.add_argument("--out", required=True, type=Path, metavar="DIR",
                        help="where to write events/<domain>/<name>.yaml (the catalog folder "
