@@ -20,6 +20,9 @@ PAGES = {
     "event-index": "catalog/events/index.html?team=learner&side=server",
     "tool": "catalog/tools/google-analytics.html",
     "team": "catalog/teams/mercury.html",
+    "privacy": "catalog/privacy.html",
+    "coverage": "catalog/coverage.html",
+    "changes": "catalog/changes.html",
 }
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
