@@ -16,7 +16,6 @@ import hashlib
 import json
 import multiprocessing as mp
 import os
-import tempfile
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
@@ -28,6 +27,7 @@ from .gitrepo import UNSHALLOW_HINT, GitError, Repo, inside_a_repository
 from .link import Catalog
 from .lint import RULES
 from .revision import TreeReader, UnreadableCatalog
+from .sync import write_file
 
 DEFAULT_WINDOW = 30  # commits (or releases) shown when nothing else is asked for
 CACHE_FOLDER = "eventcat-history"
@@ -250,11 +250,8 @@ class _Cache:
 
     def _write(self, name: str, data: dict) -> None:
         try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".tmp-", suffix=".json")
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump(data, handle, separators=(",", ":"), default=str)
-            os.replace(tmp, self.folder / name)
+            write_file(self.folder / name,
+                       json.dumps(data, separators=(",", ":"), default=str).encode("utf-8"))
         except OSError:
             pass  # a read-only repository: no cache, still correct
 
