@@ -58,26 +58,23 @@ def event_document(entry: EventEntry) -> dict[str, Any]:
 
 
 def catalog_document(catalog: Catalog) -> dict[str, Any]:
-    """Everything the site shows, resolved: inherited fields merged, routes worked out."""
-    return _plain(_catalog_data(catalog))
-
-
-def _catalog_data(catalog: Catalog) -> dict[str, Any]:
-    return ({
+    """Everything the site shows, resolved: inherited fields merged, routes worked out. YAML
+    dates are left as they are; catalog_json writes them as ISO text."""
+    return {
         "format": "eventcat-catalog/1",
         "config": catalog.config.model_dump(mode="json"),
         "events": [event_document(e) for e in catalog.events],
         "tools": [t.model_dump(mode="json") for t in catalog.tools.values()],
         "teams": [t.model_dump(mode="json") for t in catalog.teams.values()],
         "field_groups": [g.model_dump(mode="json") for g in catalog.groups.values()],
-    })
+    }
 
 
 def catalog_json(catalog: Catalog, indent: int | None = None) -> str:
     """Compact by default: Python's C encoder only runs without indentation (7 s → 1 s for a
     5,000-event catalog). YAML dates become ISO text."""
     separators = (",", ": ") if indent else (",", ":")
-    return json.dumps(_catalog_data(catalog), indent=indent, separators=separators,
+    return json.dumps(catalog_document(catalog), indent=indent, separators=separators,
                       ensure_ascii=False, default=str) + "\n"
 
 
