@@ -2,7 +2,7 @@
     sphinx-build -c . docs _build/html
 The site's title comes from catalog/catalog.yaml unless `project` is set here."""
 
-extensions = ["myst_parser", "generator.sphinx_ext"]
+extensions = ["myst_parser", "eventcat.sphinx_ext"]
 
 eventcat_catalog = "catalog"  # relative to this file
 eventcat_output = "catalog"  # the generated, git-ignored folder inside docs/

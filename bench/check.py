@@ -42,7 +42,7 @@ def main() -> None:
         catalog = ROOT / "bench" / "out" / f"catalog-{size}"
         if not (catalog / "catalog.yaml").exists():
             make(size, catalog)
-        check = statistics.median(timed([sys.executable, "-m", "generator", "check", "--strict",
+        check = statistics.median(timed([sys.executable, "-m", "eventcat", "check", "--strict",
                                          "--catalog", str(catalog)]) for _ in range(args.repeat))
         parse = statistics.median(timed([sys.executable, "-c", PARSE_ONLY, str(catalog)])
                                   for _ in range(args.repeat))

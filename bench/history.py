@@ -35,8 +35,8 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 from make_catalog import make  # noqa: E402
 
-from generator import history  # noqa: E402
-from generator.pipeline import build_catalog, generate  # noqa: E402
+from eventcat import history  # noqa: E402
+from eventcat.pipeline import build_catalog, generate  # noqa: E402
 
 
 def git(*args: str, cwd: Path) -> str:

@@ -43,7 +43,7 @@ BASELINE_ORJSON = BASELINE.replace("json.loads(line)", "orjson.loads(line)").rep
 CHECK = """
 import contextlib, io, json, os, resource, sys, time
 sys.path.insert(0, sys.argv[2])
-from generator.cli import main
+from eventcat.cli import main
 started = time.perf_counter()
 with open(os.devnull, "w") as sink, contextlib.redirect_stdout(sink):
     status = main(["logs", "check", "--no-progress", "--catalog", sys.argv[3], sys.argv[1]])
@@ -54,8 +54,8 @@ print(json.dumps({"seconds": time.perf_counter() - started, "status": status, "p
 
 def make_log(records: int, packed: bool) -> Path:
     """The log, made once and kept in bench/out (git-ignored)."""
-    from generator.logs.synth import records as synthetic
-    from generator.pipeline import build_catalog
+    from eventcat.logs.synth import records as synthetic
+    from eventcat.pipeline import build_catalog
     path = OUT / f"tracking-{records}.log{'.gz' if packed else ''}"
     if path.is_file():
         return path

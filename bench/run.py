@@ -84,7 +84,7 @@ def project(size: int) -> tuple[Path, Path]:
 
 
 def eventcat(*args: str) -> list[str]:
-    return [PY, "-m", "generator", *args]
+    return [PY, "-m", "eventcat", *args]
 
 
 def measure(size: int, repeat: int, jobs: str, baseline_limit: float) -> dict:

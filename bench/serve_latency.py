@@ -62,7 +62,7 @@ def main() -> None:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     log = open(work / "serve.log", "w")
-    server = subprocess.Popen([sys.executable, "-m", "generator", "serve", "--conf", str(ROOT),
+    server = subprocess.Popen([sys.executable, "-m", "eventcat", "serve", "--conf", str(ROOT),
                                "--port", str(port)], cwd=work, stdout=log,
                               stderr=subprocess.STDOUT, start_new_session=True)
     try:

@@ -23,8 +23,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from generator.logs.synth import START, record_for, tracking_events  # noqa: E402
-from generator.pipeline import build_catalog  # noqa: E402
+from eventcat.logs.synth import START, record_for, tracking_events  # noqa: E402
+from eventcat.pipeline import build_catalog  # noqa: E402
 
 LEFT_OUT = 7  # documented events kept out of the log: the page's "never seen"
 

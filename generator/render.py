@@ -34,7 +34,18 @@ from markupsafe import Markup, escape
 
 from .markup import code_block, inline_markdown_html, markdown_html, myst, raw_html
 
-DEFAULT_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+
+
+def _packaged_templates() -> Path:
+    """The templates travel inside the wheel as eventcat/templates; in the repository they are
+    edited in templates/ beside the package's source folder (pyproject.toml maps one onto the
+    other), which is where an editable install finds them."""
+    here = Path(__file__).resolve().parent
+    inside = here / "templates"
+    return inside if inside.is_dir() else here.parent / "templates"
+
+
+DEFAULT_TEMPLATES = _packaged_templates()
 HOME_INCLUDE = "_home.md"  # included by the hand-written home page, not a page of its own
 OBJECTS_FILE = "_objects.json"  # what the reference roles can point to (sphinx_domain.py)
 

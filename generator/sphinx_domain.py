@@ -278,7 +278,7 @@ def _fill_mentions(app: Sphinx, doctree: nodes.document, docname: str) -> None:
 
 
 def setup(app: Sphinx) -> dict:
-    """Also loadable on its own (extensions = ["generator.sphinx_domain"]) by another project that
+    """Also loadable on its own (extensions = ["eventcat.sphinx_domain"]) by another project that
     links to a catalog site through intersphinx and wants the field, tool and team roles."""
     app.add_domain(CatalogDomain)
     for role in ROLES:

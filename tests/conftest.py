@@ -46,7 +46,7 @@ def shipped_site(tmp_path_factory) -> Path:
     base = tmp_path_factory.mktemp("shipped")
     shutil.copytree(ROOT / "docs", base / "docs", ignore=shutil.ignore_patterns("catalog"))
     result = subprocess.run(
-        [sys.executable, "-m", "generator", "build", "--strict", "--catalog", str(ROOT / "catalog"),
+        [sys.executable, "-m", "eventcat", "build", "--strict", "--catalog", str(ROOT / "catalog"),
          "--docs", str(base / "docs"), "--conf", str(ROOT), "--out", str(base / "_build")],
         capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stdout + result.stderr

@@ -10,14 +10,14 @@ import jsonschema
 import pytest
 import yaml
 
-from generator.load import load_file
-from generator.schema import SCHEMA_DIR, SECTION_SCHEMA, all_schemas
-from generator.validate import validate
+from eventcat.load import load_file
+from eventcat.schema import SCHEMA_DIR, SECTION_SCHEMA, all_schemas
+from eventcat.validate import validate
 from conftest import MINI, ROOT, home_docs
 
 
 def eventcat(*args, cwd):
-    return subprocess.run([sys.executable, "-m", "generator", *map(str, args)], cwd=cwd,
+    return subprocess.run([sys.executable, "-m", "eventcat", *map(str, args)], cwd=cwd,
                           capture_output=True, text=True, timeout=300)
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.pipeline import check
+from eventcat.pipeline import check
 from conftest import MINI
 
 BAD = Path(__file__).resolve().parent / "bad"

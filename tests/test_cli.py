@@ -7,7 +7,7 @@ from conftest import ROOT
 
 
 def run(*args, cwd):
-    return subprocess.run([sys.executable, "-m", "generator", *map(str, args)], cwd=cwd,
+    return subprocess.run([sys.executable, "-m", "eventcat", *map(str, args)], cwd=cwd,
                           capture_output=True, text=True, timeout=120)
 
 
@@ -66,7 +66,7 @@ def test_a_reader_that_stops_early_gets_no_traceback():
     read_end, write_end = os.pipe()
     os.close(read_end)
     try:
-        result = subprocess.run([sys.executable, "-m", "generator", "check", "--catalog", str(MINI)],
+        result = subprocess.run([sys.executable, "-m", "eventcat", "check", "--catalog", str(MINI)],
                                 stdout=write_end, stderr=subprocess.PIPE, timeout=60)
     finally:
         os.close(write_end)

@@ -2,8 +2,8 @@
 
 import json
 
-from generator.diff import CatalogDiff, diff, diff_catalogs, snapshot, to_markdown
-from generator.pipeline import build_catalog
+from eventcat.diff import CatalogDiff, diff, diff_catalogs, snapshot, to_markdown
+from eventcat.pipeline import build_catalog
 from conftest import MINI, write
 from history_repo import STOPPED, edit
 

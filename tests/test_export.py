@@ -13,15 +13,15 @@ import yaml
 
 from conftest import MINI, ROOT, write
 
-from generator import export
-from generator.pipeline import build_catalog
+from eventcat import export
+from eventcat.pipeline import build_catalog
 
 SHIPPED = build_catalog(ROOT / "catalog")[0]
 MINI_CATALOG = build_catalog(MINI)[0]
 
 
 def eventcat(*args, cwd=None):
-    return subprocess.run([sys.executable, "-m", "generator", *map(str, args)], cwd=cwd,
+    return subprocess.run([sys.executable, "-m", "eventcat", *map(str, args)], cwd=cwd,
                           capture_output=True, text=True, timeout=120)
 
 
@@ -209,7 +209,7 @@ def test_the_site_offers_every_export_for_download(shipped_site):
 
 
 def test_live_preview_leaves_the_downloads_out_and_says_so(tmp_path):
-    from generator.pipeline import generate
+    from eventcat.pipeline import generate
     out = tmp_path / "out"
     generate(MINI, out, downloads=False)
     assert not (out / "downloads").exists()

@@ -9,14 +9,14 @@ import sys
 
 import pytest
 
-from generator import history
-from generator.pipeline import build_catalog, generate
+from eventcat import history
+from eventcat.pipeline import build_catalog, generate
 from conftest import MINI
 from history_repo import HOSTILE_SUBJECT, edit, git, make_repo
 
 
 def eventcat(*args, cwd):
-    return subprocess.run([sys.executable, "-m", "generator", *map(str, args)], cwd=cwd,
+    return subprocess.run([sys.executable, "-m", "eventcat", *map(str, args)], cwd=cwd,
                           capture_output=True, text=True, timeout=300)
 
 
@@ -327,7 +327,7 @@ def test_generate_notices_new_commits_and_rerenders_only_the_changed_event(tmp_p
 
 
 def test_history_costs_nothing_outside_a_repository(mini, tmp_path, monkeypatch):
-    import generator.gitrepo as gitrepo
+    import eventcat.gitrepo as gitrepo
     monkeypatch.setattr(gitrepo.subprocess, "run", lambda *a, **k: pytest.fail("git was started"))
     result = generate(mini, tmp_path / "out")
     assert "not in a git repository" in (tmp_path / "out" / "changes.md").read_text()
@@ -399,9 +399,9 @@ def test_a_link_in_the_catalog_makes_its_revision_unreadable(tmp_path):
 
 def test_a_revision_is_read_as_check_reads_the_folder(repo):
     """The reader that parses only changed files gives what a full check of the folder gives."""
-    from generator.diff import snapshot
-    from generator.gitrepo import Repo
-    from generator.revision import TreeReader
+    from eventcat.diff import snapshot
+    from eventcat.gitrepo import Repo
+    from eventcat.revision import TreeReader
     root, commits = repo
     reader = TreeReader(Repo.of(root / "catalog"))
     for name in ("initial", "events", "fields", "group"):  # one reader: later ones reuse files

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from generator.pipeline import check
+from eventcat.pipeline import check
 from conftest import write
 
 BASE = """
@@ -59,7 +59,7 @@ def test_billion_laughs_is_refused_at_once(mini):
     lines += [f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 9) + "]" for i in range(1, 12)]
     write(mini / "events" / "bomb.yaml", "\n".join(lines) + "\n")
     # run in a child with a generous limit: a hang or an exponential blow-up would trip it
-    code = ("import sys; from generator.pipeline import check; "
+    code = ("import sys; from eventcat.pipeline import check; "
             f"print('\\n'.join(map(str, check({str(mini)!r}).problems)))")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert "bomb.yaml:2:10: error yaml-alias: YAML aliases are not supported" in result.stdout

@@ -2,9 +2,9 @@
 
 import pytest
 
-from generator.diagnostics import CatalogError
-from generator.link import page_slug
-from generator.pipeline import build_catalog
+from eventcat.diagnostics import CatalogError
+from eventcat.link import page_slug
+from eventcat.pipeline import build_catalog
 from conftest import write
 
 

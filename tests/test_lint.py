@@ -5,8 +5,8 @@ import textwrap
 import pytest
 import yaml
 
-from generator.lint import RULES
-from generator.pipeline import check
+from eventcat.lint import RULES
+from eventcat.pipeline import check
 
 
 def event_file(mini, name, **fields):

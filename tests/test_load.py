@@ -2,8 +2,8 @@
 
 import pytest
 
-from generator.diagnostics import CatalogError
-from generator.load import load_catalog, load_file
+from eventcat.diagnostics import CatalogError
+from eventcat.load import load_catalog, load_file
 from conftest import write
 
 

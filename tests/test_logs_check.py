@@ -7,10 +7,10 @@ import json
 import pytest
 
 from conftest import FIXTURES
-from generator.logs.check import check_logs, implicit_group
-from generator.logs.pii import mask, pii_kind
-from generator.logs.report import Report, parse_gate
-from generator.pipeline import build_catalog
+from eventcat.logs.check import check_logs, implicit_group
+from eventcat.logs.pii import mask, pii_kind
+from eventcat.logs.report import Report, parse_gate
+from eventcat.pipeline import build_catalog
 
 LOGS = FIXTURES / "logs"
 

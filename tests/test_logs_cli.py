@@ -14,7 +14,7 @@ CATALOG = LOGS / "catalog"
 
 
 def eventcat(*args, cwd=LOGS, **kwargs):
-    return subprocess.run([sys.executable, "-m", "generator", *map(str, args)], cwd=cwd,
+    return subprocess.run([sys.executable, "-m", "eventcat", *map(str, args)], cwd=cwd,
                           capture_output=True, text=True, timeout=120,
                           env={**os.environ, "PYTHONPATH": str(ROOT)}, **kwargs)
 
@@ -91,7 +91,7 @@ def test_progress_bar_only_on_a_terminal(tmp_path):
     assert "\r" not in quiet.stderr
     primary, secondary = os.openpty()
     try:
-        on_tty = subprocess.run([sys.executable, "-m", "generator", "logs", "check", "--catalog",
+        on_tty = subprocess.run([sys.executable, "-m", "eventcat", "logs", "check", "--catalog",
                                  str(CATALOG), str(big)], cwd=ROOT, stdout=subprocess.PIPE,
                                 stderr=secondary, timeout=120)
         os.close(secondary)
@@ -108,7 +108,7 @@ def test_progress_bar_only_on_a_terminal(tmp_path):
         os.close(primary)
     assert on_tty.returncode == 0
     assert b"\r[" in shown and b"100.0%" in shown
-    off = subprocess.run([sys.executable, "-m", "generator", "logs", "check", "--no-progress",
+    off = subprocess.run([sys.executable, "-m", "eventcat", "logs", "check", "--no-progress",
                           "--catalog", str(CATALOG), str(big)], cwd=ROOT, capture_output=True)
     assert b"\r" not in off.stderr
 

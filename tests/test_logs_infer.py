@@ -6,9 +6,9 @@ import shutil
 import yaml
 
 from conftest import FIXTURES
-from generator.load import is_placeholder
-from generator.logs.infer import collect, field_type, write_drafts
-from generator.pipeline import build_catalog, check
+from eventcat.load import is_placeholder
+from eventcat.logs.infer import collect, field_type, write_drafts
+from eventcat.pipeline import build_catalog, check
 
 LOGS = FIXTURES / "logs"
 

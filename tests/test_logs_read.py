@@ -5,8 +5,8 @@ import gzip
 import shutil
 
 from conftest import FIXTURES
-from generator.logs.read import FileStats, is_gzip, json_part, read_lines
-from generator.logs.records import PROCESSED, SEGMENT, TRACKING, normalise
+from eventcat.logs.read import FileStats, is_gzip, json_part, read_lines
+from eventcat.logs.records import PROCESSED, SEGMENT, TRACKING, normalise
 
 LOGS = FIXTURES / "logs"
 

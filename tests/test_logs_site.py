@@ -10,8 +10,8 @@ import sys
 import pytest
 
 from conftest import FIXTURES, ROOT, home_docs
-from generator.logs.check import check_logs
-from generator.pipeline import build_catalog, generate
+from eventcat.logs.check import check_logs
+from eventcat.pipeline import build_catalog, generate
 
 LOGS = FIXTURES / "logs"
 HOSTILE = [
@@ -34,7 +34,7 @@ def site(tmp_path_factory):
     hostile.write_text("".join(json.dumps(r) + "\n" for r in HOSTILE))
     docs = home_docs(base / "docs")
     result = subprocess.run(
-        [sys.executable, "-m", "generator", "build", "--strict", "--catalog", base / "catalog",
+        [sys.executable, "-m", "eventcat", "build", "--strict", "--catalog", base / "catalog",
          "--docs", docs, "--conf", ROOT, "--out", base / "_build",
          "--coverage", LOGS / "good.jsonl", "--coverage", LOGS / "names.jsonl", "--coverage", hostile],
         cwd=base, capture_output=True, text=True, timeout=600)
@@ -94,7 +94,7 @@ def test_a_saved_report_and_its_changes_reach_the_page(tmp_path):
 
 
 def test_a_broken_or_missing_coverage_source_stops_generation_clearly(tmp_path, mini):
-    from generator.diagnostics import CatalogError
+    from eventcat.diagnostics import CatalogError
     broken = tmp_path / "coverage.json"
     broken.write_text('{\n  "format": "eventcat-log-report",\n  "version": 1\n}\n')
     with pytest.raises(CatalogError, match="cannot read the saved report"):
@@ -110,9 +110,9 @@ def test_a_broken_or_missing_coverage_source_stops_generation_clearly(tmp_path, 
     '{"format": "eventcat-log-report", "version": 99}\n',  # a report from another version
 ])
 def test_a_file_that_is_not_a_report_or_a_log_is_refused(tmp_path, text):
-    from generator.diagnostics import CatalogError
-    from generator.logs.coverage import load_report
-    from generator.pipeline import build_catalog
+    from eventcat.diagnostics import CatalogError
+    from eventcat.logs.coverage import load_report
+    from eventcat.pipeline import build_catalog
     from conftest import MINI
     path = tmp_path / "coverage.json"
     path.write_text(text)
@@ -122,9 +122,9 @@ def test_a_file_that_is_not_a_report_or_a_log_is_refused(tmp_path, text):
 
 
 def test_the_page_names_log_files_without_their_folders(tmp_path):
-    from generator.logs.check import check_logs
-    from generator.logs.coverage import load_report
-    from generator.pipeline import build_catalog
+    from eventcat.logs.check import check_logs
+    from eventcat.logs.coverage import load_report
+    from eventcat.pipeline import build_catalog
     from conftest import MINI
     catalog = build_catalog(MINI)[0]
     log = tmp_path / "secret-folder" / "prod.jsonl"

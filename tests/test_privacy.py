@@ -6,9 +6,9 @@ import io
 
 from conftest import MINI, write
 
-from generator.pipeline import build_catalog
-from generator.privacy import privacy_map, processing_record_csv
-from generator.render import render
+from eventcat.pipeline import build_catalog
+from eventcat.privacy import privacy_map, processing_record_csv
+from eventcat.render import render
 
 CATALOG = build_catalog(MINI)[0]
 PMAP = privacy_map(CATALOG)

@@ -24,7 +24,7 @@ GUIDE = """
 
 def build(catalog, docs, out, *extra):
     return subprocess.run(
-        [sys.executable, "-m", "generator", "build", "--strict", "--catalog", str(catalog),
+        [sys.executable, "-m", "eventcat", "build", "--strict", "--catalog", str(catalog),
          "--docs", str(docs), "--conf", str(ROOT), "--out", str(out), *extra],
         capture_output=True, text=True, timeout=300)
 
@@ -158,11 +158,11 @@ def test_another_sphinx_project_links_to_our_events_through_intersphinx(project,
 
 def test_another_project_gets_field_tool_and_team_links(project, tmp_path):
     """Tools and teams are labels too (tool-<id>, team-<id>); fields need the eventcat domain,
-    which generator.sphinx_domain provides on its own, without generating anything."""
+    which eventcat.sphinx_domain provides on its own, without generating anything."""
     assert build(project / "catalog", project / "docs", project / "_build").returncode == 0
     other = tmp_path / "other"
     write(other / "conf.py", f"""
-        extensions = ["sphinx.ext.intersphinx", "generator.sphinx_domain"]
+        extensions = ["sphinx.ext.intersphinx", "eventcat.sphinx_domain"]
         intersphinx_mapping = {{"events": ("https://catalog.example/",
                                 {str(project / "_build" / "html" / "objects.inv")!r})}}
         """)

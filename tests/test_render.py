@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from generator.pipeline import build_catalog
-from generator.render import render
+from eventcat.pipeline import build_catalog
+from eventcat.render import render
 from conftest import MINI, write
 
 EXPECTED = Path(__file__).resolve().parent / "expected" / "mini"
@@ -126,7 +126,7 @@ def _split(page):
 
 
 def test_markdown_subset(tmp_path):
-    from generator.markup import markdown_html
+    from eventcat.markup import markdown_html
     html = markdown_html("# Not a heading\n\n*em* `code` [ok](https://example.org) ![img](https://x/y.png) <b>raw</b>")
     assert "<h1>" not in html and "# Not a heading" in html
     assert "<em>em</em>" in html and "<code>code</code>" in html

@@ -46,7 +46,7 @@ def server(tmp_path):
     port = free_port()
     log = open(tmp_path / "serve.log", "w")
     process = subprocess.Popen(
-        [sys.executable, "-m", "generator", "serve", "--conf", str(ROOT), "--port", str(port)],
+        [sys.executable, "-m", "eventcat", "serve", "--conf", str(ROOT), "--port", str(port)],
         cwd=tmp_path, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     base = f"http://127.0.0.1:{port}/"
     try:

@@ -3,7 +3,7 @@ promises (every tool the seed names, the seed's teams, events of every side and 
 
 import pytest
 
-from generator.pipeline import build_catalog
+from eventcat.pipeline import build_catalog
 from conftest import ROOT
 
 

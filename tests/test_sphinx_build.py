@@ -10,13 +10,13 @@ import pytest
 
 from conftest import ROOT, home_docs, write
 
-from generator.pipeline import build_catalog
-from generator.privacy import privacy_map
-from generator.render import downloads
+from eventcat.pipeline import build_catalog
+from eventcat.privacy import privacy_map
+from eventcat.render import downloads
 
 
 def eventcat(*args, cwd):
-    return subprocess.run([sys.executable, "-m", "generator", *map(str, args)], cwd=cwd,
+    return subprocess.run([sys.executable, "-m", "eventcat", *map(str, args)], cwd=cwd,
                           capture_output=True, text=True, timeout=300)
 
 

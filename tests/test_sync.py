@@ -4,9 +4,9 @@ import os
 
 import pytest
 
-from generator.diagnostics import CatalogError
-from generator.pipeline import generate
-from generator.sync import MANIFEST, read_manifest_data, sync
+from eventcat.diagnostics import CatalogError
+from eventcat.pipeline import generate
+from eventcat.sync import MANIFEST, read_manifest_data, sync
 
 
 def snapshot(folder):
@@ -153,7 +153,7 @@ def test_pages_reused_after_a_change_match_a_fresh_generation(mini, tmp_path, pa
 
 
 def test_an_unrelated_change_renders_no_other_event_page(mini, tmp_path, monkeypatch):
-    from generator import render as render_module
+    from eventcat import render as render_module
     out = tmp_path / "out"
     generate(mini, out)
     rendered = []
@@ -170,7 +170,7 @@ def test_an_unrelated_change_renders_no_other_event_page(mini, tmp_path, monkeyp
 def test_written_files_get_the_mode_open_would_give(mini, tmp_path):
     """mkstemp makes private files (0600); a web server or CI step must be able to read pages."""
     import os
-    from generator.sync import write_file
+    from eventcat.sync import write_file
     old = os.umask(0o022)
     try:
         write_file(tmp_path / "a.txt", b"x")
@@ -194,8 +194,8 @@ def test_a_new_log_report_rerenders_no_event_page(mini, tmp_path):
 
 
 def test_downloads_made_in_another_process_are_the_same(monkeypatch):
-    from generator import render as render_module
-    from generator.pipeline import build_catalog
+    from eventcat import render as render_module
+    from eventcat.pipeline import build_catalog
     from conftest import MINI
     catalog = build_catalog(MINI)[0]
     serial = render_module.render(catalog)

@@ -2,9 +2,9 @@
 
 import pytest
 
-from generator.diagnostics import CatalogError
-from generator.load import load_file
-from generator.validate import validate
+from eventcat.diagnostics import CatalogError
+from eventcat.load import load_file
+from eventcat.validate import validate
 from conftest import write
 
 GOOD = """
