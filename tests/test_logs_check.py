@@ -218,3 +218,42 @@ def test_pii_detectors(value, kind):
 
 def test_mask_hides_each_personal_part():
     assert mask("write to a@b.org from 10.1.2.3, ok") == "write to <email> from <ip-address>, ok"
+
+
+def test_segment_messages_are_a_shape_of_their_own(catalog):
+    """track calls are checked against the Segment envelope and the event's fields under
+    `properties`; identify, page and screen are counted by call; comment lines are skipped."""
+    path = LOGS / "segment.jsonl"
+    report = check_logs(catalog, [path])
+    assert report.malformed == 0 and report.unnamed == 0
+    assert report.files[0].comments == 1 and report.files[0].blank == 1
+    assert report.shapes == {"segment": 8} and report.records == 8
+    assert {c: (s.count, list(s.sides)) for c, s in report.calls.items()} == {
+        "identify": (1, ["browser"]), "page": (1, ["browser"]), "screen": (1, ["mobile"])}
+    assert report.events["Promotion Viewed"].sides == {"browser": 1, "server": 1}
+    assert report.events["Promotion Viewed"].first == "2025-02-06T10:00:00Z"
+    assert set(report.undocumented) == {"Something Else"}
+    found = findings(report)
+
+    def at(line):
+        return (1, [f"{path}:{line}"])
+    promo = "Promotion Viewed"
+    assert found == {
+        ("missing-required", promo, "name", "payload", "required string"): at(4),
+        ("unknown-field", promo, "link", "payload", "not declared (string)"): at(4),
+        # the Segment envelope is what a track call is held to, not the tracking-log keys
+        ("unknown-field", promo, "context.app", "envelope", "not declared (object)"): at(4),
+        ("unknown-field", promo, "writeKey", "envelope", "not declared (string)"): at(4),
+        ("unknown-field", promo, "channel", "envelope", "not declared (string)"): at(4),
+        ("side", promo, "", "", "event_source 'server'; the catalog lists browser"): at(4),
+        # a Segment message of an event the catalog sends only through the tracking log
+        ("side", "edx.bi.email.sent", "", "", "a Segment message; the catalog sends it only through "
+         "tracking-log"): at(10),
+    }
+    # `link` holds a URL whose host is an IP address: a server's address, not a person's
+
+
+def test_a_url_with_an_ip_host_is_not_a_personal_ip_address():
+    assert pii_kind("http://10.0.0.1/promo") is None
+    assert pii_kind("https://[2001:db8::1]:8443/x") is None
+    assert pii_kind("from http://10.0.0.1/ by 10.0.0.2") == "ip-address"

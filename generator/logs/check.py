@@ -19,7 +19,7 @@ from typing import Any, Iterable, NamedTuple
 from ..link import Catalog, EventEntry
 from .pii import _cache as pii_cache, pii_kind
 from .read import FileStats, Progress, json_part, read_lines
-from .records import PAYLOAD_KEY, PROCESSED, TRACKING, normalise
+from .records import PAYLOAD_KEY, PROCESSED, SEGMENT, TRACKING, normalise
 from .report import EXAMPLES, FileSummary, Finding, Report, Seen
 
 try:  # orjson parses a tracking-log line in a third of json.loads' time (see bench/logs.py)
@@ -101,6 +101,7 @@ class Expectation(NamedTuple):
     envelope: Part | None  # None: the catalog describes no envelope for this shape
     payload: Part
     payload_key: str
+    channels: frozenset[str] = frozenset()
 
 
 def _part(fields: Iterable[Any], extra_keys: Iterable[str] = ()) -> Part:
@@ -145,7 +146,7 @@ def compile_expectation(entry: EventEntry, catalog: Catalog, shape: str) -> Expe
         else:
             envelope = _part(fields.values(), (key,))
     payload = _part(r.field for r in entry.fields if not r.envelope)
-    return Expectation(entry.name, frozenset(entry.sides), envelope, payload, key)
+    return Expectation(entry.name, frozenset(entry.sides), envelope, payload, key, entry.channels)
 
 
 def build_lookup(catalog: Catalog) -> dict[str, EventEntry]:
@@ -200,12 +201,16 @@ class Checker:
         self.report = Report(made=made, catalog=catalog_name, documented=len(expected), expected=expected)
         self.findings: dict[tuple, Finding] = {}
         self.per_event: dict[str, int] = {}
+        self.comments: dict[int, int] = {}  # '#' lines per file index
 
     # --- reading ---------------------------------------------------------------------------
 
     def run(self, paths: list[Path], progress: Progress | None = None) -> Report:
         loads, record = fast_loads, self.record
         for file_index, number, line in read_lines(paths, self.stats, progress):
+            if line[:1] == b"#":  # a comment, as hand-made and test logs have: skipped, not malformed
+                self.comments[file_index] = self.comments.get(file_index, 0) + 1
+                continue
             text = line if line[:1] == b"{" else json_part(line)
             if text is None:
                 text = line  # a JSON array or string says what it is; anything else is not JSON
@@ -235,7 +240,8 @@ class Checker:
 
     def finish(self) -> Report:
         report = self.report
-        report.files = [FileSummary(s.path, s.lines, s.blank, s.gzip, s.truncated) for s in self.stats]
+        report.files = [FileSummary(s.path, s.lines, s.blank, s.gzip, s.truncated, self.comments.get(i, 0))
+                        for i, s in enumerate(self.stats)]
         for stat in self.stats:
             if stat.truncated:
                 self.malformed(self.stats.index(stat), stat.lines + 1, stat.truncated)
@@ -264,6 +270,9 @@ class Checker:
                 group = "(other paths)"
             self._seen(report.implicit, group, rec.side, rec.time, file_index, line)
             return
+        if rec.call:
+            self._seen(report.calls, rec.call, rec.side, rec.time, file_index, line)
+            return
         if not rec.names:
             report.unnamed += 1
             if len(report.unnamed_where) < EXAMPLES:
@@ -290,6 +299,9 @@ class Checker:
         if rec.side is not None and rec.side not in expect.sides:
             self._add("side", expect.name, "", "", f"event_source {shown(rec.side)!r}; the catalog "
                       f"lists {', '.join(sorted(expect.sides))}", file_index, line)
+        if rec.shape == SEGMENT and "segment" not in expect.channels:
+            self._add("side", expect.name, "", "", "a Segment message; the catalog sends it only "
+                      f"through {', '.join(sorted(expect.channels)) or 'no channel'}", file_index, line)
         if expect.envelope is not None:
             self._fields(rec.envelope, expect.envelope, expect.name, "envelope", file_index, line)
         payload = rec.payload

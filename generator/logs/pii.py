@@ -42,15 +42,22 @@ def _is_ipv6(text: str) -> bool:
         return False
 
 
+def _url_host(value: str, start: int) -> bool:
+    """Whether the match at `start` is the host of a URL ('http://10.0.0.1/x', 'http://[::1]/'):
+    a server's address, not a person's."""
+    return value.endswith("://", 0, start) or value.endswith("://[", 0, start)
+
+
 def _spans(value: str) -> list[tuple[int, int, str]]:
     """(start, end, kind) of every PII-looking part of the value."""
     found = []
     for match in _EMAIL.finditer(value):
         found.append((match.start(), match.end(), "email"))
     for match in _IPV4.finditer(value):
-        found.append((match.start(), match.end(), "ip-address"))
+        if not _url_host(value, match.start()):
+            found.append((match.start(), match.end(), "ip-address"))
     for match in _IPV6.finditer(value):
-        if match.group().count(":") >= 2 and _is_ipv6(match.group()):
+        if match.group().count(":") >= 2 and _is_ipv6(match.group()) and not _url_host(value, match.start()):
             found.append((match.start(), match.end(), "ip-address"))
     for match in _CARD.finditer(value):
         digits = re.sub(r"\D", "", match.group())

@@ -71,6 +71,7 @@ class FileSummary:
     blank: int
     gzip: bool
     truncated: str = ""
+    comments: int = 0  # lines starting with '#': skipped like blank lines, not malformed
 
 
 @dataclass
@@ -88,6 +89,7 @@ class Report:
     undocumented: dict[str, Seen] = field(default_factory=dict)
     undocumented_overflow: int = 0  # records of names past the limit on distinct names
     implicit: dict[str, Seen] = field(default_factory=dict)  # implicit events, by path group
+    calls: dict[str, Seen] = field(default_factory=dict)  # Segment calls that are not events, by type
     findings: list[Finding] = field(default_factory=list)
     documented: int = 0  # events in the catalog that reach the tracking log
     expected: list[str] = field(default_factory=list)  # their names
@@ -124,6 +126,7 @@ class Report:
                 "undocumented": {k: v.to_dict() for k, v in sorted(self.undocumented.items())},
                 "undocumented_overflow": self.undocumented_overflow,
                 "implicit": {k: v.to_dict() for k, v in sorted(self.implicit.items())},
+                "calls": {k: v.to_dict() for k, v in sorted(self.calls.items())},
                 "findings": [asdict(f) for f in self.findings],
                 "expected": self.expected, "counts": self.counts(),
                 "coverage": round(self.coverage(), 1)}
@@ -149,6 +152,7 @@ class Report:
                 undocumented={str(k): Seen.from_dict(v) for k, v in data["undocumented"].items()},
                 undocumented_overflow=int(data["undocumented_overflow"]),
                 implicit={str(k): Seen.from_dict(v) for k, v in data["implicit"].items()},
+                calls={str(k): Seen.from_dict(v) for k, v in data.get("calls", {}).items()},
                 findings=[Finding(**f) for f in data["findings"]],
                 documented=len(data["expected"]), expected=[str(e) for e in data["expected"]])
         except (KeyError, TypeError, AttributeError) as error:

@@ -54,6 +54,12 @@ def to_text(report: Report) -> str:
         lines += [f"  {group} ({_n(s.count, 'record')})" for group, s in implicit[:LISTED]]
         lines += _more(implicit, LISTED)
 
+    calls = sorted(report.calls.items(), key=lambda kv: (-kv[1].count, kv[0]))
+    if calls:
+        total = sum(s.count for _, s in calls)
+        lines += ["", f"Segment calls that are not events ({_n(total, 'record')}): "
+                  + ", ".join(f"{call} {s.count:,}" for call, s in calls)]
+
     if report.findings:
         lines += ["", "problems in documented events:"]
         for f in report.findings:
