@@ -11,7 +11,7 @@ import zipfile
 from typing import Any, Iterable
 
 from .link import Catalog, EventEntry, ResolvedField
-from .model import PayloadField
+from .model import KnownIssue, PayloadField
 
 SCHEMA_DIALECT = "http://json-schema.org/draft-07/schema#"  # what Segment Protocols and RudderStack read
 
@@ -82,7 +82,8 @@ def catalog_json(catalog: Catalog, indent: int | None = None) -> str:
 
 EVENT_COLUMNS = ("name", "aliases", "kind", "status", "summary", "owner", "domain", "sides", "apis",
                  "channels", "segment_whitelist", "destinations", "unreached_destinations",
-                 "fields", "pii", "tags", "since", "replaced_by", "source", "slug")
+                 "fields", "pii", "tags", "since", "replaced_by", "source", "slug", "known_issues",
+                 "sources")
 FIELD_COLUMNS = ("event", "field", "type", "required", "pii", "description", "allowed", "example",
                  "inherited_from", "envelope")
 
@@ -119,6 +120,12 @@ def _pii_classes(entry: EventEntry) -> list[str]:
     return sorted({rf.field.pii for rf in entry.fields if rf.field.pii not in (None, "none")})
 
 
+def _issue_text(issue: KnownIssue) -> str:
+    when = (f"{issue.since} to {issue.until}" if issue.since and issue.until
+            else f"since {issue.since}" if issue.since else f"until {issue.until}")
+    return f"{when}: {issue.note}"
+
+
 def events_csv(catalog: Catalog) -> str:
     def row(e: EventEntry) -> list[Any]:
         ev = e.event
@@ -128,7 +135,9 @@ def events_csv(catalog: Catalog) -> str:
                 " ".join(d.tool.id for d in e.destinations if d.reached),
                 " ".join(d.tool.id for d in e.destinations if not d.reached),
                 len(e.fields), " ".join(_pii_classes(e)), " ".join(ev.tags), ev.since,
-                ev.replaced_by, e.source, e.slug]
+                ev.replaced_by, e.source, e.slug,
+                " | ".join(_issue_text(k) for k in ev.known_issues) or None,
+                " | ".join(s.title + (f" <{s.url}>" if s.url else "") for s in ev.sources) or None]
     return csv_text(EVENT_COLUMNS, (row(e) for e in catalog.events))
 
 

@@ -4,6 +4,7 @@ merged, routes to tools worked out, page names assigned. Every broken reference 
 from __future__ import annotations
 
 import datetime
+import hashlib
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -34,6 +35,25 @@ def page_slug(name: str) -> str:
     pages), every run of other characters turned into '-', and never '.', '..' or hidden."""
     slug = _UNSAFE_IN_SLUG.sub("-", name.lower()).strip("-.")
     return slug or "event"
+
+
+def page_slugs(names: Iterable[str]) -> dict[str, str]:
+    """Page names for a whole catalog, unique by construction. Wire names cannot be renamed, so
+    when two names map to the same page name (`get_students_features/csv` and
+    `get_students_features-csv`, or names that differ only in case), each one whose page name is
+    not the name itself gets a short hash of the name appended; a name that is already a safe
+    page name keeps it. The result depends only on the names, not on the order of the files."""
+    groups: dict[str, list[str]] = defaultdict(list)
+    for name in names:
+        groups[page_slug(name)].append(name)
+    slugs: dict[str, str] = {}
+    for slug, group in groups.items():
+        for name in group:
+            if len(group) == 1 or name == slug:
+                slugs[name] = slug
+            else:
+                slugs[name] = f"{slug}-{hashlib.sha1(name.encode()).hexdigest()[:8]}"
+    return slugs
 
 
 @dataclass(frozen=True)
@@ -151,7 +171,8 @@ def link(definitions: list[Definition], unavailable: frozenset[str] = frozenset(
     tools = _unique_ids(by_section[Tool], "tool", problems)
     teams = _unique_ids(by_section[Team], "team", problems)
     groups = _unique_ids(by_section[FieldGroup], "field group", problems)
-    event_defs, declared = _unique_event_names(by_section[Event], problems)
+    slug_of = page_slugs(d.item.name for d in by_section[Event])
+    event_defs, declared = _unique_event_names(by_section[Event], slug_of, problems)
 
     for d in tools.values():
         if d.item.owner is not None and d.item.owner not in teams:
@@ -197,7 +218,7 @@ def link(definitions: list[Definition], unavailable: frozenset[str] = frozenset(
                             if c in tool.receives and c in channels), "")
             destinations.append(Destination(tool, via, bool(via)))
         entries.append(EventEntry(
-            event=event, source=d.source.catalog_path, slug=page_slug(event.name),
+            event=event, source=d.source.catalog_path, slug=slug_of[event.name],
             domain=derive_domain(event, config),
             sides=tuple(sorted({i.side for i in event.implementations})),
             fields=fields, channels=frozenset(channels), segment_via=segment_via,
@@ -271,7 +292,7 @@ def _unique_ids(definitions: list[Definition], what: str, problems: _Problems) -
     return seen
 
 
-def _unique_event_names(definitions: list[Definition], problems: _Problems
+def _unique_event_names(definitions: list[Definition], slug_of: dict[str, str], problems: _Problems
                         ) -> tuple[dict[str, Definition], set[str]]:
     """Names and aliases share one namespace, and page names must not collide either. A clash is
     reported at every place that takes part, whatever order the files are read in; the events
@@ -281,7 +302,7 @@ def _unique_event_names(definitions: list[Definition], problems: _Problems
     for d in definitions:
         for index, name in enumerate((d.item.name, *d.item.aliases)):
             claims[name].append((d, ("name",) if index == 0 else ("aliases", index - 1)))
-        slugs[page_slug(d.item.name)].append(d)
+        slugs[slug_of[d.item.name]].append(d)
     clashing: set[int] = set()
     for name, claimants in claims.items():
         if len(claimants) < 2:

@@ -7,10 +7,12 @@ derived from these classes, so they cannot disagree.
 
 from __future__ import annotations
 
+import datetime
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, StrictStr, StringConstraints
+from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, StrictStr,
+                      StringConstraints, model_validator)
 
 # --- vocabularies --------------------------------------------------------------------------------
 
@@ -73,9 +75,12 @@ CATEGORY_TEXT = {
 
 # --- constrained strings -------------------------------------------------------------------------
 
-# Event names travel on the wire, so real ones vary: dotted lower case, snake case, hyphens and
-# capitals, spaces. What they may not hold is anything that could become a path or break a line.
-EVENT_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:\-]*( [A-Za-z0-9._:\-]+)*$"
+# Event names travel on the wire, and the catalog must accept every one that has been seen there:
+# dotted lower case, snake case, hyphens and capitals, spaces, even a '/' (the old instructor
+# dashboard's `get_students_features/csv`). What a name may not hold is a control character (it
+# would break a line of output), a leading or trailing space, or a run of spaces. Page file names
+# never come from the name directly: `link.page_slug` makes them safe and unique.
+EVENT_NAME_PATTERN = r"^[^\s\x00-\x1f\x7f]+( [^\s\x00-\x1f\x7f]+)*$"
 EVENT_NAME_MAX = 128
 EventName = Annotated[
     StrictStr, StringConstraints(pattern=EVENT_NAME_PATTERN, max_length=EVENT_NAME_MAX)
@@ -88,6 +93,10 @@ Line = Annotated[StrictStr, StringConstraints(min_length=1, max_length=300)]
 Text = Annotated[StrictStr, StringConstraints(max_length=20_000)]
 Tag = Annotated[StrictStr, StringConstraints(pattern=ID_PATTERN, max_length=40)]
 Url = Annotated[StrictStr, StringConstraints(pattern=r"^https?://[^\s<>\"'`]+$", max_length=500)]
+
+# Dates are quoted text, as `since` is: the JSON Schema an editor reads cannot describe YAML's
+# own date type, and ISO text sorts and compares like the days it names.
+IsoDate = Annotated[StrictStr, StringConstraints(pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
 
 RuleId = Annotated[StrictStr, StringConstraints(pattern=r"^[a-z][a-z0-9-]*$", max_length=40)]
 # YAML 1.1 reads a bare `off` as false: take it as the word the author meant.
@@ -163,6 +172,51 @@ class Implementation(Strict):
     notes: Text = doc("Anything a developer should know about this implementation.", default="")
 
 
+class KnownIssue(Strict):
+    """A dated data-quality note: something wrong or different in the records of a period."""
+
+    since: IsoDate | None = doc(
+        "The first day the note applies to, quoted: `'2016-03-14'`.", "2016-03-14", default=None,
+    )
+    until: IsoDate | None = doc(
+        "The last day the note applies to, or the day the problem was fixed, quoted.",
+        "2015-06-25", default=None,
+    )
+    note: Text = doc(
+        "What is wrong or different in the records of that period (inline Markdown).",
+        "Records from the mobile apps lack `code`.",
+    )
+
+    @model_validator(mode="after")
+    def _dated(self) -> KnownIssue:
+        for day in (self.since, self.until):
+            if day is not None:
+                try:
+                    datetime.date.fromisoformat(day)
+                except ValueError:
+                    raise ValueError(f"'{day}' is not a day of the calendar") from None
+        if self.since is None and self.until is None:
+            raise ValueError("a known issue needs a date: 'since', 'until' or both")
+        if self.since is not None and self.until is not None and self.since > self.until:
+            raise ValueError(f"'since' ({self.since}) is after 'until' ({self.until})")
+        return self
+
+
+class Source(Strict):
+    """Where the facts about an event come from: a documentation page or the emitting code."""
+
+    title: Line = doc(
+        "The document and heading, or the repository and file path.",
+        "Open edX tracking-log guide: Student Events › Video Interaction Events",
+    )
+    url: Url | None = doc(
+        "A link to it.",
+        "https://docs.openedx.org/en/latest/developers/references/internal_data_formats/"
+        "tracking_logs/student_event_types.html",
+        default=None,
+    )
+
+
 class Event(Strict):
     """One analytics event: a file under `events/`."""
 
@@ -233,6 +287,16 @@ class Event(Strict):
         "the wire already); the `name-style` rule then accepts it.",
         True,
         default=False,
+    )
+    known_issues: tuple[KnownIssue, ...] = doc(
+        "Dated data-quality notes: periods whose records are missing, wrong or shaped differently.",
+        [{"until": "2015-06-25", "note": "`currentTime` was missing from mobile records."}],
+        default=(),
+    )
+    sources: tuple[Source, ...] = doc(
+        "Where the facts on the event's page come from (documentation pages, emitting code).",
+        [{"title": "openedx/edx-platform: lms/djangoapps/grades/events.py"}],
+        default=(),
     )
     reviewed_by: Line | None = doc(
         "Who reviewed the documentation of a research event (the docs team member).",

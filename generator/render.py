@@ -344,6 +344,8 @@ FORMAT_MODELS = (
     ("Event", model.Event, "events/<domain>/<name>.yaml"),
     ("Payload field", model.PayloadField, "an entry of `fields`"),
     ("Implementation", model.Implementation, "an entry of `implementations`"),
+    ("Known issue", model.KnownIssue, "an entry of `known_issues`"),
+    ("Source", model.Source, "an entry of `sources`"),
     ("Field group", model.FieldGroup, "fields/<id>.yaml"),
     ("Tool", model.Tool, "tools/<id>.yaml"),
     ("Storage notes", model.Storage, "a tool's `storage`"),
@@ -442,4 +444,4 @@ def describe_type(annotation: Any, metadata: list[Any] = ()) -> str:
     if annotation is typing.Any:
         return "any value"
     name = getattr(annotation, "__name__", str(annotation))
-    return {"str": "text", "bool": "true or false"}.get(name, name)
+    return {"str": "text", "bool": "true or false", "date": "date (YYYY-MM-DD)"}.get(name, name)

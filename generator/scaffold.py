@@ -53,7 +53,7 @@ def new_event(catalog_dir: Path, name: str, owner: str | None = None, side: str 
               kind: str | None = None, legacy: bool = False) -> Path:
     catalog_dir = Path(catalog_dir)
     shown = f"event name '{name}'"
-    if len(name) > EVENT_NAME_MAX or not NAME_RE.match(name):
+    if len(name) > EVENT_NAME_MAX or not NAME_RE.match(name) or ".." in name:
         raise _refuse(shown, "bad-name", f"'{name}' is not a valid event name", NAME_HINT)
     result = check(catalog_dir)
     catalog = result.catalog

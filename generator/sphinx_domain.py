@@ -24,7 +24,7 @@ from sphinx.util import logging
 from .diagnostics import did_you_mean
 from .render import OBJECTS_FILE
 ROLES = ("event", "tool", "team", "field")
-FIELD_SEPARATOR = "/"  # EVENT/FIELD: '/' is in neither event names nor field names
+FIELD_SEPARATOR = "/"  # EVENT/FIELD: field names never hold '/'; event names may, so split at the last
 logger = logging.getLogger(__name__)
 
 
@@ -166,7 +166,7 @@ class CatalogDomain(Domain):
                 if role in ("event", "field"):
                     hit = self.find(role, target)
                     if hit:
-                        event = hit[0].split(FIELD_SEPARATOR)[0] if role == "field" else hit[0]
+                        event = hit[0].rpartition(FIELD_SEPARATOR)[0] if role == "field" else hit[0]
                         found.setdefault(event, set()).add(docname)
         return {event: sorted(docs) for event, docs in found.items()}
 
@@ -175,7 +175,7 @@ def _field_splits(target: str) -> Iterable[tuple[str, str]]:
     """EVENT/FIELD, or EVENT.FIELD split at each dot from the right (field names may hold dots
     too; the longest event name that exists wins, see find())."""
     if FIELD_SEPARATOR in target:
-        event, _, field_name = target.partition(FIELD_SEPARATOR)
+        event, _, field_name = target.rpartition(FIELD_SEPARATOR)
         yield event, field_name
         return
     position = len(target)

@@ -15,8 +15,8 @@ from .model import EVENT_NAME_PATTERN, FIELD_NAME_PATTERN, ID_PATTERN, SECTIONS,
 
 MODELS: dict[str, type[Strict]] = {**SECTIONS, "config": CatalogConfig}
 
-NAME_HINT = ("letters, digits, '.', '_', '-', ':' and single spaces between words; it starts with "
-             "a letter or digit, ends without a space, and has at most 128 characters")
+NAME_HINT = ("any printable characters, with single spaces between words and none at either end; at "
+             "most 128 characters")
 ID_HINT = "lower-case letters, digits and '-', starting with a letter or digit"
 
 
@@ -186,6 +186,8 @@ def _diagnostic(err: dict, loc: tuple, model: type[BaseModel], document: RawDocu
                   "write one '- item' per line")
     if kind in ("model_type", "model_attributes_type", "dict_type"):
         return at("wrong-type", f"{name}: expected a mapping of keys, got {_yaml_type(value)}")
+    if kind == "value_error":  # a model's own check: its message is already a sentence
+        return at("bad-value", f"{name}: {err.get('ctx', {}).get('error', err['msg'])}")
     return at("bad-value", f"{name}: {err['msg']}")
 
 

@@ -3,7 +3,7 @@
 import pytest
 
 from eventcat.diagnostics import CatalogError
-from eventcat.link import page_slug
+from eventcat.link import page_slug, page_slugs
 from eventcat.pipeline import build_catalog
 from conftest import write
 
@@ -56,7 +56,8 @@ def test_duplicate_event_name_and_alias(mini):
     assert found[3].endswith("events/copy.yaml:1)")
 
 
-def test_names_that_differ_only_in_case_would_share_a_page(mini):
+def test_names_that_differ_only_in_case_get_distinct_pages(mini):
+    # wire names cannot be renamed: the one that is not already its own page name gets a hash
     write(mini / "events" / "upper.yaml", """
         name: SEQ_GOTO
         summary: Shouting.
@@ -64,9 +65,36 @@ def test_names_that_differ_only_in_case_would_share_a_page(mini):
         owner: learner
         implementations: [{side: browser, api: Logger.log}]
         """)
-    found = errors(mini)
-    assert [f.split(": ", 1)[0] for f in found] == ["events/seq_goto.yaml:1:7", "events/upper.yaml:1:7"]
-    assert "event 'SEQ_GOTO' would share its page name 'seq_goto' with 'seq_goto'" in found[1]
+    catalog, _ = build_catalog(mini)
+    assert catalog.event("seq_goto").slug == "seq_goto"
+    upper = catalog.event("SEQ_GOTO").slug
+    assert upper.startswith("seq_goto-") and len(upper) == len("seq_goto-") + 8
+
+
+def test_a_name_with_a_slash_is_accepted_and_its_page_name_is_safe(mini):
+    for stem, name in (("slash", "get_students_features/csv"), ("dash", "get_students_features-csv"),
+                       ("root", "/etc/passwd"), ("back", "a\\\\x")):
+        write(mini / "events" / f"{stem}.yaml", f"""
+            name: '{name}'
+            summary: Old dashboard name.
+            kind: research
+            owner: learner
+            legacy: true
+            reviewed_by: docs team
+            implementations: [{{side: server, api: tracker.emit}}]
+            """)
+    catalog, _ = build_catalog(mini)
+    slugs = {e.name: e.slug for e in catalog.events}
+    assert len(set(slugs.values())) == len(slugs)  # unique
+    assert all("/" not in s and "\\" not in s and not s.startswith(".") for s in slugs.values())
+    assert slugs["get_students_features-csv"] == "get_students_features-csv"  # safe already: kept
+    assert slugs["get_students_features/csv"].startswith("get_students_features-csv-")
+
+
+def test_page_slugs_do_not_depend_on_file_order():
+    names = ["a/b", "a-b", "A-B", "a b"]
+    assert page_slugs(names) == page_slugs(reversed(names))
+    assert len(set(page_slugs(names).values())) == 4
 
 
 def test_api_must_exist_and_run_on_its_side(mini):

@@ -87,6 +87,8 @@ def test_user_text_is_inert(tmp_path, mini, text):
     event["fields"][0]["description"] = text
     event["fields"][0]["example"] = text
     event["implementations"][0]["where"] = text
+    event["known_issues"] = [{"since": "2015-01-01", "note": text.replace("\n", " ")}]
+    event["sources"] = [{"title": text.replace("\n", " ")[:300]}]
     (mini / "events" / "edx.video.played.yaml").write_text(yaml.safe_dump(event))
     tool = yaml.safe_load((mini / "tools" / "sailthru.yaml").read_text())
     tool["name"] = text.replace("\n", " ")
