@@ -3,8 +3,29 @@
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass
 from typing import Iterable
+
+# Characters that must not reach a terminal, a report line or a generated file as they are: C0 and
+# C1 controls (ESC starts terminal escape sequences; CR and LF start a new, forged line), DEL, the
+# Unicode line and paragraph separators, bidirectional overrides (they reorder what is shown),
+# the byte-order mark, and lone surrogates (from bytes that were not UTF-8; they cannot be written).
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e"
+                     "\u2066-\u2069\ufeff\ud800-\udfff]")
+_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def _escape(match: re.Match[str]) -> str:
+    char = match.group()
+    code = ord(char)
+    return _NAMED.get(char) or (f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
+
+
+def printable(text: str) -> str:
+    """One line of text safe to print or to write into a line-based file: every character in
+    _UNSAFE is shown as its escape (`\\x1b`, `\\n`, `\\u2028`), everything else as it is."""
+    return _UNSAFE.sub(_escape, text) if _UNSAFE.search(text) else text
 
 
 @dataclass(frozen=True, order=True)
@@ -18,9 +39,11 @@ class Diagnostic:
     severity: str = "error"  # or "warning"
 
     def __str__(self) -> str:
-        where = f"{self.path}:{self.line}:{self.column}" if self.line else self.path
-        hint = f" ({self.hint})" if self.hint else ""
-        return f"{where}: {self.severity} {self.rule}: {self.message}{hint}"
+        # every part can carry text from a file name or a catalog value: one diagnostic, one line
+        path = printable(self.path)
+        where = f"{path}:{self.line}:{self.column}" if self.line else path
+        hint = f" ({printable(self.hint)})" if self.hint else ""
+        return f"{where}: {self.severity} {self.rule}: {printable(self.message)}{hint}"
 
 
 class CatalogError(Exception):

@@ -25,6 +25,13 @@ def make_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    for stream in (sys.stdout, sys.stderr):
+        # a file name that is not UTF-8 (or a lone surrogate from a log) is shown as an escape
+        # rather than ending the command with UnicodeEncodeError; text is escaped before this
+        # where it matters, this is the net under it
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors="backslashreplace")
     args = make_parser().parse_args(argv)
     if args.command != "serve" and hasattr(signal, "SIGPIPE"):
         # `eventcat logs check big.log | head`: end quietly when the reader stops, as Unix tools

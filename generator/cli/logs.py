@@ -48,6 +48,7 @@ def add_parsers(commands) -> None:
                        help="also write the JSON report here (the site's coverage page reads it)")
     check.add_argument("--no-progress", action="store_true",
                        help="no progress bar (it only shows on a terminal anyway)")
+    _max_line_option(check)
     infer = actions.add_parser("infer", help="draft YAML definitions for undocumented events",
                                description="Draft one definition per undocumented event name, in "
                                            "the catalog layout, with TODOs to fill in. Existing "
@@ -59,6 +60,20 @@ def add_parsers(commands) -> None:
                        help="where to write events/<domain>/<name>.yaml (the catalog folder "
                             "itself, or a folder to review first)")
     infer.add_argument("--no-progress", action="store_true", help="no progress bar")
+    _max_line_option(infer)
+
+
+def _byte_count(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"'{text}': a number of bytes, like 4194304")
+    return int(text)
+
+
+def _max_line_option(parser: argparse.ArgumentParser) -> None:
+    from ..logs.read import MAX_LINE_BYTES
+    parser.add_argument("--max-line-bytes", type=_byte_count, default=MAX_LINE_BYTES, metavar="N",
+                        help="a line longer than N bytes is counted malformed and skipped without "
+                             f"being held in memory (default: {MAX_LINE_BYTES:,})")
 
 
 def _progress(args: argparse.Namespace):
@@ -99,7 +114,8 @@ def _logs_check(args: argparse.Namespace, catalog) -> int:
     from ..logs.text import to_text
     started = time.perf_counter()
     made = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0).isoformat()
-    report = check_logs(catalog, args.files, _progress(args), str(args.catalog), made)
+    report = check_logs(catalog, args.files, _progress(args), str(args.catalog), made,
+                        args.max_line_bytes)
     elapsed = time.perf_counter() - started
     if args.save_report is not None:
         from ..sync import write_file
@@ -119,7 +135,7 @@ def _logs_check(args: argparse.Namespace, catalog) -> int:
 
 def _logs_infer(args: argparse.Namespace, catalog) -> int:
     from ..logs.infer import collect, write_drafts
-    samples = collect(catalog, args.files, _progress(args))
+    samples = collect(catalog, args.files, _progress(args), args.max_line_bytes)
     result = write_drafts(catalog, samples, args.out)
     for path in result.written:
         print(f"eventcat logs infer: wrote {path}")

@@ -10,7 +10,6 @@ per finding, and limits on how many distinct names are kept."""
 from __future__ import annotations
 
 import datetime
-import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,14 +17,12 @@ from typing import Any, Iterable, NamedTuple
 
 from ..link import Catalog, EventEntry
 from .pii import _cache as pii_cache, pii_kind
-from .read import FileStats, Progress, json_part, read_lines
+from ..diagnostics import printable
+from .parse import BadLine, fast_loads, slow_loads
+from .read import MAX_LINE_BYTES, TOO_LONG, FileStats, Progress, json_part, read_lines
 from .records import PAYLOAD_KEY, PROCESSED, SEGMENT, TRACKING, normalise
 from .report import EXAMPLES, FileSummary, Finding, Report, Seen
 
-try:  # orjson parses a tracking-log line in a third of json.loads' time (see bench/logs.py)
-    from orjson import loads as fast_loads
-except ImportError:  # pragma: no cover - orjson is a dependency, but the check works without it
-    fast_loads = json.loads
 
 MAX_NAMES = 10_000  # distinct undocumented names kept; records of others are only counted
 MAX_GROUPS = 1_000  # distinct implicit-event groups kept; the rest fold into one
@@ -68,8 +65,27 @@ def time_key(value: Any) -> float | None:
 
 
 def shown(text: str) -> str:
-    """A name or key from the log, cut to a length a report can show."""
-    return text if len(text) <= MAX_SHOWN else text[:MAX_SHOWN] + "…"
+    """A name or key from the log, cut to a length a report can show, with control characters and
+    lone surrogates escaped: it reaches terminals, a saved report (UTF-8) and the site."""
+    return printable(text if len(text) <= MAX_SHOWN else text[:MAX_SHOWN] + "…")
+
+
+def parse_line(line: bytes) -> tuple[Any, str]:
+    """(the record, "") or (None, why the line is malformed), for readers that are not the hot
+    loop (logs infer)."""
+    if line is TOO_LONG:
+        return None, "line too long"
+    text = line if line[:1] == b"{" else json_part(line)
+    try:
+        data = fast_loads(text if text is not None else line)
+    except (ValueError, RecursionError):
+        try:
+            data = slow_loads(text if text is not None else line, text is not None)
+        except BadLine as error:
+            return None, str(error)
+    if type(data) is not dict:
+        return None, f"a JSON {json_type(data)}, not an object"
+    return data, ""
 
 
 # --- what one event expects of one record shape ---------------------------------------------------
@@ -187,7 +203,8 @@ class _Place:
     files: list[FileStats]
 
     def __call__(self, file_index: int, line: int) -> str:
-        return f"{self.files[file_index].path}:{line}"
+        # a file name is text from outside too: `a.log\nb.yaml:1:1: error` must stay one line
+        return f"{printable(self.files[file_index].path)}:{line}"
 
 
 class Checker:
@@ -198,16 +215,21 @@ class Checker:
         self.stats: list[FileStats] = []
         self.place = _Place(self.stats)
         expected = expected_events(catalog)
-        self.report = Report(made=made, catalog=catalog_name, documented=len(expected), expected=expected)
+        self.report = Report(made=made, catalog=printable(catalog_name), documented=len(expected), expected=expected)
         self.findings: dict[tuple, Finding] = {}
         self.per_event: dict[str, int] = {}
         self.comments: dict[int, int] = {}  # '#' lines per file index
 
     # --- reading ---------------------------------------------------------------------------
 
-    def run(self, paths: list[Path], progress: Progress | None = None) -> Report:
+    def run(self, paths: list[Path], progress: Progress | None = None,
+            max_line_bytes: int = MAX_LINE_BYTES) -> Report:
         loads, record = fast_loads, self.record
-        for file_index, number, line in read_lines(paths, self.stats, progress):
+        for file_index, number, line in read_lines(paths, self.stats, progress, max_line_bytes):
+            if line is TOO_LONG:
+                self.malformed(file_index, number, f"line longer than {max_line_bytes:,} bytes "
+                               "(--max-line-bytes)")
+                continue
             if line[:1] == b"#":  # a comment, as hand-made and test logs have: skipped, not malformed
                 self.comments[file_index] = self.comments.get(file_index, 0) + 1
                 continue
@@ -216,9 +238,11 @@ class Checker:
                 text = line  # a JSON array or string says what it is; anything else is not JSON
             try:
                 data = loads(text)
-            except ValueError:
-                data = self._slow_parse(text, line, file_index, number)
-                if data is None:
+            except (ValueError, RecursionError):
+                try:
+                    data = slow_loads(text, text is not line or line[:1] == b"{")
+                except BadLine as error:
+                    self.malformed(file_index, number, str(error))
                     continue
             if type(data) is not dict:
                 self.malformed(file_index, number, f"a JSON {json_type(data)}, not an object")
@@ -226,22 +250,10 @@ class Checker:
             record(data, file_index, number)
         return self.finish()
 
-    def _slow_parse(self, text: bytes, line: bytes, file_index: int, number: int) -> Any:
-        """The standard parser, for the rare line the fast one refuses: it accepts what orjson
-        does not (integers past 64 bits), and its messages are the ones people know."""
-        try:
-            return json.loads(text)
-        except UnicodeDecodeError:
-            self.malformed(file_index, number, "not UTF-8 text")
-        except ValueError as error:
-            self.malformed(file_index, number, "no JSON object on the line" if text is line and
-                           line[:1] != b"{" else f"not valid JSON ({error.args[0].split(':')[0]})")
-        return None
-
     def finish(self) -> Report:
         report = self.report
-        report.files = [FileSummary(s.path, s.lines, s.blank, s.gzip, s.truncated, self.comments.get(i, 0))
-                        for i, s in enumerate(self.stats)]
+        report.files = [FileSummary(printable(s.path), s.lines, s.blank, s.gzip, printable(s.truncated),
+                                    self.comments.get(i, 0)) for i, s in enumerate(self.stats)]
         for stat in self.stats:
             if stat.truncated:
                 self.malformed(self.stats.index(stat), stat.lines + 1, stat.truncated)
@@ -397,5 +409,5 @@ class Checker:
 
 
 def check_logs(catalog: Catalog, paths: list[Path], progress: Progress | None = None,
-               catalog_name: str = "", made: str = "") -> Report:
-    return Checker(catalog, catalog_name, made).run([Path(p) for p in paths], progress)
+               catalog_name: str = "", made: str = "", max_line_bytes: int = MAX_LINE_BYTES) -> Report:
+    return Checker(catalog, catalog_name, made).run([Path(p) for p in paths], progress, max_line_bytes)

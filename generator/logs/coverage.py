@@ -16,6 +16,9 @@ from .check import check_logs
 from .read import LogFileError, check_readable
 from .report import FINDING_KINDS, Report, looks_like_report
 
+# A report keeps counts and a few examples, bounded by the checker's limits on distinct names:
+# far below this. A bigger file is not one, and is not read into memory to find that out.
+MAX_REPORT_BYTES = 64 << 20
 SHOWN_NAMES = 200  # undocumented names and implicit groups listed on the page, most frequent first
 
 
@@ -35,9 +38,12 @@ def load_report(catalog: Catalog, sources: list[Path]) -> Report:
         if len(sources) > 1:
             raise refuse(sources[0], "a saved report cannot be combined with other files",
                          "give the report alone, or only log files")
+        if sources[0].stat().st_size > MAX_REPORT_BYTES:
+            raise refuse(sources[0], f"larger than a saved report can be ({MAX_REPORT_BYTES:,} bytes)",
+                         "save it again with `eventcat logs check --save-report`")
         try:
-            report = Report.from_json(sources[0].read_text(encoding="utf-8"))
-        except (ValueError, UnicodeDecodeError) as error:
+            report = Report.from_json(sources[0].read_bytes())
+        except ValueError as error:
             raise refuse(sources[0], f"cannot read the saved report: {error}",
                          "save it again with `eventcat logs check --save-report`") from None
     else:

@@ -19,9 +19,9 @@ from ..link import Catalog, derive_domain, page_slug
 from ..lint import DOTTED_LOWER
 from ..model import EVENT_NAME_MAX, FIELD_NAME_PATTERN, NAME_RE, Event
 from ..scaffold import DEFAULT_API, _schema_line
-from .check import build_lookup, json_type, time_key, _is_datetime
+from .check import build_lookup, json_type, parse_line, time_key, _is_datetime
 from .pii import mask, pii_kind
-from .read import Progress, json_part, read_lines
+from .read import MAX_LINE_BYTES, Progress, read_lines
 from .records import SEGMENT, normalise
 
 MAX_NAMES = 1_000
@@ -52,18 +52,15 @@ class NameSample:
     last_key: float = float("-inf")
 
 
-def collect(catalog: Catalog, paths: list[Path], progress: Progress | None = None) -> dict[str, NameSample]:
+def collect(catalog: Catalog, paths: list[Path], progress: Progress | None = None,
+            max_line_bytes: int = MAX_LINE_BYTES) -> dict[str, NameSample]:
     """Samples of every undocumented, explicitly named event in the logs (malformed lines,
     implicit and nameless records are skipped: `logs check` reports them)."""
     lookup = build_lookup(catalog)
     samples: dict[str, NameSample] = {}
-    for _, _, line in read_lines([Path(p) for p in paths], [], progress):
-        text = json_part(line)
-        try:
-            data = json.loads(text) if text is not None else None
-        except ValueError:
-            continue
-        if type(data) is not dict:
+    for _, _, line in read_lines([Path(p) for p in paths], [], progress, max_line_bytes):
+        data, _ = parse_line(line)
+        if data is None:
             continue
         rec = normalise(data)
         if rec.implicit or not rec.names or any(n in lookup for n in rec.names):

@@ -2,7 +2,9 @@
 JSON Lines or the LMS log-line form (`<date> INFO ... - {json}`), with file and line numbers.
 
 Lines are yielded as bytes: json.loads decodes UTF-8 itself, faster than decoding each line to str
-first. Nothing is kept from one line to the next, so memory stays flat whatever the file's size."""
+first. Nothing is kept from one line to the next, and no line is held longer than the maximum line
+length (a line past it is read on in pieces, thrown away, and yielded as TOO_LONG), so memory stays
+flat whatever the bytes: a gzip bomb of one endless line costs the same as a short log."""
 
 from __future__ import annotations
 
@@ -11,10 +13,15 @@ import os
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import IO, Callable, Iterator
 
 GZIP_MAGIC = b"\x1f\x8b"
 PROGRESS_EVERY = 1 << 14  # lines between two progress calls: cheap enough to be invisible
+# The longest line read as a record. Real tracking-log records are a few kB (a problem_check with
+# its whole state a few hundred); a line past this is counted malformed. `--max-line-bytes`.
+MAX_LINE_BYTES = 4 << 20
+# Yielded in place of a line longer than the maximum (compare with `is`): its bytes are gone.
+TOO_LONG = b"\x00(line too long)"
 
 # progress(done_bytes, total_bytes) over all files; for gzip, bytes of the compressed file
 Progress = Callable[[int, int], None]
@@ -61,10 +68,28 @@ def json_part(line: bytes) -> bytes | None:
     return line[at:] if at >= 0 else None
 
 
-def read_lines(paths: list[Path], stats: list[FileStats], progress: Progress | None = None
-               ) -> Iterator[tuple[int, int, bytes]]:
-    """(file index, line number, line without its end) for every non-blank line of every file.
-    `stats` receives one FileStats per file, filled in as reading goes."""
+def _bounded_lines(handle: IO[bytes], limit: int) -> Iterator[bytes]:
+    """The file's lines, each at most `limit` bytes plus its end; a longer one is read on to its
+    end in `limit`-sized pieces that are dropped at once, and comes out as TOO_LONG."""
+    readline = handle.readline
+    while True:
+        line = readline(limit + 1)
+        if not line:
+            return
+        if len(line) > limit and not line.endswith(b"\n"):
+            line = readline(limit)
+            while line and not line.endswith(b"\n"):
+                line = readline(limit)
+            yield TOO_LONG
+            continue
+        yield line
+
+
+def read_lines(paths: list[Path], stats: list[FileStats], progress: Progress | None = None,
+               max_line_bytes: int = MAX_LINE_BYTES) -> Iterator[tuple[int, int, bytes]]:
+    """(file index, line number, line without its end) for every non-blank line of every file;
+    TOO_LONG for a line longer than `max_line_bytes`. `stats` receives one FileStats per file,
+    filled in as reading goes."""
     total = sum(p.stat().st_size for p in paths)
     done_before = 0
     for index, path in enumerate(paths):
@@ -77,9 +102,12 @@ def read_lines(paths: list[Path], stats: list[FileStats], progress: Progress | N
             handle = gzip.GzipFile(fileobj=raw, mode="rb") if stat.gzip else raw
             number = 0
             try:
-                for number, line in enumerate(handle, 1):
+                for number, line in enumerate(_bounded_lines(handle, max_line_bytes), 1):
                     if number % PROGRESS_EVERY == 0 and progress is not None:
                         progress(done_before + raw.tell(), total)
+                    if line is TOO_LONG:
+                        yield index, number, line
+                        continue
                     line = line.rstrip(b"\r\n")
                     if not line.strip():
                         stat.blank += 1

@@ -14,8 +14,9 @@ Three shapes reach a tracking log:
 
 from __future__ import annotations
 
-import json
 from typing import Any, NamedTuple
+
+from .parse import BadLine, loads_text
 
 TRACKING, PROCESSED, SEGMENT = "tracking-log", "event-tracking", "segment"
 PAYLOAD_KEY = {TRACKING: "event", PROCESSED: "data", SEGMENT: "properties"}
@@ -73,8 +74,8 @@ def _decoded(payload: Any) -> Any:
             return {}
         if payload[:1] in ("{", "["):
             try:
-                return json.loads(payload)
-            except ValueError:
+                return loads_text(payload)
+            except BadLine:  # not JSON after all (or nested too deep to read): a string
                 return payload
     return payload
 

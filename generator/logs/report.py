@@ -4,10 +4,11 @@ log. JSON-serialisable (`to_json`/`from_json`) so CI can keep it and the site ca
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from ..diagnostics import did_you_mean
+from ..diagnostics import did_you_mean, printable
 
 FORMAT = "eventcat-log-report"  # the first key of a saved report; tells it apart from a log
 VERSION = 1
@@ -45,12 +46,6 @@ class Seen:
     def to_dict(self) -> dict[str, Any]:
         return {"count": self.count, "first": self.first, "last": self.last,
                 "sides": dict(sorted(self.sides.items())), "where": self.where}
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "Seen":
-        return cls(int(data["count"]), str(data.get("first", "")), str(data.get("last", "")),
-                   {str(k): int(v) for k, v in data.get("sides", {}).items()},
-                   [str(w) for w in data.get("where", [])])
 
 
 @dataclass
@@ -130,33 +125,96 @@ class Report:
                 "findings": [asdict(f) for f in self.findings],
                 "expected": self.expected, "counts": self.counts(),
                 "coverage": round(self.coverage(), 1)}
-        return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+        # allow_nan=False: a report is read by other tools, and NaN is not JSON
+        return json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
 
     @classmethod
-    def from_json(cls, text: str) -> "Report":
-        """Raises ValueError (with a reason a person can act on) for anything but a saved report."""
-        data = json.loads(text)
+    def from_json(cls, text: str | bytes) -> "Report":
+        """Raises ValueError (with a reason a person can act on) for anything but a saved report.
+        A report may come from anywhere (a CI artefact, a hand edit), so every value is checked
+        for its type and every string made printable before it reaches a page or a terminal."""
+        from .parse import BadLine, slow_loads
+        try:
+            data = slow_loads(text, True)
+        except BadLine as error:
+            raise ValueError(str(error)) from None
         if not isinstance(data, dict) or data.get("format") != FORMAT:
             raise ValueError(f"not a saved report (no \"format\": \"{FORMAT}\")")
         if data.get("version") != VERSION:
-            raise ValueError(f"report version {data.get('version')!r}; this eventcat reads {VERSION}")
+            raise ValueError(f"report version {printable(repr(data.get('version'))[:40])}; "
+                             f"this eventcat reads {VERSION}")
         try:
+            findings = [Finding(_str(f["kind"]), _str(f["event"]), _str(f["field"]), _str(f["part"]),
+                                _str(f["detail"]), _count(f["count"]), _strs(f["where"]))
+                        for f in _list(data["findings"])]
+            for finding in findings:
+                if finding.kind not in FINDING_KINDS:
+                    raise ValueError(f"unknown finding kind {finding.kind!r}")
+            expected = _strs(data["expected"])
             return cls(
-                made=str(data["made"]), catalog=str(data["catalog"]),
-                files=[FileSummary(**f) for f in data["files"]], records=int(data["records"]),
-                shapes={str(k): int(v) for k, v in data["shapes"].items()},
-                malformed=int(data["malformed"]),
-                malformed_examples=[{str(k): str(v) for k, v in m.items()} for m in data["malformed_examples"]],
-                unnamed=int(data["unnamed"]), unnamed_where=[str(w) for w in data["unnamed_where"]],
-                events={str(k): Seen.from_dict(v) for k, v in data["events"].items()},
-                undocumented={str(k): Seen.from_dict(v) for k, v in data["undocumented"].items()},
-                undocumented_overflow=int(data["undocumented_overflow"]),
-                implicit={str(k): Seen.from_dict(v) for k, v in data["implicit"].items()},
-                calls={str(k): Seen.from_dict(v) for k, v in data.get("calls", {}).items()},
-                findings=[Finding(**f) for f in data["findings"]],
-                documented=len(data["expected"]), expected=[str(e) for e in data["expected"]])
+                made=_str(data["made"]), catalog=_str(data["catalog"]),
+                files=[FileSummary(_str(f["path"]), _count(f["lines"]), _count(f["blank"]),
+                                   bool(f["gzip"]), _str(f.get("truncated", "")),
+                                   _count(f.get("comments", 0)))
+                       for f in _list(data["files"])],
+                records=_count(data["records"]),
+                shapes={_str(k): _count(v) for k, v in _dict(data["shapes"]).items()},
+                malformed=_count(data["malformed"]),
+                malformed_examples=[{_str(k): _str(v) for k, v in _dict(m).items()}
+                                    for m in _list(data["malformed_examples"])],
+                unnamed=_count(data["unnamed"]), unnamed_where=_strs(data["unnamed_where"]),
+                events=_seen_table(data["events"]), undocumented=_seen_table(data["undocumented"]),
+                undocumented_overflow=_count(data["undocumented_overflow"]),
+                implicit=_seen_table(data["implicit"]), calls=_seen_table(data.get("calls", {})),
+                findings=findings,
+                documented=len(expected), expected=expected)
         except (KeyError, TypeError, AttributeError) as error:
-            raise ValueError(f"a saved report with a missing or wrong key: {error}") from None
+            raise ValueError(f"a saved report with a missing or wrong key: "
+                             f"{printable(str(error))[:120]}") from None
+
+
+# --- reading a saved report: each value of the type it must have ----------------------------------
+
+_MAX_TEXT = 2_000  # no string a report writes is longer; a longer one is cut
+
+
+def _str(value: Any) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"expected text, got {type(value).__name__}")
+    return printable(value[:_MAX_TEXT])
+
+
+def _count(value: Any) -> int:
+    if type(value) is not int or value < 0:
+        raise TypeError(f"expected a count, got {printable(repr(value))[:40]}")
+    return value
+
+
+def _list(value: Any) -> list:
+    if not isinstance(value, list):
+        raise TypeError(f"expected a list, got {type(value).__name__}")
+    return value
+
+
+def _dict(value: Any) -> dict:
+    if not isinstance(value, dict):
+        raise TypeError(f"expected an object, got {type(value).__name__}")
+    return value
+
+
+def _strs(value: Any) -> list[str]:
+    return [_str(v) for v in _list(value)]
+
+
+def _seen_table(value: Any) -> dict[str, Seen]:
+    table = {}
+    for name, seen in _dict(value).items():
+        seen = _dict(seen)
+        table[_str(name)] = Seen(_count(seen["count"]), _str(seen.get("first", "")),
+                                 _str(seen.get("last", "")),
+                                 {_str(k): _count(v) for k, v in _dict(seen.get("sides", {})).items()},
+                                 _strs(seen.get("where", [])))
+    return table
 
 
 def looks_like_report(head: bytes) -> bool:
@@ -170,9 +228,11 @@ def looks_like_report(head: bytes) -> bool:
         return False
     first = text.split(b"\n", 1)[0]
     try:
-        record = json.loads(first)
-    except ValueError:
-        return b"\n" in text  # an object spread over lines: a document, not JSON Lines
+        record = json.loads(first.decode("utf-8", "replace"))  # a bad byte makes no log of it
+    except (ValueError, RecursionError):
+        # an object spread over lines is a document, not JSON Lines; one that starts by saying it
+        # is a report is one, however broken (cut short, nested too deep to read)
+        return b"\n" in text or re.match(rb'\{\s*"format"\s*:', first) is not None
     return isinstance(record, dict) and "format" in record
 
 

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from ..diagnostics import printable
 from .report import Report
 
 LISTED = 50  # names listed in each section before "... and N more"
@@ -74,4 +75,5 @@ def to_text(report: Report) -> str:
 
     counts = report.counts()
     lines += ["", "totals: " + ", ".join(f"{kind} {count:,}" for kind, count in counts.items())]
-    return "\n".join(lines) + "\n"
+    # each line is one entry: whatever a log or a report put in it is escaped, not obeyed
+    return "\n".join(printable(line) for line in lines) + "\n"
