@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from .config import DEFAULT_HISTORY
 from .diff import CatalogDiff, EventChange, Snapshot, diff, snapshot
 from .gitrepo import UNSHALLOW_HINT, GitError, Repo, inside_a_repository
 from .link import Catalog
@@ -29,7 +30,7 @@ from .lint import RULES
 from .revision import TreeReader, UnreadableCatalog
 from .sync import write_file
 
-DEFAULT_WINDOW = 30  # commits (or releases) shown when nothing else is asked for
+DEFAULT_WINDOW = DEFAULT_HISTORY  # commits (or releases) shown when nothing else is asked for
 CACHE_FOLDER = "eventcat-history"
 KEEP_PAIRS = 400  # cached pair diffs kept; a few KB each
 

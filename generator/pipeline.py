@@ -4,16 +4,16 @@ Sphinx extension both call this, so a bare sphinx-build and `eventcat build` agr
 from __future__ import annotations
 
 import gc
-import tomllib
 from contextlib import contextmanager
 import hashlib
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Iterator
 
-from .diagnostics import CatalogError, Diagnostic, did_you_mean
+from .config import Project
+from .diagnostics import CatalogError, Diagnostic
 from .link import Catalog, link, page_slug
-from .lint import RULES, lint
+from .lint import lint
 from . import __version__
 from . import history as git_history
 from .load import discover, display_path, load_catalog
@@ -21,9 +21,6 @@ from .logs.coverage import coverage_page
 from .render import DEFAULT_TEMPLATES, event_page_inputs, render
 from .sync import SyncReport, read_manifest_data, sync
 from .validate import validate
-
-SEVERITIES = ("off", "warning", "error")
-
 
 @dataclass(frozen=True)
 class CheckResult:
@@ -33,31 +30,6 @@ class CheckResult:
     def failed(self, strict: bool = False) -> bool:
         """Errors always fail; with `strict`, warnings do too."""
         return any(p.severity == "error" or strict for p in self.problems)
-
-
-def project_rules(catalog_dir: Path) -> tuple[dict[str, str], list[Diagnostic]]:
-    """`[tool.eventcat.rules]` from the pyproject.toml beside the catalog folder, if any."""
-    path = Path(catalog_dir).resolve().parent / "pyproject.toml"
-    if not path.is_file():
-        return {}, []
-    shown = display_path(path)
-    try:
-        settings = tomllib.loads(path.read_text(encoding="utf-8")).get("tool", {}).get("eventcat", {})
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
-        return {}, [Diagnostic(shown, 0, 0, "bad-config", f"cannot read pyproject.toml: {error}")]
-    rules, problems = {}, []
-    for rule_id, severity in dict(settings.get("rules", {})).items():
-        if rule_id not in RULES:
-            problems.append(Diagnostic(shown, 0, 0, "unknown-rule",
-                                       f"[tool.eventcat.rules]: unknown rule '{rule_id}'",
-                                       did_you_mean(rule_id, RULES)))
-        elif severity not in SEVERITIES:
-            problems.append(Diagnostic(shown, 0, 0, "bad-config",
-                                       f"[tool.eventcat.rules]: {rule_id} = {severity!r}",
-                                       "use 'off', 'warning' or 'error'"))
-        else:
-            rules[rule_id] = severity
-    return rules, problems
 
 
 @contextmanager
@@ -95,9 +67,7 @@ def _check(catalog_dir: Path) -> CheckResult:
         unavailable.update(a for a in data.get("aliases") or [] if isinstance(a, str))
     catalog, found = link(definitions, frozenset(unavailable))
     problems += found
-    overrides, found = project_rules(catalog_dir)
-    problems += found
-    problems += lint(catalog, documents, overrides)
+    problems += lint(catalog, documents)
     return CheckResult(catalog, sorted(problems))
 
 
@@ -138,8 +108,6 @@ def read_inputs(catalog_dir: Path, templates_dir: Path, home_prefix: str, settin
     files = {p.relative_to(catalog_dir).as_posix(): p for p, _ in discover(catalog_dir)}
     per_file = {name: _digest(path.read_bytes()) for name, path in files.items()}
     shared = [__version__.encode(), home_prefix.encode(), git_history.setting_text(history).encode()]
-    project = catalog_dir.resolve().parent / "pyproject.toml"
-    shared.append(project.read_bytes() if project.is_file() else b"")
     for path in [*sorted(Path(templates_dir).glob("*.j2")), *sorted(Path(__file__).parent.glob("*.py")),
                  *sorted(Path(__file__).parent.glob("logs/*.py"))]:
         shared += [path.name.encode(), path.read_bytes()]
@@ -215,3 +183,12 @@ def generate(catalog_dir: Path, out_dir: Path, templates_dir: Path = DEFAULT_TEM
               "keys": keys}
     report = sync(pages, out_dir, record)
     return Generated(**counts, report=report, warnings=warnings, catalog=catalog)
+
+
+def generate_project(project: Project, strict: bool = False, downloads: bool = True) -> Generated:
+    """The pages of a project, as its settings say: `eventcat generate`, `eventcat build` and the
+    Sphinx extension all come through here, so they write the same pages."""
+    return generate(project.catalog, project.generated, project.templates or DEFAULT_TEMPLATES,
+                    home_prefix=project.settings.generated.strip("/") + "/", strict=strict,
+                    downloads=downloads, coverage=project.coverage,
+                    history=project.settings.history)

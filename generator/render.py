@@ -22,6 +22,7 @@ from typing import Any, Literal
 import jinja2
 from pydantic import BaseModel
 
+from .config import settings_reference, user_cache_dir
 from . import model
 from .apis import APIS, nest
 from .export import example_value
@@ -50,6 +51,15 @@ HOME_INCLUDE = "_home.md"  # included by the hand-written home page, not a page 
 OBJECTS_FILE = "_objects.json"  # what the reference roles can point to (sphinx_domain.py)
 
 
+def _bytecode_cache() -> jinja2.BytecodeCache | None:
+    folder = user_cache_dir() / "jinja"
+    try:
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    except OSError:
+        return None  # a read-only home: compile each run, slower but right
+    return jinja2.FileSystemBytecodeCache(str(folder))
+
+
 @lru_cache(maxsize=4)
 def environment(templates_dir: Path) -> jinja2.Environment:
     env = jinja2.Environment(
@@ -60,8 +70,9 @@ def environment(templates_dir: Path) -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
         # Compiling the templates takes longer than rendering a thousand events; Jinja's own
-        # cache keeps the compiled code in a private per-user folder between runs.
-        bytecode_cache=jinja2.FileSystemBytecodeCache(),
+        # cache keeps the compiled code between runs, in the user's cache folder (not a folder
+        # of /tmp shared by everyone on the machine).
+        bytecode_cache=_bytecode_cache(),
     )
     env.filters.update(myst=myst, markdown=markdown_html, inline=inline_markdown_html,
                        code=code_block, raw=raw_html, json=_json_text, pii_badge=pii_badge,
@@ -293,6 +304,7 @@ def _render_listings(catalog: Catalog, templates_dir: Path, home_prefix: str, wi
     put(pages, "field-groups.md", "field_groups.md.j2")
     put(pages, "format.md", "format.md.j2", models=format_reference())
     put(pages, "rules.md", "rules.md.j2", rules=list(RULES.values()))
+    put(pages, "settings.md", "settings.md.j2", settings=settings_reference())
     put(pages, HOME_INCLUDE, "home.md.j2", home_prefix=home_prefix)
     put(pages, "privacy.md", "privacy.md.j2", pmap=pmap, with_downloads=with_downloads)
     if not with_downloads:

@@ -13,7 +13,6 @@ from .link import derive_domain, page_slug
 from .lint import DOTTED_LOWER
 from .model import EVENT_NAME_MAX, ID_RE, NAME_RE, Event
 from .pipeline import check
-from .schema import SCHEMA_DIR
 from .validate import ID_HINT, NAME_HINT
 
 DEFAULT_API = {"server": "tracker.emit", "browser": "sendTrackingLogEvent",
@@ -29,8 +28,16 @@ def _quote(text: str) -> str:
     return json.dumps(text, ensure_ascii=False)
 
 
-def _schema_line(target: Path, kind: str) -> str:
-    schema = SCHEMA_DIR / f"{kind}.schema.json"
+def default_schemas(catalog_dir: Path) -> Path:
+    """Where a project keeps its editor schemas when nothing else is said: schemas/ beside the
+    catalog folder (the `schemas` setting's default)."""
+    return Path(catalog_dir).resolve().parent / "schemas"
+
+
+def _schema_line(target: Path, kind: str, schemas_dir: Path) -> str:
+    """The editor's schema line, relative to the new file so it resolves in any checkout."""
+    schema = Path(schemas_dir).resolve() / f"{kind}.schema.json"
+    target = target.resolve()
     try:
         where = Path(os.path.relpath(schema, target.parent)).as_posix()
     except ValueError:
@@ -50,7 +57,8 @@ def _write_new(target: Path, text: str) -> Path:
 
 
 def new_event(catalog_dir: Path, name: str, owner: str | None = None, side: str = "server",
-              kind: str | None = None, legacy: bool = False) -> Path:
+              kind: str | None = None, legacy: bool = False, schemas_dir: Path | None = None
+              ) -> Path:
     catalog_dir = Path(catalog_dir)
     shown = f"event name '{name}'"
     if len(name) > EVENT_NAME_MAX or not NAME_RE.match(name) or ".." in name:
@@ -85,7 +93,7 @@ def new_event(catalog_dir: Path, name: str, owner: str | None = None, side: str 
     tools = ", ".join(catalog.tools) or "none yet"
     groups = ", ".join(catalog.groups) or "none yet"
     lines = [
-        _schema_line(target, "event"),
+        _schema_line(target, "event", schemas_dir or default_schemas(catalog_dir)),
         "# A new event. Replace every TODO, then run `eventcat check`; the Catalog format page of\n",
         "# the site describes every key.\n\n",
         "# The name on the wire, exactly as the code sends it.\n",
@@ -137,7 +145,8 @@ def new_event(catalog_dir: Path, name: str, owner: str | None = None, side: str 
     return _write_new(target, "".join(lines))
 
 
-def _new_by_id(catalog_dir: Path, section: str, kind: str, new_id: str, body: str) -> Path:
+def _new_by_id(catalog_dir: Path, section: str, kind: str, new_id: str, body: str,
+               schemas_dir: Path | None) -> Path:
     """A new tool or team file, after the checks both share: a valid id, not taken yet."""
     if not ID_RE.match(new_id) or len(new_id) > 64:
         raise _refuse(f"{kind} id '{new_id}'", "bad-name", f"'{new_id}' is not a valid id", ID_HINT)
@@ -147,10 +156,11 @@ def _new_by_id(catalog_dir: Path, section: str, kind: str, new_id: str, body: st
         raise _refuse(f"{kind} id '{new_id}'", "duplicate-name", f"a {kind} with this id already exists",
                       f"see {taken.source.path}")
     target = Path(catalog_dir) / section / f"{new_id}.yaml"
-    return _write_new(target, _schema_line(target, kind) + body)
+    schemas = schemas_dir or default_schemas(catalog_dir)
+    return _write_new(target, _schema_line(target, kind, schemas) + body)
 
 
-def new_tool(catalog_dir: Path, tool_id: str) -> Path:
+def new_tool(catalog_dir: Path, tool_id: str, schemas_dir: Path | None = None) -> Path:
     return _new_by_id(catalog_dir, "tools", "tool", tool_id, (
         "# A new tool. Replace every TODO, then run `eventcat check`. Where a storage fact is\n"
         "# not known, write so and whom to ask: never guess a number.\n\n"
@@ -168,10 +178,10 @@ def new_tool(catalog_dir: Path, tool_id: str) -> Path:
         '  retention: "TODO: how long the data lives"\n'
         '  region: "TODO: where the data is stored"\n'
         "  # true, false or unknown.\n"
-        "  pii_allowed: unknown\n"))
+        "  pii_allowed: unknown\n"), schemas_dir)
 
 
-def new_team(catalog_dir: Path, team_id: str) -> Path:
+def new_team(catalog_dir: Path, team_id: str, schemas_dir: Path | None = None) -> Path:
     return _new_by_id(catalog_dir, "teams", "team", team_id, (
         "# A new team. Replace every TODO, then run `eventcat check`.\n\n"
         f"id: {team_id}\n"
@@ -180,4 +190,4 @@ def new_team(catalog_dir: Path, team_id: str) -> Path:
         "# parent: learner\n"
         'description: "TODO: what the team does"\n'
         "# Ids of the tools the team uses (catalog/tools/).\n"
-        "tools: []\n"))
+        "tools: []\n"), schemas_dir)

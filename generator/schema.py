@@ -4,11 +4,9 @@ an editor with the YAML language server completes and checks keys exactly as `ev
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 from .model import CatalogConfig, Event, FieldGroup, Strict, Team, Tool
 
-SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schemas"
 SCHEMAS: dict[str, type[Strict]] = {
     "event": Event,
     "field-group": FieldGroup,

@@ -1,54 +1,122 @@
 """A thin Sphinx extension: runs the same pipeline as the CLI when the builder starts, so a bare
 `sphinx-build -c . docs _build/html` regenerates the catalog pages too, and adds the site's CSS/JS.
 
-conf.py settings (all optional):
-    eventcat_catalog    the catalog folder, relative to conf.py's folder (default "catalog")
-    eventcat_output     the generated folder, relative to the source folder (default "catalog")
-    eventcat_templates  a templates folder to use instead of the shipped one
+eventcat's settings come from the project (eventcat.toml or [tool.eventcat], see config.py),
+found by walking up from conf.py's folder. A project needs no conf.py: this extension gives
+every Sphinx setting the site needs a default (DEFAULTS below), and a conf.py, when there is
+one, overrides any of them (theme, options, extensions, favicon, ...).
+
+Values the `eventcat` command sets on the command line (not for conf.py):
+    eventcat_project    the project root the command found
+    eventcat_settings   the project's settings with the command's options applied (JSON)
     eventcat_generate   False when the pages are already generated (the CLI does it first)
     eventcat_downloads  False to leave out the download files (`eventcat serve` does)
-    eventcat_coverage   the coverage page's source, relative to conf.py's folder: a report saved
-                        by `eventcat logs check --save-report`, or log files (a path or a list)
-    eventcat_history    how many releases or commits the What changed page and event histories
-                        show (default 30; 0 switches history off)
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from sphinx.application import Sphinx
 from sphinx.config import Config
+from sphinx.errors import ConfigError
 from sphinx.util import logging
 
 from . import __version__, sphinx_domain
+from .config import Project, Settings, load_project
 from .diagnostics import CatalogError
-from .history import DEFAULT_WINDOW
 from .load import CONFIG_FILE, load_file
-from .pipeline import generate
-from .render import DEFAULT_TEMPLATES, HOME_INCLUDE
+from .pipeline import generate_project
+from .render import HOME_INCLUDE
 from .sync import MANIFEST
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 logger = logging.getLogger(__name__)
 
 
-def catalog_dir(confdir: Path, config: Config) -> Path:
-    return (Path(confdir) / config.eventcat_catalog).resolve()
+# The Sphinx settings of an eventcat site; a project's conf.py overrides any of them.
+DEFAULTS: dict[str, Any] = {
+    "myst_enable_extensions": ["colon_fence", "deflist"],
+    "myst_heading_anchors": 3,
+    "html_theme": "pydata_sphinx_theme",
+    "html_theme_options": {
+        # Collapsed, shallow navigation: rendering the whole site tree into every page is what
+        # makes big Sphinx sites slow. Event pages stay out of the toctree (index and search).
+        "collapse_navigation": True,
+        "navigation_depth": 2,
+        "show_nav_level": 1,
+        "header_links_before_dropdown": 5,
+        "navbar_align": "left",
+        "secondary_sidebar_items": ["page-toc"],
+        "footer_start": ["copyright"],
+        "footer_end": ["sphinx-version"],
+        "show_prev_next": False,
+    },
+    "html_copy_source": False,
+    "html_show_sourcelink": False,
+    "html_last_updated_fmt": None,
+    "copyright": "the catalog's authors",
+    # pydata-sphinx-theme sets this itself when it is missing; setting it keeps Sphinx from
+    # reporting a changed configuration on every incremental build.
+    "html_permalinks_icon": "#",
+    # Follow the reader's system light/dark setting (left empty, the theme logs a console error).
+    "html_context": {"default_mode": "auto"},
+}
+THEME_BOUND = {"html_theme_options", "html_context"}
+# conf.py values of earlier versions, now project settings: say where they went.
+MOVED = {"eventcat_catalog": "catalog", "eventcat_output": "generated",
+         "eventcat_templates": "templates", "eventcat_coverage": "coverage",
+         "eventcat_history": "history"}
 
 
-def coverage_sources(confdir: Path, value: str | list[str]) -> list[Path]:
-    paths = [value] if isinstance(value, str) else list(value)
-    return [(Path(confdir) / p).resolve() for p in paths if p]
+def project_of(app: Sphinx) -> Project:
+    """The project as the eventcat command saw it, or else the one around the source folder.
+    Either way the pages are generated into the folder Sphinx reads."""
+    config = app.config
+    if config.eventcat_project:
+        root = Path(config.eventcat_project)
+        settings = (Settings.model_validate_json(config.eventcat_settings)
+                    if config.eventcat_settings else Settings())
+        project = Project(root, settings)
+    else:
+        try:
+            project = load_project(Path(app.srcdir))
+        except CatalogError as error:
+            for problem in error.diagnostics:
+                logger.error(str(problem))
+            raise ConfigError("the eventcat settings are invalid (see above)") from None
+    return project.with_overrides(docs=str(Path(app.srcdir).resolve()))
+
+
+def _user_set(config: Config, name: str) -> bool:
+    # Sphinx keeps what conf.py set apart from its defaults in _raw_config (stable since 1.x);
+    # the command line's -D values are the overrides.
+    return name in config._raw_config or name in config.overrides
 
 
 def _config_inited(app: Sphinx, config: Config) -> None:
+    for old, setting in MOVED.items():
+        if old in config._raw_config:
+            raise ConfigError(f"conf.py: {old} is no longer read; set `{setting}` under "
+                              "[tool.eventcat] in pyproject.toml or in eventcat.toml instead")
+    own_theme = _user_set(config, "html_theme")
+    for name, value in DEFAULTS.items():
+        # the theme's options belong to our theme: a project with its own theme gets none
+        if not _user_set(config, name) and not (own_theme and name in THEME_BOUND):
+            setattr(config, name, value)
+    project = project_of(app)
+    app.eventcat_project = project  # type: ignore[attr-defined]
     config.html_static_path.append(str(STATIC_DIR))
-    output = config.eventcat_output.strip("/")
+    output = project.settings.generated.strip("/")
     config.exclude_patterns.extend([f"{output}/{HOME_INCLUDE}", f"{output}/{MANIFEST}"])
+    if not _user_set(config, "html_sidebars"):
+        # Event pages and the generated top-level pages: content and page contents only; they
+        # have no section to navigate, and their tables want the width.
+        config.html_sidebars = {f"{output}/events/*": [], f"{output}/*": []}
     if config.project == "Project name not set":
         # The catalog names the site, so another organisation's catalog gets its own title.
-        settings = catalog_dir(app.confdir, config) / CONFIG_FILE
+        settings = project.catalog / CONFIG_FILE
         title = "Event catalog"
         if settings.is_file():
             try:
@@ -60,21 +128,15 @@ def _config_inited(app: Sphinx, config: Config) -> None:
 
 
 def _builder_inited(app: Sphinx) -> None:
+    project: Project = app.eventcat_project  # type: ignore[attr-defined]
     if app.config.eventcat_generate:
-        _generate(app)
-    sphinx_domain.load_objects(app, app.config.eventcat_output.strip("/"))
+        _generate(app, project)
+    sphinx_domain.load_objects(app, project.settings.generated.strip("/"))
 
 
-def _generate(app: Sphinx) -> None:
-    templates = app.config.eventcat_templates
-    templates_dir = (Path(app.confdir) / templates).resolve() if templates else DEFAULT_TEMPLATES
-    output = app.config.eventcat_output.strip("/")
+def _generate(app: Sphinx, project: Project) -> None:
     try:
-        result = generate(catalog_dir(app.confdir, app.config), Path(app.srcdir) / output,
-                          templates_dir, home_prefix=output + "/",
-                          downloads=app.config.eventcat_downloads,
-                          coverage=coverage_sources(app.confdir, app.config.eventcat_coverage),
-                          history=app.config.eventcat_history)
+        result = generate_project(project, downloads=app.config.eventcat_downloads)
         report, warnings = result.report, result.warnings
     except CatalogError as error:
         # Sphinx prints a crash report for any exception an extension raises, which would bury
@@ -108,19 +170,17 @@ def _navigation_outdated(app: Sphinx, env, added, changed, removed) -> list[str]
     it), so re-reading the rest is enough, and cheap."""
     if not getattr(app, "eventcat_pages_came_or_went", False):
         return []
-    events = app.config.eventcat_output.strip("/") + "/events/"
+    events = app.eventcat_project.settings.generated.strip("/") + "/events/"  # type: ignore[attr-defined]
     return [doc for doc in env.found_docs
             if not doc.startswith(events) or doc == events + "index"]
 
 
 def setup(app: Sphinx) -> dict:
-    app.add_config_value("eventcat_catalog", "catalog", "env", types=[str])
-    app.add_config_value("eventcat_output", "catalog", "env", types=[str])
-    app.add_config_value("eventcat_templates", "", "env", types=[str])
+    app.setup_extension("myst_parser")
+    app.add_config_value("eventcat_project", "", "env", types=[str])
+    app.add_config_value("eventcat_settings", "", "env", types=[str])
     app.add_config_value("eventcat_generate", True, "", types=[bool])
     app.add_config_value("eventcat_downloads", True, "env", types=[bool])
-    app.add_config_value("eventcat_coverage", "", "env", types=[str, list])
-    app.add_config_value("eventcat_history", DEFAULT_WINDOW, "env", types=[int])
     app.connect("config-inited", _config_inited)
     app.connect("builder-inited", _builder_inited)
     app.connect("env-get-outdated", _navigation_outdated)

@@ -11,9 +11,11 @@ import pytest
 import yaml
 
 from eventcat.load import load_file
-from eventcat.schema import SCHEMA_DIR, SECTION_SCHEMA, all_schemas
+from eventcat.schema import SECTION_SCHEMA, all_schemas
 from eventcat.validate import validate
 from conftest import MINI, ROOT, home_docs
+
+SCHEMA_DIR = ROOT / "schemas"  # the repository's own, for its editors
 
 
 def eventcat(*args, cwd):
@@ -29,7 +31,9 @@ def test_newcomer_path_end_to_end(tmp_path):
     text = path.read_text()
     assert text.startswith("# yaml-language-server: $schema=")
     schema = (path.parent / text.split("$schema=")[1].split("\n")[0]).resolve()
-    assert schema == (SCHEMA_DIR / "event.schema.json").resolve()
+    # inside the project (here the folder around the catalog), written by `new` as it was missing
+    assert schema == (tmp_path / "schemas" / "event.schema.json").resolve()
+    assert schema.read_text() == all_schemas()["event.schema.json"]
 
     checked = eventcat("check", cwd=tmp_path)
     assert checked.returncode == 1

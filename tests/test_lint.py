@@ -113,16 +113,6 @@ def test_rules_are_switched_in_catalog_yaml(mini):
     assert rules_found(mini) == []
 
 
-def test_pyproject_beside_the_catalog_wins(mini):
-    event_file(mini, "edx.thing.done", implementations=[{"side": "browser", "api": "Logger.log"}])
-    (mini.parent / "pyproject.toml").write_text('[tool.eventcat.rules]\nprefer-server = "off"\n')
-    assert rules_found(mini) == []
-    (mini.parent / "pyproject.toml").write_text('[tool.eventcat.rules]\nprefer-servr = "off"\n')
-    (problem,) = [p for p in check(mini).problems if p.rule == "unknown-rule"]
-    assert str(problem).endswith("pyproject.toml: error unknown-rule: [tool.eventcat.rules]: "
-                                 "unknown rule 'prefer-servr' (did you mean 'prefer-server'?)")
-
-
 def test_unknown_rule_in_a_suppression_is_an_error(mini):
     event_file(mini, "edx.thing.done", suppress={"prefer-servr": "typo"})
     (problem,) = check(mini).problems

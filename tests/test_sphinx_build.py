@@ -106,8 +106,7 @@ def test_invalid_catalog_stops_before_sphinx_and_writes_nothing(tmp_path):
     path = catalog / "events" / "edx.video.played.yaml"
     path.write_text(path.read_text().replace("destinations: [google-analytics]",
                                              "destinations: [googel-analytics]"))
-    docs = tmp_path / "docs"
-    docs.mkdir()
+    docs = home_docs(tmp_path / "docs")
     result = build(catalog, docs, tmp_path / "_build")
     assert result.returncode == 1
     assert ("catalog/events/edx.video.played.yaml:21:16: error unknown-reference: unknown tool 'googel-analytics' "
@@ -120,9 +119,11 @@ def test_bare_sphinx_build_generates_the_pages_itself(tmp_path):
     from conftest import MINI
     import shutil
     docs = home_docs(tmp_path / "docs")
+    # the project around the source folder names the catalog; conf.py is the repository's
+    (tmp_path / "eventcat.toml").write_text(f"catalog = {json.dumps(str(MINI))}\n")
     result = subprocess.run(
-        [sys.executable, "-m", "sphinx", "-W", "-n", "-q", "-c", str(ROOT),
-         "-D", f"eventcat_catalog={MINI}", str(docs), str(tmp_path / "html")],
+        [sys.executable, "-m", "sphinx", "-W", "-n", "-q", "-c", str(ROOT), str(docs),
+         str(tmp_path / "html")],
         capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "html" / "catalog" / "events" / "edx.video.played.html").is_file()

@@ -10,6 +10,7 @@ import sys
 
 from .. import __version__
 from . import diff, exports, logs, site
+from .common import open_project
 
 
 def make_parser() -> argparse.ArgumentParser:
@@ -37,6 +38,10 @@ def main(argv: list[str] | None = None) -> int:
         # `eventcat logs check big.log | head`: end quietly when the reader stops, as Unix tools
         # do, not with a traceback. (Not for serve: a browser closing a connection is normal.)
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    if hasattr(args, "catalog"):  # every command that works on a catalog works in its project
+        args.catalog_given = args.catalog is not None
+        if open_project(args) is None:
+            return 2
     return args.run(args)
 
 

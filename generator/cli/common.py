@@ -7,27 +7,61 @@ import argparse
 import sys
 from pathlib import Path
 
+from ..config import Project, project_for
 from ..diagnostics import CatalogError, Diagnostic
-from ..history import DEFAULT_WINDOW
 from ..link import Catalog
-from ..render import DEFAULT_TEMPLATES
+from ..load import display_path
+
+# Command-line options that override a project setting: option dest -> setting name. Their
+# defaults are None, so that what is not given comes from the settings (eventcat.toml or
+# [tool.eventcat]), and relative paths given here are relative to the current folder.
+OVERRIDES = {"docs": "docs", "templates": "templates", "history": "history", "out": "build_dir",
+             "jobs": "jobs", "coverage": "coverage"}
 
 
 def catalog_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--catalog", default="catalog", type=Path,
-                        help="the catalog folder (default: catalog)")
+    parser.add_argument("--catalog", default=None, type=Path,
+                        help="the catalog folder; its project's settings apply (default: the "
+                             "`catalog` setting of the project around the current folder)")
 
 
 def site_options(parser: argparse.ArgumentParser) -> None:
     catalog_option(parser)
-    parser.add_argument("--docs", default="docs", type=Path,
-                        help="the Sphinx source folder with the hand-written guides (default: docs)")
-    parser.add_argument("--templates", default=DEFAULT_TEMPLATES, type=Path,
-                        help="the page templates folder (default: the shipped templates)")
-    parser.add_argument("--history", default=DEFAULT_WINDOW, type=int, metavar="N",
+    parser.add_argument("--docs", default=None, type=Path,
+                        help="the Sphinx source folder with the hand-written pages (default: the "
+                             "`docs` setting, docs)")
+    parser.add_argument("--templates", default=None, type=Path,
+                        help="a page templates folder (default: the `templates` setting, else the "
+                             "shipped templates)")
+    parser.add_argument("--history", default=None, type=int, metavar="N",
                         help="the What changed page and event histories show the last N releases "
-                             f"or commits that touched the catalog; 0 switches history off "
-                             f"(default: {DEFAULT_WINDOW})")
+                             "or commits that touched the catalog; 0 switches history off "
+                             "(default: the `history` setting, 30)")
+
+
+def open_project(args: argparse.Namespace) -> Project | None:
+    """The project the command works on, with the options given on the command line applied;
+    None once problems with the settings are printed. Sets args.catalog to the catalog folder."""
+    try:
+        project = project_for(args.catalog)
+    except CatalogError as error:
+        print_problems(error.diagnostics)
+        print(f"eventcat {args.command}: fix the settings first; nothing was done", file=sys.stderr)
+        return None
+    given = {}
+    for dest, setting in OVERRIDES.items():
+        value = getattr(args, dest, None)
+        if value is None:
+            continue
+        if isinstance(value, Path):
+            value = str(value.resolve())
+        elif isinstance(value, list):
+            value = tuple(str(Path(v).resolve()) for v in value)
+        given[setting] = value
+    project = project.with_overrides(**given)
+    args.project = project
+    args.catalog = Path(display_path(project.catalog))  # as messages show it
+    return project
 
 
 def plural(count: int, word: str) -> str:

@@ -23,7 +23,8 @@ def add_parsers(commands) -> None:
                       help="a catalog folder or a git revision (default: the --catalog folder)")
     diff.add_argument("--catalog", default=None, type=Path,
                       help="the catalog folder, whose repository and path revisions are read at "
-                           "(default: catalog if it exists, else the folder among OLD and NEW)")
+                           "(default: the project's catalog if it exists, else the folder among "
+                           "OLD and NEW)")
     diff.add_argument("--format", choices=["markdown", "json"], default="markdown",
                       help="markdown (default) or json")
     diff.add_argument("--breaking-only", action="store_true", help="list breaking changes only")
@@ -35,7 +36,9 @@ def _diff(args: argparse.Namespace) -> int:
     from ..gitrepo import GitError
     from ..history import UnreadableCatalog, compare
     folders = [Path(s) for s in (args.new, args.old) if s is not None and Path(s).is_dir()]
-    catalog = args.catalog or next((f for f in [Path("catalog"), *folders] if f.is_dir()), Path("catalog"))
+    # the project's catalog when given or when it exists, else the folder among OLD and NEW
+    catalog = args.catalog if args.catalog_given or args.catalog.is_dir() else next(
+        iter(folders), args.catalog)
     new = args.new if args.new is not None else str(catalog)
     try:
         old_label, new_label, result = compare(args.old, new, catalog)

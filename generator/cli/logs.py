@@ -136,7 +136,7 @@ def _logs_check(args: argparse.Namespace, catalog) -> int:
 def _logs_infer(args: argparse.Namespace, catalog) -> int:
     from ..logs.infer import collect, write_drafts
     samples = collect(catalog, args.files, _progress(args), args.max_line_bytes)
-    result = write_drafts(catalog, samples, args.out)
+    result = write_drafts(catalog, samples, args.out, args.project.schemas)
     for path in result.written:
         print(f"eventcat logs infer: wrote {path}")
     for name, why in result.skipped:

@@ -9,8 +9,10 @@ import sys
 import time
 from pathlib import Path
 
+from ..config import Project
 from ..diagnostics import CatalogError, Diagnostic
-from ..pipeline import check, generate
+from ..load import display_path
+from ..pipeline import check
 from ..render import DEFAULT_TEMPLATES
 from .common import catalog_option, plural, print_problems, site_options, summary
 
@@ -50,14 +52,15 @@ def add_parsers(commands) -> None:
     build = commands.add_parser("build", help="generate, then build the HTML site")
     build.set_defaults(run=_build)
     site_options(build)
-    build.add_argument("--conf", default=".", type=Path,
-                       help="the folder holding conf.py (default: .)")
-    build.add_argument("--out", default=Path("_build"), type=Path,
-                       help="the build folder; HTML goes to OUT/html (default: _build)")
+    _conf_option(build)
+    build.add_argument("--out", default=None, type=Path,
+                       help="the build folder; HTML goes to OUT/html (default: the `build_dir` "
+                            "setting, _build)")
     build.add_argument("--strict", action="store_true",
                        help="any warning, lint warning or broken reference fails the build")
-    build.add_argument("-j", "--jobs", default="1",
-                       help="parallel Sphinx processes, a number or 'auto' (default: 1)")
+    build.add_argument("-j", "--jobs", default=None,
+                       help="parallel Sphinx processes, a number or 'auto' (default: the `jobs` "
+                            "setting, 1)")
     build.add_argument("--clean", action="store_true",
                        help="start from nothing: delete OUT/html and OUT/doctrees first")
     _coverage_option(build)
@@ -65,35 +68,31 @@ def add_parsers(commands) -> None:
     serve = commands.add_parser("serve", help="preview the site, rebuilt and reloaded as you save")
     serve.set_defaults(run=_serve)
     site_options(serve)
-    serve.add_argument("--conf", default=".", type=Path, help="the folder holding conf.py (default: .)")
-    serve.add_argument("--out", default=Path("_build"), type=Path,
-                       help="the build folder (default: _build)")
-    serve.add_argument("--port", default=8000, type=int, help="the port on 127.0.0.1 (default: 8000)")
+    _conf_option(serve)
+    serve.add_argument("--out", default=None, type=Path,
+                       help="the build folder (default: the `build_dir` setting, _build)")
+    serve.add_argument("--port", default=None, type=int,
+                       help="the port on 127.0.0.1 (default: the `serve.port` setting, 8000)")
 
     schema = commands.add_parser("schema", help="write the editor JSON Schemas")
     schema.set_defaults(run=_schema)
+    catalog_option(schema)
     schema.add_argument("--out", default=None, type=Path,
-                        help="the folder to write to (default: the repository's schemas/)")
+                        help="the folder to write to (default: the project's `schemas` setting, "
+                             "schemas/)")
+
+
+def _conf_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--conf", default=None, type=Path,
+                        help="a folder holding a conf.py whose Sphinx settings override the "
+                             "defaults (default: the project root's conf.py, if there is one)")
 
 
 def _coverage_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--coverage", action="append", type=Path, metavar="PATH",
                         help="the coverage page's source: a report saved by `eventcat logs check "
-                             "--save-report`, or log files (repeat for several); default: "
-                             "eventcat_coverage in conf.py")
-
-
-def _coverage_sources(args: argparse.Namespace) -> list[Path]:
-    """--coverage, else conf.py's eventcat_coverage (build only: generate has no conf.py)."""
-    if args.coverage:
-        return [p.resolve() for p in args.coverage]
-    conf = getattr(args, "conf", None)
-    if conf is None or not (conf / "conf.py").is_file():
-        return []
-    import runpy
-    from ..sphinx_ext import coverage_sources
-    value = runpy.run_path(str(conf / "conf.py")).get("eventcat_coverage", "")
-    return coverage_sources(conf, value)
+                             "--save-report`, or log files (repeat for several); default: the "
+                             "`coverage` setting")
 
 
 def _github(problem: Diagnostic) -> str:
@@ -141,100 +140,160 @@ def _check(args: argparse.Namespace) -> int:
 
 def _new(args: argparse.Namespace) -> int:
     from .. import scaffold
+    schemas = args.project.schemas
     try:
         if args.what == "event":
             path = scaffold.new_event(args.catalog, args.name, args.owner, args.side, args.kind,
-                                      args.legacy)
+                                      args.legacy, schemas)
         elif args.what == "tool":
-            path = scaffold.new_tool(args.catalog, args.id)
+            path = scaffold.new_tool(args.catalog, args.id, schemas)
         else:
-            path = scaffold.new_team(args.catalog, args.id)
+            path = scaffold.new_team(args.catalog, args.id, schemas)
     except CatalogError as error:
         print_problems(error.diagnostics)
         print("eventcat new: nothing was written", file=sys.stderr)
         return 1
-    print(f"eventcat new: wrote {path}\nFill in every TODO, then run `eventcat check`.")
+    _write_schemas(schemas, only_missing=True)  # so the new file's $schema line resolves
+    print(f"eventcat new: wrote {display_path(path)}\nFill in every TODO, then run `eventcat check`.")
     return 0
 
 
-def _generate(args: argparse.Namespace, strict: bool = False) -> bool:
+def _generate(args: argparse.Namespace, strict: bool = False, for_site: bool = False) -> bool:
+    from ..pipeline import generate_project
     started = time.perf_counter()
-    out_dir = args.docs / "catalog"
+    project = args.project
+    problem = _missing_docs(project, for_site)
+    if problem:
+        print(problem, file=sys.stderr)
+        return False
     try:
-        result = generate(args.catalog, out_dir, args.templates, strict=strict,
-                          coverage=_coverage_sources(args), history=args.history)
+        result = generate_project(project, strict=strict)
     except CatalogError as error:
         print_problems(error.diagnostics)
-        print(f"eventcat: {summary(error.diagnostics)} in {args.catalog}; nothing was written",
-              file=sys.stderr)
+        print(f"eventcat: {summary(error.diagnostics)} in {display_path(args.catalog)}; "
+              "nothing was written", file=sys.stderr)
         return False
     print_problems(result.warnings)
     elapsed = time.perf_counter() - started
     report = result.report
     print(f"eventcat: {result.events} events, {result.tools} tools, {result.teams} teams → "
-          f"{out_dir}: {plural(len(report.written), 'page')} written, {report.unchanged} unchanged, "
-          f"{len(report.deleted)} removed ({elapsed:.2f} s)")
+          f"{display_path(project.generated)}: {plural(len(report.written), 'page')} written, "
+          f"{report.unchanged} unchanged, {len(report.deleted)} removed ({elapsed:.2f} s)")
     return True
 
 
+def _missing_docs(project: Project, for_site: bool = True) -> str:
+    """Why the site cannot be made in this project, before anything is written: without its
+    catalog or (for a site) its Sphinx source folder, pages would land where nobody reads them."""
+    if not project.catalog.is_dir():
+        return (f"{display_path(project.catalog)}: error no-catalog: catalog folder not found "
+                "(give --catalog DIR, set `catalog` in eventcat.toml, or start a project with "
+                "`eventcat init`)")
+    if for_site and not (project.docs / "index.md").is_file() and not (project.docs / "index.rst").is_file():
+        return (f"{display_path(project.docs)}: error no-docs: no index.md in the Sphinx source "
+                "folder (give --docs DIR, set `docs` in eventcat.toml, or start a project with "
+                "`eventcat init`)")
+    return ""
+
+
+def _sphinx_args(args: argparse.Namespace, project: Project) -> list[str]:
+    """What the project's Sphinx run is told: where its conf.py is (or that there is none), and
+    the project as this command sees it, so the extension works on exactly the same settings."""
+    conf = args.conf.resolve() if args.conf is not None else (
+        project.root if project.conf_py else None)
+    argv = ["-c", str(conf)] if conf is not None else ["-C", "-D", "extensions=eventcat.sphinx_ext"]
+    return [*argv, "-d", str(project.build_dir / "doctrees"),
+            "-D", f"eventcat_project={project.root}",
+            "-D", f"eventcat_settings={project.settings.model_dump_json()}"]
+
+
 def _build(args: argparse.Namespace) -> int:
-    if not _generate(args, strict=args.strict):
+    project = args.project
+    if not _generate(args, strict=args.strict, for_site=True):
         return 1
+    out = project.build_dir
     if args.clean:
         import shutil
-        for folder in (args.out / "html", args.out / "doctrees"):  # Sphinx's output, nothing else
+        for folder in (out / "html", out / "doctrees"):  # Sphinx's output, nothing else
             if folder.is_dir():
                 shutil.rmtree(folder)
     from sphinx.cmd.build import build_main  # imported late: other commands should start fast
 
-    html = args.out / "html"
-    argv = ["-b", "html", "-c", str(args.conf), "-d", str(args.out / "doctrees"),
-            "-D", "eventcat_generate=0", "-D", f"eventcat_catalog={args.catalog.resolve()}",
-            "-j", str(args.jobs), "-q"]
-    if args.templates != DEFAULT_TEMPLATES:
-        argv += ["-D", f"eventcat_templates={args.templates.resolve()}"]
+    html = out / "html"
+    argv = ["-b", "html", *_sphinx_args(args, project), "-D", "eventcat_generate=0",
+            "-j", str(project.settings.jobs), "-q"]
     if args.strict:
         argv += ["-W", "-n", "--keep-going"]
     if args.clean:
         argv += ["-E"]
     started = time.perf_counter()
-    status = build_main([*argv, str(args.docs), str(html)])
+    status = build_main([*argv, str(project.docs), str(html)])
     if status == 0:
-        print(f"eventcat: site built in {time.perf_counter() - started:.1f} s → {html / 'index.html'}")
+        print(f"eventcat: site built in {time.perf_counter() - started:.1f} s → "
+              f"{display_path(html / 'index.html')}")
     else:
         print("eventcat: the Sphinx build failed (see the messages above)", file=sys.stderr)
     return status
+
+
+def port_busy(port: int) -> bool:
+    """Whether another program already listens on 127.0.0.1:port."""
+    import socket
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        # SO_REUSEADDR as servers set it: a port left in TIME_WAIT by a stopped preview is free
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return True
+    return False
 
 
 def _serve(args: argparse.Namespace) -> int:
     """sphinx-autobuild on 127.0.0.1, watching the catalog, the templates and the guides. The
     extension regenerates the catalog pages before each Sphinx run; the generated folder is
     ignored by the watcher, or every build would trigger the next."""
+    project = args.project
+    port = args.port if args.port is not None else project.settings.serve.port
+    problem = _missing_docs(project)
+    if problem:
+        print(problem, file=sys.stderr)
+        return 1
+    if port_busy(port):
+        print(f"eventcat serve: port {port} on 127.0.0.1 is busy (another program is listening "
+              f"on it); nothing was built (try --port {port + 1}, or set [tool.eventcat.serve] "
+              "port)", file=sys.stderr)
+        return 1
     from sphinx_autobuild.__main__ import main as autobuild
 
-    if not args.catalog.is_dir():
-        print(f"{args.catalog}: error no-catalog: catalog folder not found", file=sys.stderr)
-        return 1
     result = check(args.catalog)
     print_problems(result.problems)  # the first build will show them too; say it up front
-    argv = [str(args.docs), str(args.out / "html"), "-c", str(args.conf),
-            "-d", str(args.out / "doctrees"), "-D", f"eventcat_catalog={args.catalog.resolve()}",
-            "-D", "eventcat_downloads=0", "--host", "127.0.0.1", "--port", str(args.port),
-            "--watch", str(args.catalog), "--watch", str(args.templates),
-            "--ignore", str(args.docs / "catalog"), "--ignore", "*.tmp", "--ignore", "*~",
-            "--ignore", "*.swp", "-D", f"eventcat_history={args.history}"]
-    if args.templates != DEFAULT_TEMPLATES:
-        argv += ["-D", f"eventcat_templates={args.templates.resolve()}"]
-    print(f"eventcat serve: http://127.0.0.1:{args.port}/ (Ctrl+C to stop)")
+    templates = project.templates or DEFAULT_TEMPLATES
+    argv = [str(project.docs), str(project.build_dir / "html"), *_sphinx_args(args, project),
+            "-D", "eventcat_downloads=0", "--host", "127.0.0.1", "--port", str(port),
+            "--watch", str(args.catalog), "--watch", str(templates),
+            "--ignore", str(project.generated), "--ignore", "*.tmp", "--ignore", "*~",
+            "--ignore", "*.swp"]
+    print(f"eventcat serve: http://127.0.0.1:{port}/ (Ctrl+C to stop)")
     autobuild(argv)
     return 0
 
 
-def _schema(args: argparse.Namespace) -> int:
-    from ..schema import SCHEMA_DIR, all_schemas
-    out = args.out or SCHEMA_DIR
-    out.mkdir(parents=True, exist_ok=True)
+def _write_schemas(folder: Path, only_missing: bool = False) -> list[Path]:
+    from ..schema import all_schemas
+    from ..sync import write_file
+    written = []
     for name, text in all_schemas().items():
-        (out / name).write_text(text, encoding="utf-8")
-        print(f"eventcat schema: wrote {out / name}")
+        target = folder / name
+        if only_missing and target.is_file():
+            continue
+        write_file(target, text.encode("utf-8"))
+        written.append(target)
+    return written
+
+
+def _schema(args: argparse.Namespace) -> int:
+    out = args.out.resolve() if args.out is not None else args.project.schemas
+    for path in _write_schemas(out):
+        print(f"eventcat schema: wrote {display_path(path)}")
     return 0

@@ -18,7 +18,7 @@ from ..sync import FILE_MODE
 from ..link import Catalog, derive_domain, page_slug
 from ..lint import DOTTED_LOWER
 from ..model import EVENT_NAME_MAX, FIELD_NAME_PATTERN, NAME_RE, Event
-from ..scaffold import DEFAULT_API, _schema_line
+from ..scaffold import DEFAULT_API, _schema_line, default_schemas
 from .check import build_lookup, json_type, parse_line, time_key, _is_datetime
 from .pii import mask, pii_kind
 from .read import MAX_LINE_BYTES, Progress, read_lines
@@ -125,7 +125,8 @@ def _q(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def draft(name: str, sample: NameSample, catalog: Catalog, schema_target: Path) -> str:
+def draft(name: str, sample: NameSample, catalog: Catalog, schema_target: Path,
+          schemas_dir: Path) -> str:
     prefix = catalog.config.internal_prefix
     kind = "internal" if prefix and name.startswith(prefix) else "research"
     shape = sample.shapes.most_common(1)[0][0]
@@ -135,7 +136,7 @@ def draft(name: str, sample: NameSample, catalog: Catalog, schema_target: Path) 
     when = "" if not sample.first else (f" on {sample.first}" if sample.first == sample.last
                                         else f" between {sample.first} and {sample.last}")
     lines = [
-        _schema_line(schema_target, "event"),
+        _schema_line(schema_target, "event", schemas_dir),
         f"# Drafted by `eventcat logs infer` from {sample.count} record(s){when}.\n",
         "# Replace every TODO and check the inferred types and required flags, then run\n",
         "# `eventcat check`. Example values that looked like personal data are masked.\n\n",
@@ -208,8 +209,10 @@ class Drafted:
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (name, why)
 
 
-def write_drafts(catalog: Catalog, samples: dict[str, NameSample], out_dir: Path) -> Drafted:
-    """One file per name under OUT/events/<domain>/; a file already there is never replaced."""
+def write_drafts(catalog: Catalog, samples: dict[str, NameSample], out_dir: Path,
+                 schemas_dir: Path | None = None) -> Drafted:
+    """One file per name under OUT/events/<domain>/; a file already there is never replaced.
+    Their `$schema` lines point into `schemas_dir` (default: schemas/ beside OUT)."""
     result = Drafted()
     out_dir = Path(out_dir)
     for name in sorted(samples, key=str.lower):
@@ -221,7 +224,8 @@ def write_drafts(catalog: Catalog, samples: dict[str, NameSample], out_dir: Path
         if target.exists():
             result.skipped.append((name, f"{target} exists already; left as it is"))
             continue
-        text = draft(name, samples[name], catalog, target)
+        text = draft(name, samples[name], catalog, target,
+                     schemas_dir or default_schemas(out_dir))
         target.parent.mkdir(parents=True, exist_ok=True)
         # a temporary file, then a hard link: the draft appears whole or not at all, and the
         # link fails rather than replace a file that appeared in the meantime
