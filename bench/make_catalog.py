@@ -55,7 +55,11 @@ def make(n: int, out: Path, seed: int = 1) -> Path:
         path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
 
     dump(out / "catalog.yaml", {"title": f"Synthetic catalog ({n} events)", "name_prefix": "edx.",
-                                "internal_prefix": "edx.bi."})
+                                "kinds": {"research": {"description": "Research event.", "review": True},
+                                          "internal": {"description": "Internal event.",
+                                                       "prefix": "edx.bi."}}})
+    # the emitting APIs the events name, as the shipped catalog declares them
+    shutil.copytree(Path(__file__).resolve().parent.parent / "catalog" / "apis", out / "apis")
     teams = [f"team-{i:02d}" for i in range(12)]
     for i, team in enumerate(teams):
         dump(out / "teams" / f"{team}.yaml", {

@@ -1,26 +1,13 @@
-"""The emitting APIs the catalog knows: where each runs, where its data goes, and the code a developer
-copies to call it (the "recipe" on an event page)."""
+"""Recipes: the code a developer copies to call one of the catalog's emitting APIs (declared in
+its `apis/` folder), made from the API's template and the event's example payload."""
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
-from typing import Any, Callable
+import re
+from typing import Any
 
-# A recipe gets the event name and the payload fields as (name, example) pairs, dotted names
-# already nested into dicts, and returns source code. Values become literals of the target
-# language through json/repr only, so no example value can break out of its string.
-Recipe = Callable[[str, dict[str, Any]], str]
-
-
-@dataclass(frozen=True)
-class Api:
-    name: str
-    sides: frozenset[str]
-    channel: str  # "tracking-log", "segment" or "direct"
-    language: str  # for syntax highlighting
-    summary: str
-    recipe: Recipe
+from .model import PLACEHOLDER_RE, ApiDefinition
 
 
 def _python_literal(value: Any, indent: int) -> str:
@@ -67,45 +54,6 @@ def _kotlin_json(value: Any, indent: int) -> str:
     return "{\n" + "\n".join(lines) + ("\n" if lines else "") + " " * indent + "}"
 
 
-def _tracker_emit(name: str, payload: dict[str, Any]) -> str:
-    return ("from eventtracking import tracker\n\n"
-            f"tracker.emit(\n    {name!r},\n    {_python_literal(payload, 4)},\n)\n")
-
-
-def _segment_track(name: str, payload: dict[str, Any]) -> str:
-    return ("from common.djangoapps.track import segment\n\n"
-            f"segment.track(\n    user.id,\n    {name!r},\n    {_python_literal(payload, 4)},\n)\n")
-
-
-def _segment_identify(name: str, payload: dict[str, Any]) -> str:
-    return ("from common.djangoapps.track import segment\n\n"
-            f"# Sent with {name!r}: the traits describe the user, not the event.\n"
-            f"segment.identify(\n    user.id,\n    {_python_literal(payload, 4)},\n)\n")
-
-
-def _send_tracking_log_event(name: str, payload: dict[str, Any]) -> str:
-    return ("import { sendTrackingLogEvent } from '@edx/frontend-platform/analytics';\n\n"
-            f"sendTrackingLogEvent({json.dumps(name)}, {_js_literal(payload, 0)});\n")
-
-
-def _send_track_event(name: str, payload: dict[str, Any]) -> str:
-    return ("import { sendTrackEvent } from '@edx/frontend-platform/analytics';\n\n"
-            f"sendTrackEvent({json.dumps(name)}, {_js_literal(payload, 0)});\n")
-
-
-def _logger_log(name: str, payload: dict[str, Any]) -> str:
-    return f"Logger.log({json.dumps(name)}, {_js_literal(payload, 0)});\n"
-
-
-def _analytics_track(name: str, payload: dict[str, Any]) -> str:
-    return f"window.analytics.track({json.dumps(name)}, {_js_literal(payload, 0)});\n"
-
-
-def _mobile_segment(name: str, payload: dict[str, Any]) -> str:
-    return ("// Android, analytics-kotlin\n"
-            f"analytics.track({_kotlin_string(name)}, buildJsonObject {_kotlin_json(payload, 0)})\n")
-
-
 def _firebase_param(value: Any) -> str:
     """Firebase parameters are numbers or strings; anything else is sent as its JSON text."""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
@@ -115,39 +63,42 @@ def _firebase_param(value: Any) -> str:
     return _kotlin_string(json.dumps(value, default=str))
 
 
-def _firebase_log_event(name: str, payload: dict[str, Any]) -> str:
-    params = "".join(f"    param({_kotlin_string(k)}, {_firebase_param(v)})\n"
-                     for k, v in payload.items())
-    return ("// Android, Firebase Analytics KTX. Firebase names allow letters, digits and '_' only,\n"
-            "// at most 40 characters: check the name the app really sends.\n"
-            f"Firebase.analytics.logEvent({_kotlin_string(name)}) {{\n{params}}}\n")
+def _params(payload: dict[str, Any], indent: str) -> str:
+    lines = [f"param({_kotlin_string(k)}, {_firebase_param(v)})" for k, v in payload.items()]
+    return ("\n" + indent).join(lines)
 
 
-APIS: dict[str, Api] = {api.name: api for api in (
-    Api("tracker.emit", frozenset({"server", "task"}), "tracking-log", "python",
-        "Python event-tracking: writes to the tracking log; reaches Segment only if whitelisted.",
-        _tracker_emit),
-    Api("segment.track", frozenset({"server", "task"}), "segment", "python",
-        "Sends straight to Segment from the server, skipping the tracking log.", _segment_track),
-    Api("segment.identify", frozenset({"server"}), "segment", "python",
-        "Tells Segment who the user is (traits); the LMS calls it at login and registration.",
-        _segment_identify),
-    Api("sendTrackingLogEvent", frozenset({"browser"}), "tracking-log", "javascript",
-        "Micro-frontends: writes to the tracking log; reaches Segment only if whitelisted.",
-        _send_tracking_log_event),
-    Api("sendTrackEvent", frozenset({"browser"}), "segment", "javascript",
-        "Micro-frontends: sends to Segment and the tools behind it, not to the tracking log.",
-        _send_track_event),
-    Api("Logger.log", frozenset({"browser"}), "tracking-log", "javascript",
-        "Legacy front end: writes to the tracking log; reaches Segment only if whitelisted.",
-        _logger_log),
-    Api("analytics.track", frozenset({"browser"}), "segment", "javascript",
-        "Legacy front end: Segment's analytics.js, straight to Segment.", _analytics_track),
-    Api("Analytics.track", frozenset({"mobile"}), "segment", "kotlin",
-        "Mobile apps: Segment's mobile SDK.", _mobile_segment),
-    Api("logEvent", frozenset({"mobile"}), "direct", "kotlin",
-        "Mobile apps: the Firebase Analytics SDK, straight to Firebase.", _firebase_log_event),
-)}
+def _literal(language: str, value: Any, indent: int) -> str:
+    if language == "python":
+        return _python_literal(value, indent)
+    if language == "kotlin":
+        return "buildJsonObject " + _kotlin_json(value, indent) if isinstance(value, dict) \
+            else _kotlin_string(str(value))
+    if language in ("javascript", "typescript"):
+        return _js_literal(value, indent)
+    return json.dumps(value, indent=2, ensure_ascii=False, default=str)
+
+
+def render_recipe(api: ApiDefinition, name: str, payload: dict[str, Any]) -> str:
+    """The API's recipe with its placeholders filled in. The template is the catalog author's
+    text and is never evaluated: only the named placeholders are replaced, by literals of the
+    recipe's language (json/repr), so no example value or name can break out of its string. A
+    placeholder indented on its line continues at that indentation."""
+    def fill(match: re.Match[str]) -> str:
+        key = match.group(1)
+        line_start = match.string.rfind("\n", 0, match.start()) + 1
+        prefix = match.string[line_start:match.start()]
+        indent = len(prefix) - len(prefix.lstrip(" "))
+        if key == "name":
+            if api.language == "python":
+                return repr(name)
+            if api.language == "kotlin":
+                return _kotlin_string(name)
+            return json.dumps(name, ensure_ascii=False)
+        if key == "payload:params":
+            return _params(payload, " " * indent)
+        return _literal(api.language, payload, indent)
+    return PLACEHOLDER_RE.sub(fill, api.recipe)
 
 
 # Where a channel's records keep an event's own fields, under the envelope the channel adds.

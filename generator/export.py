@@ -155,16 +155,18 @@ _JSON_TYPES = {"string": "string", "datetime": "string", "integer": "integer", "
                "boolean": "boolean", "object": "object", "array": "array"}
 
 
-def _field_schema(field: PayloadField) -> dict[str, Any]:
-    # null is "no value" in tracking logs (a thread visible to everyone has group_id null), and
-    # `eventcat logs check` accepts it for any field; the schema must not reject what it accepts
-    schema: dict[str, Any] = {"type": [_JSON_TYPES[field.type], "null"]}
+def _field_schema(field: PayloadField, nullable: bool) -> dict[str, Any]:
+    # null is "no value" in some logs (a tracking-log thread visible to everyone has group_id
+    # null): the field's `nullable`, else the catalog's, says whether the schema takes it
+    takes_null = field.nullable if field.nullable is not None else nullable
+    schema: dict[str, Any] = {"type": [_JSON_TYPES[field.type], "null"] if takes_null
+                              else _JSON_TYPES[field.type]}
     if field.type == "datetime":
         schema["format"] = "date-time"
     if field.description:
         schema["description"] = field.description
     if field.allowed:
-        schema["enum"] = [*_plain(list(field.allowed)), None]
+        schema["enum"] = [*_plain(list(field.allowed)), *([None] if takes_null else [])]
     if field.example is not None:
         schema["examples"] = [_plain(field.example)]
     if field.pii:
@@ -172,11 +174,12 @@ def _field_schema(field: PayloadField) -> dict[str, Any]:
     return schema
 
 
-def payload_schema(entry: EventEntry, additional_properties: bool = True) -> dict[str, Any]:
+def payload_schema(entry: EventEntry, additional_properties: bool = True,
+                   nullable: bool = False) -> dict[str, Any]:
     """A draft-07 JSON Schema of the event's payload: its own and inherited fields, without the
     envelope the tracker adds (a Segment `properties` object, a tracking-log `event`). Dotted
     field names become nested objects; a nested object is required when one of its fields is.
-    Every field also takes null, "no value" (see _field_schema)."""
+    A field takes null ("no value") where it, or else `nullable` (the catalog's setting), says so."""
     root: dict[str, Any] = {"type": "object", "properties": {}}
     for rf in entry.fields:
         if rf.envelope:
@@ -187,13 +190,14 @@ def payload_schema(entry: EventEntry, additional_properties: bool = True) -> dic
             child = node["properties"].get(part)
             if child is None or "object" not in child.get("type", ()):
                 kept = {k: v for k, v in (child or {}).items() if k in ("description", "$comment")}
-                child = node["properties"][part] = {**kept, "type": ["object", "null"], "properties": {}}
+                child = node["properties"][part] = {**kept, "type": ["object", "null"] if nullable
+                                                    else "object", "properties": {}}
             child.setdefault("properties", {})
             if rf.field.required:
                 _require(node, part)
             node = child
         existing = node["properties"].get(leaf, {})
-        node["properties"][leaf] = {**_field_schema(rf.field),
+        node["properties"][leaf] = {**_field_schema(rf.field, nullable),
                                     **{k: v for k, v in existing.items() if k in ("properties", "required")}}
         if rf.field.required:
             _require(node, leaf)
@@ -229,7 +233,8 @@ def schema_file_name(entry: EventEntry) -> str:
 
 def schema_texts(catalog: Catalog, additional_properties: bool = True,
                  indent: int | None = 2) -> dict[str, str]:
-    return {schema_file_name(e): json.dumps(payload_schema(e, additional_properties), indent=indent,
+    nullable = catalog.config.nullable
+    return {schema_file_name(e): json.dumps(payload_schema(e, additional_properties, nullable), indent=indent,
                                             ensure_ascii=False) + "\n"
             for e in catalog.events}
 
@@ -256,7 +261,6 @@ def whitelist_names(catalog: Catalog) -> list[tuple[str, str]]:
     """(name, why) for each name the whitelist must hold: every whitelisted event that goes
     through the tracking log, under each name its tracking-log implementations put on the wire,
     and its aliases (older names that may still be emitted)."""
-    from .apis import APIS
     names: dict[str, str] = {}
     for e in catalog.events:
         if not (e.event.segment_whitelist and "tracking-log" in e.channels):
@@ -264,7 +268,7 @@ def whitelist_names(catalog: Catalog) -> list[tuple[str, str]]:
         status = "" if e.event.status == "active" else f" ({e.event.status})"
         names.setdefault(e.name, e.event.summary + status)
         for impl in e.event.implementations:
-            if impl.name and APIS[impl.api].channel == "tracking-log":
+            if impl.name and catalog.apis[impl.api].channel == "tracking-log":
                 names.setdefault(impl.name, f"sent as this name by {impl.api} for {e.name}")
         for alias in e.event.aliases:
             names.setdefault(alias, f"alias of {e.name}")

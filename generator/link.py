@@ -10,9 +10,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
-from .apis import APIS
 from .diagnostics import Diagnostic, did_you_mean
-from .model import CatalogConfig, Event, FieldGroup, PayloadField, Team, Tool
+from .model import ApiDefinition, CatalogConfig, Event, FieldGroup, PayloadField, Team, Tool
 from .load import is_placeholder
 from .validate import Definition
 
@@ -108,12 +107,33 @@ class Catalog:
     sub_teams: dict[str, tuple[Team, ...]] = field(repr=False)
     tool_users: dict[str, tuple[Team, ...]] = field(repr=False)
     hubs: dict[str, Tool] = field(repr=False)
+    apis: dict[str, ApiDefinition] = field(repr=False, default_factory=dict)
     # where each object was defined, for lint messages: "event:<name>", "tool:<id>", "team:<id>",
     # "group:<id>", "config"
     definitions: dict[str, Definition] = field(repr=False, default_factory=dict)
 
     def event(self, name: str) -> EventEntry:
         return self.lookup[name]
+
+    def kind_text(self, kind: str) -> str:
+        """What an event of this kind is, in the catalog's words."""
+        declared = self.config.kinds.get(kind)
+        return declared.description if declared else kind
+
+    def kind_for_name(self, name: str) -> str:
+        """The kind a new event of this name gets: the kind whose prefix it carries, else the
+        first kind declared without a prefix."""
+        kinds = self.config.kinds
+        for kind, declared in kinds.items():
+            if declared.prefix and name.startswith(declared.prefix):
+                return kind
+        return next((k for k, d in kinds.items() if not d.prefix), next(iter(kinds), ""))
+
+    @property
+    def routes_through_whitelist(self) -> bool:
+        """Whether any event reaches Segment through the tracking log's whitelist (the
+        whitelist download only makes sense then)."""
+        return any(e.segment_via == "whitelist" for e in self.events)
 
     def team_path(self, team_id: str) -> list[Team]:
         """The team and its parents, outermost first."""
@@ -148,7 +168,8 @@ def derive_domain(event: Event, config: CatalogConfig) -> str:
     if event.domain:
         return event.domain
     rest = event.name
-    for prefix in (config.internal_prefix, config.name_prefix):
+    prefixes = sorted((k.prefix for k in config.kinds.values() if k.prefix), key=len, reverse=True)
+    for prefix in (*prefixes, config.name_prefix):
         if prefix and rest.startswith(prefix) and len(rest) > len(prefix):
             rest = rest[len(prefix):]
             break
@@ -168,6 +189,7 @@ def link(definitions: list[Definition], unavailable: frozenset[str] = frozenset(
     configs = by_section[CatalogConfig]
     config = configs[0].item if configs else CatalogConfig()
 
+    apis = _unique_names(by_section[ApiDefinition], problems)
     tools = _unique_ids(by_section[Tool], "tool", problems)
     teams = _unique_ids(by_section[Team], "team", problems)
     groups = _unique_ids(by_section[FieldGroup], "field group", problems)
@@ -179,8 +201,10 @@ def link(definitions: list[Definition], unavailable: frozenset[str] = frozenset(
             problems.unknown(d.at("owner"), "team", d.item.owner, teams)
     _check_teams(teams, tools, problems)
 
+    api_items = {name: d.item for name, d in sorted(apis.items())}
     for d in event_defs.values():
         _check_event_references(d, teams, tools, groups, declared, problems)
+        _check_implementations(d, api_items, config, problems)
     for d in groups.values():
         _check_field_names(d, d.item.fields, problems)
     _check_inheritance_cycles(event_defs, problems)
@@ -201,7 +225,7 @@ def link(definitions: list[Definition], unavailable: frozenset[str] = frozenset(
         d = event_defs[name]
         event = d.item
         fields = _resolve_fields(event, lookup_defs, groups, resolved_fields)
-        channels = {APIS[i.api].channel for i in event.implementations}
+        channels = {api_items[i.api].channel for i in event.implementations}
         segment_via = "api" if "segment" in channels else ""
         if "tracking-log" in channels and event.segment_whitelist and not segment_via:
             channels.add("segment")
@@ -249,6 +273,7 @@ def link(definitions: list[Definition], unavailable: frozenset[str] = frozenset(
     where.update({f"tool:{k}": d for k, d in tools.items()})
     where.update({f"team:{k}": d for k, d in teams.items()})
     where.update({f"group:{k}": d for k, d in groups.items()})
+    where.update({f"api:{k}": d for k, d in apis.items()})
     if configs:
         where["config"] = configs[0]
     return Catalog(
@@ -263,6 +288,7 @@ def link(definitions: list[Definition], unavailable: frozenset[str] = frozenset(
         sub_teams={k: tuple(v) for k, v in sub_teams.items()},
         tool_users={k: tuple(v) for k, v in tool_users.items()},
         hubs=hubs,
+        apis=api_items,
         definitions=where,
     ), problems.items
 
@@ -372,14 +398,6 @@ def _check_event_references(d: Definition, teams: dict, tools: dict, groups: dic
     if event.replaced_by is not None and event.status != "deprecated":
         problems.add(d.at("replaced_by"), "bad-value", "replaced_by is set but the event is not deprecated",
                      "set status: deprecated, or remove replaced_by")
-    for index, impl in enumerate(event.implementations):
-        api = APIS.get(impl.api)
-        if api is None:
-            problems.unknown(d.at("implementations", index, "api"), "api", impl.api, APIS)
-        elif impl.side not in api.sides:
-            problems.add(d.at("implementations", index, "side"), "api-side",
-                         f"{impl.api} does not run on the {impl.side} side",
-                         "it runs on: " + ", ".join(sorted(api.sides)))
     _check_field_names(d, event.fields, problems)
     if event.name in event.related:
         problems.add(d.at("related", event.related.index(event.name)), "reference-cycle",
@@ -387,6 +405,53 @@ def _check_event_references(d: Definition, teams: dict, tools: dict, groups: dic
     if event.standard is not None and event.standard not in SEGMENT_ECOMMERCE_V2:
         problems.unknown(d.at("standard"), "Segment Ecommerce v2 event", event.standard,
                          SEGMENT_ECOMMERCE_V2)
+
+
+def _check_implementations(d: Definition, apis: dict[str, ApiDefinition], config: CatalogConfig,
+                           problems: _Problems) -> None:
+    """Each implementation names a declared API that runs on its side, and the name it puts on
+    the wire is one that API accepts; the event's kind is one the catalog declares."""
+    event: Event = d.item
+    if event.kind not in config.kinds and not is_placeholder(event.kind):
+        problems.add(d.at("kind"), "unknown-reference", f"unknown kind '{event.kind}'",
+                     did_you_mean(event.kind, config.kinds) or
+                     "the kinds are declared under kinds: in catalog.yaml: " + ", ".join(config.kinds))
+    for index, impl in enumerate(event.implementations):
+        api = apis.get(impl.api)
+        if api is None:
+            if did_you_mean(impl.api, apis).startswith("did you mean"):
+                problems.unknown(d.at("implementations", index, "api"), "api", impl.api, apis)
+            elif is_placeholder(impl.api) or impl.api in problems.unavailable:
+                problems.broken.add(d.source.path)  # reported already
+            else:
+                problems.add(d.at("implementations", index, "api"), "unknown-reference",
+                             f"unknown api '{impl.api}'",
+                             f"declare it in apis/ (a file with name: {impl.api}, sides, channel "
+                             "and recipe), or use one of: " + (", ".join(apis) or "none declared yet"))
+            continue
+        if impl.side not in api.sides:
+            problems.add(d.at("implementations", index, "side"), "api-side",
+                         f"{impl.api} does not run on the {impl.side} side",
+                         "it runs on: " + ", ".join(api.sides))
+        wire = impl.name or event.name
+        if api.name_pattern and api.wire_name and not re.search(api.name_pattern, wire):
+            where = ("implementations", index, "name") if impl.name else ("implementations", index, "api")
+            problems.items.append(Diagnostic(  # the event stays usable: only its name is wrong
+                *d.at(*where), "api-name", f"{impl.api} cannot send the name '{wire}'",
+                f"its names allow {api.name_rule or 'only what ' + api.name_pattern + ' matches'}; "
+                "set name: on the implementation to the name the code really sends"))
+
+
+def _unique_names(definitions: list[Definition], problems: _Problems) -> dict[str, Definition]:
+    seen: dict[str, Definition] = {}
+    for d in definitions:
+        if d.item.name in seen:
+            first = seen[d.item.name].at("name")
+            problems.add(d.at("name"), "duplicate-name", f"duplicate api '{d.item.name}'",
+                         f"also defined at {first[0]}:{first[1]}")
+        else:
+            seen[d.item.name] = d
+    return seen
 
 
 def _check_field_names(d: Definition, fields: tuple[PayloadField, ...], problems: _Problems) -> None:

@@ -14,9 +14,9 @@ from typing import Any, Callable, Iterator
 from .diagnostics import Diagnostic, did_you_mean
 from .link import Catalog
 from .load import RawDocument
-from .model import CHANNEL_TEXT, Severity
+from .model import CHANNEL_TEXT, NAME_STYLES, Severity
 
-DOTTED_LOWER = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$")
+DOTTED_LOWER = re.compile(NAME_STYLES["dotted"][0])
 
 # A finding: which definition ("event:<name>", "tool:<id>", ...), where in it, what, and a hint.
 Finding = tuple[str, tuple[Any, ...], str, str]
@@ -31,36 +31,55 @@ class Rule:
     check: Callable[[Catalog], Iterator[Finding]] | None  # None: checked on the raw files
 
 
-def _naming_internal_prefix(catalog: Catalog) -> Iterator[Finding]:
-    prefix = catalog.config.internal_prefix
-    if not prefix:
+def _kind_prefix(catalog: Catalog) -> Iterator[Finding]:
+    kinds = catalog.config.kinds
+    prefixed = [(k, d.prefix) for k, d in kinds.items() if d.prefix]
+    if not prefixed:
         return
     for e in catalog.events:
         if e.event.standard:
             continue  # Segment's spec fixes the name
-        if e.event.kind == "internal" and not e.name.startswith(prefix):
-            yield (f"event:{e.name}", ("name",), f"internal event '{e.name}' does not start with "
-                   f"'{prefix}'", f"internal-only event names start with '{prefix}'")
-        elif e.event.kind == "research" and e.name.startswith(prefix):
-            yield (f"event:{e.name}", ("kind",), f"'{e.name}' carries the internal prefix "
-                   f"'{prefix}' but is a research event", "set kind: internal, or rename it")
+        declared = kinds.get(e.event.kind)
+        own = declared.prefix if declared else None
+        if own and not e.name.startswith(own):
+            yield (f"event:{e.name}", ("name",), f"{e.event.kind} event '{e.name}' does not start "
+                   f"with '{own}'", f"{e.event.kind} event names start with '{own}'")
+            continue
+        other = next(((k, p) for k, p in prefixed if k != e.event.kind and e.name.startswith(p)
+                      and not (own and own.startswith(p))), None)
+        if other:
+            yield (f"event:{e.name}", ("kind",), f"'{e.name}' carries the prefix '{other[1]}' of "
+                   f"{other[0]} events but is a {e.event.kind} event",
+                   f"set kind: {other[0]}, or rename it")
+
+
+def name_style_pattern(style: str) -> re.Pattern[str]:
+    return re.compile(NAME_STYLES[style][0])
+
+
+def name_style_hint(catalog: Catalog) -> str:
+    return f"new names are in {NAME_STYLES[catalog.config.name_style][1]}"
 
 
 def _name_style(catalog: Catalog) -> Iterator[Finding]:
+    style = catalog.config.name_style
+    pattern = name_style_pattern(style)
     for e in catalog.events:
-        if e.event.legacy or e.event.standard or DOTTED_LOWER.match(e.name):
+        if e.event.legacy or e.event.standard or pattern.match(e.name):
             continue
         yield (f"event:{e.name}", ("name",),
-               f"'{e.name}' is not in the dotted lower-case style",
-               "new names look like 'edx.<area>.<object>.<verb>'; mark an old name on the wire "
-               "with legacy: true, or keep it as an alias of a new name")
+               f"'{e.name}' is not in the catalog's naming style ({style})",
+               name_style_hint(catalog) + "; mark an old name on the wire with legacy: true, or "
+               "keep it as an alias of a new name")
 
 
 def _docs_review(catalog: Catalog) -> Iterator[Finding]:
+    kinds = catalog.config.kinds
     for e in catalog.events:
-        if e.event.kind == "research" and not e.event.reviewed_by:
-            yield (f"event:{e.name}", ("kind",), f"research event '{e.name}' records no "
-                   "documentation review", "add reviewed_by: the docs team member who reviewed it")
+        kind = kinds.get(e.event.kind)
+        if kind is not None and kind.review and not e.event.reviewed_by:
+            yield (f"event:{e.name}", ("kind",), f"{e.event.kind} event '{e.name}' records no "
+                   "documentation review", "add reviewed_by: who reviewed its documentation")
 
 
 def _prefer_server(catalog: Catalog) -> Iterator[Finding]:
@@ -213,16 +232,18 @@ RULES: dict[str, Rule] = {rule.id: rule for rule in (
     Rule("todo-placeholder", "error", "No TODO placeholder is left in a definition.",
          "`eventcat new` marks every value you still have to write with `TODO`; the catalog is not "
          "done until none is left.", None),
-    Rule("internal-prefix", "error", "Internal events carry the internal prefix; research events do not.",
-         "Internal-only (BI) events are named with the catalog's `internal_prefix` (`edx.bi.` by "
-         "default), so anyone reading a name knows it is not documented for partners. Events that "
-         "declare a Segment `standard` keep the spec's name.", _naming_internal_prefix),
-    Rule("name-style", "warning", "New names use the dotted lower-case style.",
-         "`edx.<area>.<object>.<past-tense verb>`. Names already on the wire that cannot change are "
-         "marked `legacy: true`, or kept as `aliases` of a new name.", _name_style),
-    Rule("docs-review", "warning", "Research events record who reviewed their documentation.",
-         "Research events are documented for partners, so the docs team reviews them; "
-         "`reviewed_by` says who did.", _docs_review),
+    Rule("kind-prefix", "error", "Events of a kind with a prefix carry it; other events do not.",
+         "A kind declared in `catalog.yaml` may name a `prefix` (internal events might all start "
+         "with `bi.`, say), so anyone reading a name knows its kind. Events that declare a Segment `standard` keep the spec's name.", _kind_prefix),
+    Rule("name-style", "warning", "New names follow the catalog's naming style.",
+         "`name_style` in `catalog.yaml`: `dotted` (lower case, dots between words: "
+         "`shop.cart.item_added`), `object-action` (Segment's \"Product Viewed\"), `snake` or "
+         "`any`. Names already on the wire that cannot change are marked `legacy: true`, or kept "
+         "as `aliases` of a new name; events that declare a `standard` keep the spec's name.",
+         _name_style),
+    Rule("docs-review", "warning", "Events of a reviewed kind record who reviewed their documentation.",
+         "A kind declared with `review: true` (by default `research`) has its documentation "
+         "reviewed before release; `reviewed_by` says who did.", _docs_review),
     Rule("prefer-server", "warning", "A browser-only event states why it cannot be server-side.",
          "Server-side events carry more context and suffer fewer false duplicates. When the "
          "browser is the only place an event can happen, suppress the rule with the reason.",

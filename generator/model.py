@@ -12,11 +12,11 @@ import re
 from typing import Annotated, Any, Literal
 
 from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, StrictStr,
-                      StringConstraints, model_validator)
+                      StringConstraints, ValidationInfo, field_validator, model_validator)
+from pydantic_core import PydanticCustomError
 
 # --- vocabularies --------------------------------------------------------------------------------
 
-Kind = Literal["research", "internal"]
 Status = Literal["proposed", "active", "deprecated"]
 Side = Literal["server", "browser", "mobile", "task"]
 FieldType = Literal["string", "integer", "number", "boolean", "datetime", "object", "array"]
@@ -38,10 +38,6 @@ ToolCategory = Literal[
     "data-warehouse",
 ]
 
-KIND_TEXT = {
-    "research": "Research event: documented for partners in the research data package.",
-    "internal": "Internal event: used for business intelligence only, never documented for partners.",
-}
 PII_TEXT = {
     "none": "no personal data",
     "pseudonymous": "an opaque id (user id, anonymous id, device id) that points to a person "
@@ -72,6 +68,38 @@ CATEGORY_TEXT = {
     "business-intelligence": "Business intelligence / dashboards",
     "data-warehouse": "Data warehouse",
 }
+# The forms of record an emitting API produces, as the example on an event page shows it (see
+# examples.py); `logs check` reads each of them.
+RecordShape = Literal["tracking-log", "segment-track", "segment-identify", "segment-webhook",
+                      "event-tracking", "none"]
+RECORD_TEXT = {
+    "tracking-log": "a tracking-log record (server and task records carry `event` as an object, "
+                    "browser records as a JSON-encoded string)",
+    "segment-track": "a Segment `track` message, the event's fields under `properties`",
+    "segment-identify": "a Segment `identify` message, the fields under `traits`",
+    "segment-webhook": "a Segment `track` message that a webhook writes to the tracking log: "
+                       "`properties.name` becomes the record's name and `properties.data` its "
+                       "`event`",
+    "event-tracking": "the processed event-tracking shape: `name`, `timestamp`, `context`, `data`",
+    "none": "no record the catalog can show (the tool keeps it)",
+}
+# The record an API produces when its definition does not say.
+CHANNEL_RECORD = {"tracking-log": "tracking-log", "segment": "segment-track", "direct": "none"}
+# What a recipe template may hold: {{name}}, {{payload}} and {{payload:params}}; the rest is text.
+PLACEHOLDER_RE = re.compile(r"\{\{\s*([^{}]*?)\s*\}\}")
+RECIPE_PLACEHOLDERS = ("name", "payload", "payload:params")
+RecipeLanguage = Literal["python", "javascript", "typescript", "kotlin", "json", "text"]
+NameStyle = Literal["dotted", "object-action", "snake", "any"]
+NAME_STYLES = {
+    # dotted lower case: namespace.object.action (Open edX, OpenTelemetry)
+    "dotted": (r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$", "dotted lower case, like 'shop.cart.item_added'"),
+    # Segment's spec: "Object Action" in title case; short joining words stay lower case
+    "object-action": (r"^[A-Z][A-Za-z0-9]*( ([A-Z][A-Za-z0-9]*|a|an|and|as|at|by|for|from|in|"
+                      r"into|of|on|or|the|to|with))+$",
+                      "Segment's 'Object Action' style: title-case words, like 'Product Viewed'"),
+    "snake": (r"^[a-z][a-z0-9]*(_[a-z0-9]+)+$", "snake case, like 'product_viewed'"),
+    "any": (r"^.+$", "any valid event name"),
+}
 
 # --- constrained strings -------------------------------------------------------------------------
 
@@ -92,6 +120,8 @@ FieldName = Annotated[StrictStr, StringConstraints(pattern=FIELD_NAME_PATTERN, m
 Line = Annotated[StrictStr, StringConstraints(min_length=1, max_length=300)]
 Text = Annotated[StrictStr, StringConstraints(max_length=20_000)]
 Tag = Annotated[StrictStr, StringConstraints(pattern=ID_PATTERN, max_length=40)]
+API_NAME_PATTERN = r"^[A-Za-z_$][A-Za-z0-9_$.:/\-]*$"
+ApiName = Annotated[StrictStr, StringConstraints(pattern=API_NAME_PATTERN, max_length=80)]
 Url = Annotated[StrictStr, StringConstraints(pattern=r"^https?://[^\s<>\"'`]+$", max_length=500)]
 
 # Dates are quoted text, as `since` is: the JSON Schema an editor reads cannot describe YAML's
@@ -142,6 +172,11 @@ class PayloadField(Strict):
     )
     example: Any = doc("A typical value, shown in the field table and the example payload.",
                        "course-v1:edX+DemoX+Demo_Course", default=None)
+    nullable: StrictBool | None = doc(
+        "Whether the value may be null (\"no value\"); left out, the catalog's `nullable` "
+        "setting decides. Exported JSON Schemas accept null only where this is true.",
+        True, default=None,
+    )
     allowed: tuple[Any, ...] = doc(
         "The only values the field may take, if it is an enumeration.", ["honor", "verified"],
         default=(),
@@ -152,10 +187,8 @@ class Implementation(Strict):
     """Where and how the code emits the event."""
 
     side: Side = doc("Where the emitting code runs.", "server")
-    api: Line = doc(
-        "The call that emits it: `tracker.emit`, `segment.track`, `segment.identify`, "
-        "`sendTrackingLogEvent`, `sendTrackEvent`, `Logger.log`, `analytics.track`, "
-        "`Analytics.track` (mobile Segment SDK) or `logEvent` (Firebase).",
+    api: ApiName = doc(
+        "The call that emits it: the name of one of the APIs the catalog declares in `apis/`.",
         "tracker.emit",
     )
     name: EventName | None = doc(
@@ -227,7 +260,19 @@ class Event(Strict):
         "Emitted when the player starts or resumes playback.",
         default="",
     )
-    kind: Kind = doc("`research` (documented for partners) or `internal` (BI only).", "research")
+    kind: Tag = doc("One of the kinds `catalog.yaml` declares (by default `research` or "
+                    "`internal`).", "research")
+    @field_validator("kind")
+    @classmethod
+    def _declared_kind(cls, kind: str, info: ValidationInfo) -> str:
+        """The catalog's kinds come in the validation context (validate.py reads catalog.yaml
+        first); a word outside them reads like any other wrong word of a fixed list."""
+        kinds = (info.context or {}).get("kinds")
+        if kinds and kind not in kinds:
+            raise PydanticCustomError("literal_error", "Input should be {expected}",
+                                      {"expected": " or ".join(repr(k) for k in kinds)})
+        return kind
+
     status: Status = doc("`proposed`, `active` or `deprecated`.", "active", default="active")
     replaced_by: EventName | None = doc(
         "For a deprecated event: the event to use instead.", "edx.video.played", default=None
@@ -383,6 +428,86 @@ class Team(Strict):
     contact: Text = doc("How to reach the team.", default="")
 
 
+class KindDefinition(Strict):
+    """One kind of event, as `catalog.yaml` declares it under `kinds`."""
+
+    description: Line = doc("What an event of this kind is, as its page says.",
+                            "Research event: documented for partners.")
+    prefix: Annotated[StrictStr, StringConstraints(max_length=40)] | None = doc(
+        "A prefix every event name of this kind carries, and no other kind's names do.",
+        "edx.bi.", default=None,
+    )
+    review: StrictBool = doc("Whether the documentation of events of this kind is reviewed "
+                             "(the `docs-review` rule asks for `reviewed_by`).", True, default=False)
+
+
+DEFAULT_KINDS = {
+    "research": KindDefinition(description="Research event: documented for analysts outside "
+                               "the team that emits it.", review=True),
+    "internal": KindDefinition(description="Internal event: for the organisation's own "
+                               "analysis only."),
+}
+
+
+class ApiDefinition(Strict):
+    """An emitting API: a file under `apis/`. Implementations name it in `api`."""
+
+    name: ApiName = doc("The call, as an implementation's `api` names it.", "tracker.emit")
+    summary: Line = doc("What the call does and where its data goes, in one line.",
+                        "Writes to the tracking log.")
+    sides: tuple[Side, ...] = doc("Where code that calls it runs.", ["server"], min_length=1)
+    channel: Channel = doc(
+        "How its data leaves: `tracking-log`, `segment` or `direct` (straight to one tool).",
+        "tracking-log")
+    record: RecordShape | None = doc(
+        "The record it produces, as the event page's example shows it: " + "; ".join(
+            f"`{k}`: {v}" for k, v in RECORD_TEXT.items()) + ". Left out: from the channel.",
+        "tracking-log", default=None)
+    language: RecipeLanguage = doc("The language of the recipe (for literals and highlighting).",
+                                   "python")
+    recipe: Text = doc(
+        "The code a developer copies, as a template: `{{name}}` becomes the event's name on the "
+        "wire and `{{payload}}` its own fields, each as a literal of `language` "
+        "(`{{payload:params}}`: one `param(key, value)` line per field, for Kotlin builders). "
+        "For a `segment-webhook` API the fields go under `data`, beside `name` (the event's "
+        "catalog name), as the webhook expects. Nothing else in it is evaluated.",
+        "from eventtracking import tracker\n\ntracker.emit({{name}}, {{payload}})\n")
+    wire_name: StrictBool = doc(
+        "Whether the call puts an event name on the wire (an `identify` call does not).",
+        True, default=True)
+    name_pattern: Annotated[StrictStr, StringConstraints(max_length=200)] | None = doc(
+        "A regular expression every name this API sends must match (Firebase: letters, digits "
+        "and `_`).", "^[A-Za-z][A-Za-z0-9_]{0,39}$", default=None)
+    name_rule: Line | None = doc("The same rule in words, for messages.",
+                                 "letters, digits and '_', starting with a letter, at most 40",
+                                 default=None)
+    default: StrictBool = doc("Whether `eventcat new event` uses it for its sides.", True,
+                              default=False)
+
+    @field_validator("recipe")
+    @classmethod
+    def _known_placeholders(cls, text: str) -> str:
+        for match in PLACEHOLDER_RE.finditer(text):
+            if match.group(1) not in RECIPE_PLACEHOLDERS:
+                raise ValueError(f"unknown placeholder '{match.group(0)}' (the recipe may use "
+                                 + ", ".join("{{" + p + "}}" for p in RECIPE_PLACEHOLDERS) + ")")
+        return text
+
+    @field_validator("name_pattern")
+    @classmethod
+    def _compiles(cls, pattern: str | None) -> str | None:
+        if pattern is not None:
+            try:
+                re.compile(pattern)
+            except re.error as error:
+                raise ValueError(f"not a regular expression: {error}") from None
+        return pattern
+
+    @property
+    def shape(self) -> str:
+        return self.record or CHANNEL_RECORD[self.channel]
+
+
 class CatalogConfig(Strict):
     """Settings for one catalog: the optional file `catalog.yaml` at its root."""
 
@@ -393,8 +518,24 @@ class CatalogConfig(Strict):
         "The organisation prefix of event names, left out when deriving an event's domain.",
         "edx.", default="",
     )
-    internal_prefix: Annotated[StrictStr, StringConstraints(max_length=40)] = doc(
-        "The prefix that marks internal (BI-only) events.", "edx.bi.", default="edx.bi."
+    kinds: dict[Tag, KindDefinition] = doc(
+        "The kinds of event the catalog tells apart, each with what it means; an event's `kind` "
+        "names one. Left out: `research` and `internal`, with neutral wording.",
+        {"research": {"description": "Documented for partners.", "review": True},
+         "internal": {"description": "Business intelligence only.", "prefix": "edx.bi."}},
+        default_factory=lambda: dict(DEFAULT_KINDS),
+    )
+    name_style: NameStyle = doc(
+        "How new event names are written: `dotted` (lower case, dots between words), "
+        "`object-action` (Segment's title-case \"Product Viewed\"), `snake` (product_viewed) or "
+        "`any`. Events that declare a `standard` or are `legacy` keep their names.",
+        "dotted", default="dotted",
+    )
+    nullable: StrictBool = doc(
+        "Whether any field may be null (\"no value\") unless the field says otherwise. A "
+        "catalog whose logs write null for missing values sets it; exported JSON Schemas follow "
+        "it.",
+        True, default=False,
     )
     rules: dict[RuleId, Severity] = doc(
         "Lint rules set to `off`, `warning` or `error` for this catalog (see the rules page).",
@@ -405,6 +546,7 @@ class CatalogConfig(Strict):
 
 # The folders of a catalog and the model each file in them holds.
 SECTIONS: dict[str, type[Strict]] = {
+    "apis": ApiDefinition,
     "events": Event,
     "fields": FieldGroup,
     "tools": Tool,

@@ -15,6 +15,7 @@ import posixpath
 import types
 import typing
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
@@ -24,8 +25,8 @@ from pydantic import BaseModel
 
 from .config import settings_reference, user_cache_dir
 from . import model
-from .apis import APIS, nest
-from .export import example_value
+from .apis import render_recipe
+from .examples import Example, Identity, api_payload, examples, field_examples, identity
 from .history import History
 from .link import Catalog, EventEntry
 from . import export
@@ -77,7 +78,7 @@ def environment(templates_dir: Path) -> jinja2.Environment:
     env.filters.update(myst=myst, markdown=markdown_html, inline=inline_markdown_html,
                        code=code_block, raw=raw_html, json=_json_text, pii_badge=pii_badge,
                        pii_allowed=pii_allowed, badge=badge, example=example_html)
-    env.globals.update(model=model, apis=APIS)
+    env.globals.update(model=model)
     return env
 
 
@@ -160,31 +161,25 @@ def example_html(value: Any) -> Markup:
     return Markup("<code>" + str(escape(text)) + "</code>")
 
 
-def example_payload(entry: EventEntry, catalog: Catalog) -> dict[str, Any]:
-    """A record as it is stored: envelope fields at the top, the event's own fields under the
-    envelope's payload key (`event` in the tracking log), or everything flat without an envelope."""
-    envelope = [f for f in entry.fields if f.envelope]
-    own = nest([(f.field.name, example_value(f.field)) for f in entry.fields if not f.envelope])
-    if not envelope:
-        return own
-    record = nest([(f.field.name, example_value(f.field)) for f in envelope])
-    for key in ("name", "event_type"):  # the envelope's own examples name some other event
-        if key in record:
-            record[key] = entry.name
-    groups = [catalog.groups[g] for g in dict.fromkeys(f.origin for f in envelope if f.origin_kind == "group")]
-    key = next((g.payload_key for g in groups if g.envelope and g.payload_key), None)
-    if key:
-        record[key] = own
-    else:
-        record.update(own)
-    return record
+@dataclass(frozen=True)
+class ImplementationView:
+    """What an event page shows for one implementation: the call, its recipe, its record."""
+
+    implementation: model.Implementation
+    api: model.ApiDefinition
+    recipe: Markup
+    example: Example
+    record: Markup | None  # the example record as a JSON code block
 
 
-def recipes(entry: EventEntry) -> list[tuple[model.Implementation, Markup]]:
-    payload = nest([(f.field.name, example_value(f.field)) for f in entry.fields if not f.envelope])
-    return [(impl, code_block(APIS[impl.api].recipe(impl.name or entry.name, payload),
-                              APIS[impl.api].language))
-            for impl in entry.event.implementations]
+def implementation_views(entry: EventEntry, catalog: Catalog, who: Identity) -> list[ImplementationView]:
+    views = []
+    for ex in examples(entry, catalog, who):
+        impl, api = ex.implementation, ex.api
+        code = render_recipe(api, impl.name or entry.name, api_payload(entry, catalog, api, who))
+        views.append(ImplementationView(impl, api, code_block(code, api.language), ex,
+                                        code_block(ex.text, "json") if ex.record is not None else None))
+    return views
 
 
 PARALLEL_FROM = 800  # below this many events, starting worker processes costs more than it saves
@@ -282,9 +277,11 @@ def _renderer(catalog: Catalog, templates_dir: Path):
 
 def _render_events(catalog: Catalog, templates_dir: Path, entries, history: History) -> dict[str, str]:
     put, pages = _renderer(catalog, templates_dir), {}
+    who = identity(catalog)
     for entry in entries:
-        put(pages, f"{entry.docname}.md", "event.md.j2", entry=entry, recipes=recipes(entry),
-            payload=example_payload(entry, catalog), history=history)
+        views = implementation_views(entry, catalog, who)
+        put(pages, f"{entry.docname}.md", "event.md.j2", entry=entry, implementations=views,
+            field_examples=field_examples(entry, [v.example for v in views], who), history=history)
     return pages
 
 
@@ -327,12 +324,14 @@ def downloads(catalog: Catalog, pmap: PrivacyMap) -> dict[str, tuple[str, str, s
         "fields.csv": ("Fields (CSV)", "one row per field of each event, inherited fields "
                        "included", export.fields_csv(catalog)),
         "event-schemas.zip": ("Payload JSON Schemas (zip)", "one draft-07 JSON Schema per event "
-                              "payload, for validators such as Segment Protocols or RudderStack (any field may "
-                              "be null: no value, as in the tracking log)",
+                              "payload, for validators such as Segment Protocols or RudderStack"
+                              + (" (any field may be null: no value)" if catalog.config.nullable
+                                 else " (null only where a field says nullable: true)"),
                               export.schemas_zip(catalog)),
-        "segment-whitelist.yaml": ("Segment whitelist (YAML)", "the "
-                                   "EVENT_TRACKING_SEGMENTIO_EMIT_WHITELIST setting for edx-platform",
-                                   export.segment_whitelist_yaml(catalog)),
+        **({"segment-whitelist.yaml": ("Segment whitelist (YAML)", "the "
+                                       "EVENT_TRACKING_SEGMENTIO_EMIT_WHITELIST setting for edx-platform",
+                                       export.segment_whitelist_yaml(catalog))}
+           if catalog.routes_through_whitelist else {}),
         "record-of-processing.csv": ("Record of processing (CSV)", "one row per tool and category "
                                      "of personal data it receives", processing_record_csv(catalog, pmap)),
     }
@@ -362,7 +361,9 @@ FORMAT_MODELS = (
     ("Tool", model.Tool, "tools/<id>.yaml"),
     ("Storage notes", model.Storage, "a tool's `storage`"),
     ("Team", model.Team, "teams/<id>.yaml"),
+    ("Emitting API", model.ApiDefinition, "apis/<name>.yaml"),
     ("Catalog settings", model.CatalogConfig, "catalog.yaml"),
+    ("Kind", model.KindDefinition, "an entry of `kinds` in catalog.yaml"),
 )
 
 

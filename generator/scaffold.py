@@ -7,16 +7,19 @@ import json
 import os
 from pathlib import Path
 
-from .apis import APIS, PAYLOAD_KEYS
+from .apis import PAYLOAD_KEYS
 from .diagnostics import CatalogError, Diagnostic, did_you_mean
 from .link import derive_domain, page_slug
-from .lint import DOTTED_LOWER
-from .model import EVENT_NAME_MAX, ID_RE, NAME_RE, Event
+from .lint import name_style_hint, name_style_pattern
+from .model import EVENT_NAME_MAX, ID_RE, NAME_RE, ApiDefinition, Event
 from .pipeline import check
 from .validate import ID_HINT, NAME_HINT
 
-DEFAULT_API = {"server": "tracker.emit", "browser": "sendTrackingLogEvent",
-               "mobile": "Analytics.track", "task": "tracker.emit"}
+def default_api(apis: dict[str, ApiDefinition], side: str) -> ApiDefinition | None:
+    """The API a new event on this side is written with: one marked `default`, else the first
+    declared for the side."""
+    fitting = [a for a in apis.values() if side in a.sides]
+    return next((a for a in fitting if a.default), fitting[0] if fitting else None)
 
 
 def _refuse(target: str, rule: str, message: str, hint: str = "") -> CatalogError:
@@ -65,17 +68,24 @@ def new_event(catalog_dir: Path, name: str, owner: str | None = None, side: str 
         raise _refuse(shown, "bad-name", f"'{name}' is not a valid event name", NAME_HINT)
     result = check(catalog_dir)
     catalog = result.catalog
-    prefix = catalog.config.internal_prefix
-    kind = kind or ("internal" if prefix and name.startswith(prefix) else "research")
-    if prefix and kind == "internal" and not name.startswith(prefix):
-        raise _refuse(shown, "internal-prefix", f"internal event names start with '{prefix}'",
-                      f"try '{prefix}{name.removeprefix(catalog.config.name_prefix)}', or --kind research")
-    if prefix and kind == "research" and name.startswith(prefix):
-        raise _refuse(shown, "internal-prefix", f"'{prefix}' marks internal events, but --kind is "
-                      "research", "drop the prefix for a research event")
-    if not legacy and not DOTTED_LOWER.match(name):
-        raise _refuse(shown, "name-style", "new names use the dotted lower-case style",
-                      "like 'edx.video.played'; pass --legacy for a name already on the wire")
+    kinds = catalog.config.kinds
+    if kind is not None and kind not in kinds:
+        raise _refuse(f"--kind {kind}", "unknown-reference", f"unknown kind '{kind}'",
+                      did_you_mean(kind, kinds) or "this catalog's kinds: " + ", ".join(kinds))
+    kind = kind or catalog.kind_for_name(name)
+    own = kinds[kind].prefix if kind in kinds else None
+    if own and not name.startswith(own):
+        raise _refuse(shown, "kind-prefix", f"{kind} event names start with '{own}'",
+                      f"try '{own}{name.removeprefix(catalog.config.name_prefix)}', or another --kind")
+    other = next((k for k, d in kinds.items() if k != kind and d.prefix and name.startswith(d.prefix)
+                  and not (own and own.startswith(d.prefix))), None)
+    if other:
+        raise _refuse(shown, "kind-prefix", f"'{kinds[other].prefix}' marks {other} events, but "
+                      f"--kind is {kind}", f"drop the prefix for a {kind} event")
+    if not legacy and not name_style_pattern(catalog.config.name_style).match(name):
+        raise _refuse(shown, "name-style", f"'{name}' is not in the catalog's naming style "
+                      f"({catalog.config.name_style})", name_style_hint(catalog) +
+                      "; pass --legacy for a name already on the wire")
     taken = {n: d for d in catalog.definitions.values() if isinstance(d.item, Event)
              for n in (d.item.name, *d.item.aliases)}
     if name in taken:
@@ -84,10 +94,14 @@ def new_event(catalog_dir: Path, name: str, owner: str | None = None, side: str 
     if owner is not None and owner not in catalog.teams:
         raise _refuse(f"--owner {owner}", "unknown-reference", f"unknown team '{owner}'",
                       did_you_mean(owner, catalog.teams) or "teams are listed in catalog/teams/")
-    api = DEFAULT_API[side]
+    chosen = default_api(catalog.apis, side)
+    if chosen is None:
+        raise _refuse(f"--side {side}", "unknown-reference", f"no API of the catalog runs on the {side} side",
+                      "declare one in apis/ (name, sides, channel, recipe)")
+    api = chosen.name
     domain = derive_domain(Event.model_construct(name=name, domain=None), catalog.config)
     target = catalog_dir / "events" / domain / f"{page_slug(name)}.yaml"
-    wanted_key = PAYLOAD_KEYS.get(APIS[api].channel)
+    wanted_key = PAYLOAD_KEYS.get(chosen.channel)
     envelope = next((g.id for g in catalog.groups.values()
                      if g.envelope and wanted_key and g.payload_key == wanted_key), None)
     tools = ", ".join(catalog.tools) or "none yet"
@@ -106,22 +120,22 @@ def new_event(catalog_dir: Path, name: str, owner: str | None = None, side: str 
         'summary: "TODO: one line saying what happened"\n',
         "# When it is emitted and what it tells an analyst (Markdown).\n",
         "description: |\n  TODO: when is it emitted, and what question does it answer?\n",
-        "# research: documented for partners; internal: business intelligence only.\n",
+        "".join(f"# {k}: {' '.join(d.description.split())}\n" for k, d in kinds.items()),
         f"kind: {kind}\n",
     ]
-    if kind == "research":
-        lines += ["# Research events are reviewed by the docs team before release.\n",
-                  'reviewed_by: "TODO: who on the docs team reviewed this page"\n']
+    if kind in kinds and kinds[kind].review:
+        lines += [f"# {kind} events have their documentation reviewed before release.\n",
+                  'reviewed_by: "TODO: who reviewed this page"\n']
     lines += [
         "# proposed until the code ships; then active.\n",
         "status: proposed\n",
         "# The team that owns the event (an id from catalog/teams/).\n",
         f"owner: {owner if owner else _quote('TODO: a team id')}\n",
         "# Where the code emits it. side: server | browser | mobile | task.\n",
-        "# api: " + ", ".join(a.name for a in APIS.values() if side in a.sides) + ".\n",
+        "# api: " + ", ".join(a.name for a in catalog.apis.values() if side in a.sides) + ".\n",
         "implementations:\n",
         f"  - side: {side}\n",
-        f"    api: {api}\n",
+        f"    api: {_quote(api)}\n",
         '    where: "TODO: repository and path of the emitting code"\n',
     ]
     if side == "browser":

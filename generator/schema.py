@@ -5,16 +5,17 @@ from __future__ import annotations
 
 import json
 
-from .model import CatalogConfig, Event, FieldGroup, Strict, Team, Tool
+from .model import ApiDefinition, CatalogConfig, Event, FieldGroup, Strict, Team, Tool
 
 SCHEMAS: dict[str, type[Strict]] = {
     "event": Event,
     "field-group": FieldGroup,
     "tool": Tool,
     "team": Team,
+    "api": ApiDefinition,
     "catalog": CatalogConfig,
 }
-SECTION_SCHEMA = {"events": "event", "fields": "field-group", "tools": "tool", "teams": "team",
+SECTION_SCHEMA = {"events": "event", "fields": "field-group", "tools": "tool", "teams": "team", "apis": "api",
                   "config": "catalog"}
 
 

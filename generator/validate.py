@@ -36,10 +36,17 @@ class Definition:
 def validate(documents: list[RawDocument]) -> tuple[list[Definition], list[RawDocument], list[Diagnostic]]:
     """The valid definitions, the documents that were not valid, and every problem found."""
     definitions, invalid, problems = [], [], []
+    # catalog.yaml first: it declares the kinds events may name
+    documents = sorted(documents, key=lambda d: d.section != "config")
+    has_config = any(d.section == "config" for d in documents)
+    kinds = None if has_config else CatalogConfig().kinds  # an invalid catalog.yaml: not checked
     for document in documents:
         model = MODELS[document.section]
         try:
-            definitions.append(Definition(model.model_validate(document.data), document))
+            item = model.model_validate(document.data, context={"kinds": kinds})
+            definitions.append(Definition(item, document))
+            if isinstance(item, CatalogConfig):
+                kinds = item.kinds
         except ValidationError as error:
             invalid.append(document)
             problems.extend(_explain(error, model, document))

@@ -39,7 +39,7 @@ def test_newcomer_path_end_to_end(tmp_path):
     assert checked.returncode == 1
     todo = [line for line in checked.stderr.splitlines() if "todo-placeholder" in line]
     assert [line.split(": error")[0].rsplit(":", 2)[1:] for line in todo] == [
-        ["8", "10"], ["10", "14"], ["23", "12"], ["31", "11"], ["34", "18"], ["36", "14"]]
+        ["8", "10"], ["10", "14"], ["24", "12"], ["32", "11"], ["35", "18"], ["37", "14"]]
     assert len(checked.stderr.splitlines()) == len(todo) + 1  # nothing else, then the summary
 
     text = (text.replace('"TODO: one line saying what happened"', "A learner clicked the example.")
@@ -56,9 +56,9 @@ def test_newcomer_path_end_to_end(tmp_path):
 
 
 @pytest.mark.parametrize("args, message", [
-    (["edx.example.clicked", "--kind", "internal"], "internal event names start with 'edx.bi.' (try 'edx.bi.example.clicked', or --kind research)"),
+    (["edx.example.clicked", "--kind", "internal"], "internal event names start with 'edx.bi.' (try 'edx.bi.example.clicked', or another --kind)"),
     (["edx.bi.example.clicked", "--kind", "research"], "'edx.bi.' marks internal events, but --kind is research"),
-    (["ExampleClicked"], "new names use the dotted lower-case style"),
+    (["ExampleClicked"], "is not in the catalog's naming style (dotted)"),
     (["../../etc/passwd"], "'../../etc/passwd' is not a valid event name"),
     (["edx.video.played"], "an event with this name already exists"),
     (["play_video", "--legacy"], "an event with this name already exists"),
@@ -151,7 +151,9 @@ def test_schema_and_validator_agree_on_every_fixture():
             document = load_file(path, section)
         except Exception:
             continue  # not YAML the loader accepts: neither schema nor model sees it
-        valid, _, _ = validate([document])
+        valid, _, problems = validate([document])
+        if [p.message.split(":")[0] for p in problems] == ["kind"]:
+            continue  # the catalog's kinds live in catalog.yaml, which a per-file schema cannot see
         assert bool(valid) == _schema_says_valid(document), path
         checked += 1
     assert checked >= 80

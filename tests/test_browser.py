@@ -108,9 +108,10 @@ def test_event_page_shows_fields_recipe_and_destinations(page):
     fields = page.locator("table.ec-fields tbody tr")
     assert fields.count() >= 10
     assert page.locator("table.ec-fields", has_text="currentTime").count() == 1
-    recipes = page.locator("#implementation pre")
-    assert recipes.count() == 3
-    assert 'Logger.log("play_video"' in recipes.nth(0).inner_text()
+    blocks = page.locator("#implementation pre")
+    assert blocks.count() == 5  # three recipes; the browser's and the webhook's records
+    assert 'Logger.log("play_video"' in blocks.nth(0).inner_text()
+    assert '"event_source": "browser"' in blocks.nth(1).inner_text()
     destinations = page.locator("table.ec-destinations tbody tr")
     assert destinations.count() >= 2
     assert page.locator("#where-the-data-goes", has_text="Tracking Log").count() == 1

@@ -30,14 +30,14 @@ def rules_found(mini):
 
 CASES = {
     # rule: (passing event, failing event, start of the failing message)
-    "internal-prefix": (
+    "kind-prefix": (
         dict(name="edx.bi.thing.done", kind="internal"),
         dict(name="edx.thing.done", kind="internal"),
         "internal event 'edx.thing.done' does not start with 'edx.bi.'"),
     "name-style": (
         dict(name="thing_done", legacy=True),
         dict(name="thing_done"),
-        "'thing_done' is not in the dotted lower-case style"),
+        "'thing_done' is not in the catalog's naming style (dotted)"),
     "docs-review": (
         dict(name="edx.thing.done"),
         dict(name="edx.thing.done", reviewed_by=None),
@@ -122,3 +122,63 @@ def test_unknown_rule_in_a_suppression_is_an_error(mini):
 def test_shipped_catalog_is_clean():
     from conftest import ROOT
     assert [str(p) for p in check(ROOT / "catalog").problems] == []
+
+
+def test_naming_style_is_the_catalogs(mini):
+    """A catalog that chose Segment's "Object Action" style accepts its names and refuses dotted
+    ones; an event that names a standard keeps the spec's name whatever the style."""
+    config = mini / "catalog.yaml"
+    config.write_text(config.read_text() + "name_style: object-action\n")
+    event_file(mini, "Product Viewed")
+    event_file(mini, "Course Added to Wishlist")
+    event_file(mini, "edx.thing.done")
+    found = [m for r, _, m in rules_found(mini) if r == "name-style"]
+    assert not any("Product Viewed" in m or "Wishlist" in m for m in found), found
+    assert any("'edx.thing.done' is not in the catalog's naming style (object-action)" in m
+               for m in found), found
+    assert not any("Promotion Viewed" in m for m in found)  # standard: exempt
+
+
+@pytest.mark.parametrize("style, good, bad", [
+    ("snake", "thing_done", "Thing Done"),
+    ("dotted", "edx.thing.done", "thing_done"),
+    ("any", "Whatever goes-here", None),
+])
+def test_each_naming_style(mini, style, good, bad):
+    config = mini / "catalog.yaml"
+    config.write_text(config.read_text() + f"name_style: {style}\n")
+    event_file(mini, good)
+    if bad:
+        event_file(mini, bad)
+    found = [m for r, _, m in rules_found(mini) if r == "name-style"]
+    assert not any(f"'{good}'" in m for m in found)
+    if bad:
+        assert any(f"'{bad}' is not in the catalog's naming style ({style})" in m for m in found)
+
+
+def test_kinds_are_the_catalogs(mini):
+    """Kind names, their prefixes and which are reviewed come from catalog.yaml."""
+    config = mini / "catalog.yaml"
+    text = config.read_text().split("kinds:")[0]
+    config.write_text(text + textwrap.dedent("""\
+        kinds:
+          public:
+            description: "Shared with customers."
+            review: true
+          ops:
+            description: "Operations only."
+            prefix: "ops."
+        rules: {segment-routing: "off"}
+        """))
+    for f in (mini / "events").glob("*.yaml"):
+        f.unlink()  # the fixture's events use research/internal
+    event_file(mini, "edx.thing.done", kind="public", reviewed_by=None)
+    event_file(mini, "ops.disk.filled", kind="ops")
+    event_file(mini, "edx.other.done", kind="ops")
+    event_file(mini, "edx.bad.done", kind="research")
+    problems = check(mini).problems
+    messages = [(p.rule, p.message) for p in problems]
+    assert ("docs-review", "public event 'edx.thing.done' records no documentation review") in messages
+    assert ("kind-prefix", "ops event 'edx.other.done' does not start with 'ops.'") in messages
+    assert not any("ops.disk.filled" in m for _, m in messages)
+    assert any(r == "bad-value" and "'research' is not allowed" in m for r, m in messages), messages

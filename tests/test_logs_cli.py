@@ -49,7 +49,7 @@ def test_fail_on_gates_ci():
     assert failing.stderr.splitlines() == [
         "eventcat logs check: failed: undocumented: 4 found, more than 3 allowed",
         "eventcat logs check: failed: malformed: 5 found, more than 0 allowed",
-        "eventcat logs check: failed: coverage 50.0% is below 80%",
+        "eventcat logs check: failed: coverage 40.0% is below 80%",  # names.jsonl holds a Segment message
     ]
 
 

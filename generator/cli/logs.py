@@ -34,8 +34,8 @@ def add_parsers(commands) -> None:
                f"{kinds}\n"
                "(records for undocumented and unnamed, lines for malformed, one per field and "
                "record for the others)\n"
-               "--fail-on coverage<P% fails when fewer than P% of the documented tracking-log "
-               "events were seen.\n\nExit codes: 0 passed, 1 a --fail-on threshold was crossed, "
+               "--fail-on coverage<P% fails when fewer than P% of the documented events that these logs could hold "
+               "were seen.\n\nExit codes: 0 passed, 1 a --fail-on threshold was crossed, "
                "2 bad usage (a missing file, an invalid catalog).")
     check.add_argument("files", nargs="+", type=Path, metavar="FILE",
                        help="tracking logs: JSON Lines or LMS log lines, gzip-compressed or not")

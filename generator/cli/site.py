@@ -34,8 +34,8 @@ def add_parsers(commands) -> None:
     new_event.add_argument("name")
     new_event.add_argument("--owner", help="the owning team's id")
     new_event.add_argument("--side", choices=["server", "browser", "mobile", "task"], default="server")
-    new_event.add_argument("--kind", choices=["research", "internal"],
-                           help="default: internal when the name has the internal prefix")
+    new_event.add_argument("--kind", help="one of the kinds catalog.yaml declares (default: the "
+                           "kind whose prefix the name carries, else the first without one)")
     new_event.add_argument("--legacy", action="store_true",
                            help="the name is already on the wire and cannot follow the naming style")
     for kind in ("tool", "team"):

@@ -108,7 +108,8 @@ def page_context(catalog: Catalog, report: Report | None) -> dict[str, Any]:
     implicit = sorted(report.implicit.items(), key=lambda kv: (-kv[1].count, kv[0]))
     counts = report.counts()
     firsts = [s.first for s in (*report.events.values(), *report.undocumented.values()) if s.first]
-    not_in_log = sorted((e.name for e in catalog.events if "tracking-log" not in e.channels), key=str.lower)
+    counted = set(report.expected)
+    not_in_log = sorted((e.name for e in catalog.events if e.name not in counted), key=str.lower)
     seen_count = sum(1 for e in events if e["count"])
     return {
         "report": report,

@@ -16,9 +16,9 @@ from typing import Any
 
 from ..sync import FILE_MODE
 from ..link import Catalog, derive_domain, page_slug
-from ..lint import DOTTED_LOWER
+from ..lint import name_style_pattern
 from ..model import EVENT_NAME_MAX, FIELD_NAME_PATTERN, NAME_RE, Event
-from ..scaffold import DEFAULT_API, _schema_line, default_schemas
+from ..scaffold import _schema_line, default_api, default_schemas
 from .check import build_lookup, json_type, parse_line, time_key, _is_datetime
 from .pii import mask, pii_kind
 from .read import MAX_LINE_BYTES, Progress, read_lines
@@ -26,8 +26,7 @@ from .records import SEGMENT, normalise
 
 MAX_NAMES = 1_000
 MAX_FIELDS = 100
-SEGMENT_API = {"server": "segment.track", "browser": "analytics.track", "mobile": "Analytics.track",
-               "task": "segment.track"}
+SIDES = ("server", "browser", "mobile", "task")
 _FIELD_NAME = re.compile(FIELD_NAME_PATTERN)
 PII_CHOICES = "none, pseudonymous, identifier, contact, network, location, free-text or sensitive"
 
@@ -127,12 +126,11 @@ def _q(value: Any) -> str:
 
 def draft(name: str, sample: NameSample, catalog: Catalog, schema_target: Path,
           schemas_dir: Path) -> str:
-    prefix = catalog.config.internal_prefix
-    kind = "internal" if prefix and name.startswith(prefix) else "research"
+    kind = catalog.kind_for_name(name)
     shape = sample.shapes.most_common(1)[0][0]
     group_key = "properties" if shape == SEGMENT else "event"
     envelope = next((g.id for g in catalog.groups.values() if g.envelope and g.payload_key == group_key), None)
-    sides = [s for s, _ in sample.sides.most_common() if s in DEFAULT_API] or ["server"]
+    sides = [s for s, _ in sample.sides.most_common() if s in SIDES] or ["server"]
     when = "" if not sample.first else (f" on {sample.first}" if sample.first == sample.last
                                         else f" between {sample.first} and {sample.last}")
     lines = [
@@ -142,15 +140,15 @@ def draft(name: str, sample: NameSample, catalog: Catalog, schema_target: Path,
         "# `eventcat check`. Example values that looked like personal data are masked.\n\n",
         f"name: {_q(name)}\n",
     ]
-    if not DOTTED_LOWER.match(name):
+    if not name_style_pattern(catalog.config.name_style).match(name):
         lines.append("# The name is already on the wire, so it keeps its style.\nlegacy: true\n")
     lines += [
         'summary: "TODO: one line saying what happened"\n',
         "description: |\n  TODO: when is it emitted, and what question does it answer?\n",
         f"kind: {kind}\n",
     ]
-    if kind == "research":
-        lines.append('reviewed_by: "TODO: who on the docs team reviewed this page"\n')
+    if kind in catalog.config.kinds and catalog.config.kinds[kind].review:
+        lines.append('reviewed_by: "TODO: who reviewed this page"\n')
     lines += [
         "# It is on the wire already.\nstatus: active\n",
         'owner: "TODO: a team id"\n',
@@ -158,8 +156,11 @@ def draft(name: str, sample: NameSample, catalog: Catalog, schema_target: Path,
         "implementations:\n",
     ]
     for side in sides:
-        api = SEGMENT_API[side] if shape == SEGMENT else DEFAULT_API[side]
-        lines += [f"  - side: {side}\n", f"    api: {api}\n",
+        chosen = next((a for a in catalog.apis.values() if side in a.sides
+                       and a.channel == "segment"), None) if shape == SEGMENT else None
+        chosen = chosen or default_api(catalog.apis, side)
+        api = chosen.name if chosen else "TODO: an API from apis/"
+        lines += [f"  - side: {side}\n", f"    api: {_q(api)}\n",
                   '    where: "TODO: repository and path of the emitting code"\n']
     if sides == ["browser"]:
         lines.append('suppress:\n  prefer-server: "TODO: why the browser is the only place it happens"\n')

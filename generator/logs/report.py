@@ -103,7 +103,7 @@ class Report:
         return totals
 
     def coverage(self) -> float:
-        """Percentage of the documented tracking-log events seen at least once."""
+        """Percentage of the documented events that these logs could hold were seen at least once."""
         if not self.expected:
             return 100.0
         seen = sum(1 for name in self.expected if name in self.events)

@@ -23,7 +23,7 @@ def to_text(report: Report) -> str:
     lines.append(f"eventcat logs check: {_n(files, 'file')}, {_n(report.records, 'record')}, "
                  f"{_n(report.malformed, 'malformed line')}, {report.unnamed:,} without an event name")
     seen = sum(1 for n in report.expected if n in report.events)
-    lines.append(f"coverage: {seen} of {len(report.expected)} documented tracking-log events seen "
+    lines.append(f"coverage: {seen} of {len(report.expected)} documented events that these logs could hold were seen "
                  f"({report.coverage():.1f}%)")
     for f in report.files:
         if f.truncated:
