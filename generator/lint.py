@@ -99,7 +99,8 @@ def _segment_routing(catalog: Catalog) -> Iterator[Finding]:
             if "segment" in d.tool.receives and "tracking-log" in e.channels:
                 hint = "add segment_whitelist: true (the event must be on the Segment whitelist)"
             elif "segment" in d.tool.receives:
-                hint = "send it to Segment (segment.track, sendTrackEvent, analytics.track)"
+                calls = [a.name for a in catalog.apis.values() if a.channel == "segment"]
+                hint = "send it to Segment" + (f" ({', '.join(calls)})" if calls else "")
             else:
                 hint = f"{d.tool.name} receives data " + " or ".join(
                     CHANNEL_TEXT[r] for r in d.tool.receives)

@@ -171,14 +171,14 @@ class PayloadField(Strict):
         default=None,
     )
     example: Any = doc("A typical value, shown in the field table and the example payload.",
-                       "course-v1:edX+DemoX+Demo_Course", default=None)
+                       "course-42", default=None)
     nullable: StrictBool | None = doc(
         "Whether the value may be null (\"no value\"); left out, the catalog's `nullable` "
         "setting decides. Exported JSON Schemas accept null only where this is true.",
         True, default=None,
     )
     allowed: tuple[Any, ...] = doc(
-        "The only values the field may take, if it is an enumeration.", ["honor", "verified"],
+        "The only values the field may take, if it is an enumeration.", ["free", "paid"],
         default=(),
     )
 
@@ -189,7 +189,7 @@ class Implementation(Strict):
     side: Side = doc("Where the emitting code runs.", "server")
     api: ApiName = doc(
         "The call that emits it: the name of one of the APIs the catalog declares in `apis/`.",
-        "tracker.emit",
+        "analytics.track",
     )
     name: EventName | None = doc(
         "The name this implementation puts on the wire, when it differs from the event's name "
@@ -199,7 +199,7 @@ class Implementation(Strict):
     )
     where: Text = doc(
         "The repository path or URL of the code that emits it.",
-        "openedx/edx-platform: common/djangoapps/student/models/course_enrollment.py",
+        "shop/web: src/player/events.js",
         default="",
     )
     notes: Text = doc("Anything a developer should know about this implementation.", default="")
@@ -240,12 +240,11 @@ class Source(Strict):
 
     title: Line = doc(
         "The document and heading, or the repository and file path.",
-        "Open edX tracking-log guide: Student Events › Video Interaction Events",
+        "Tracking plan: Video events",
     )
     url: Url | None = doc(
         "A link to it.",
-        "https://docs.openedx.org/en/latest/developers/references/internal_data_formats/"
-        "tracking_logs/student_event_types.html",
+        "https://example.org/tracking-plan/video",
         default=None,
     )
 
@@ -253,7 +252,7 @@ class Source(Strict):
 class Event(Strict):
     """One analytics event: a file under `events/`."""
 
-    name: EventName = doc("The name on the wire; unique in the catalog.", "edx.video.played")
+    name: EventName = doc("The name on the wire; unique in the catalog.", "video.played")
     summary: Line = doc("One line saying what happened.", "A learner started playing a video.")
     description: Text = doc(
         "A longer explanation in Markdown (paragraphs, emphasis, code, lists, links, tables).",
@@ -275,7 +274,7 @@ class Event(Strict):
 
     status: Status = doc("`proposed`, `active` or `deprecated`.", "active", default="active")
     replaced_by: EventName | None = doc(
-        "For a deprecated event: the event to use instead.", "edx.video.played", default=None
+        "For a deprecated event: the event to use instead.", "video.played", default=None
     )
     owner: Id = doc("The id of the team that owns the event.", "mercury")
     domain: Tag | None = doc(
@@ -290,7 +289,7 @@ class Event(Strict):
     )
     implementations: tuple[Implementation, ...] = doc(
         "One entry for each place that emits the event.",
-        [{"side": "browser", "api": "Logger.log", "where": "xmodule/js/src/video/"}],
+        [{"side": "browser", "api": "analytics.track", "where": "web: src/player/"}],
         min_length=1,
     )
     segment_whitelist: StrictBool = doc(
@@ -307,7 +306,7 @@ class Event(Strict):
         default=(),
     )
     fields_from: EventName | None = doc(
-        "The name of another event whose fields this one carries too.", "edx.video.played",
+        "The name of another event whose fields this one carries too.", "video.played",
         default=None,
     )
     fields: tuple[PayloadField, ...] = doc(
@@ -325,7 +324,7 @@ class Event(Strict):
         "The Segment Ecommerce v2 event this one conforms to.", "Promotion Viewed", default=None
     )
     related: tuple[EventName, ...] = doc(
-        "Names of events worth reading alongside this one.", ["edx.video.paused"], default=()
+        "Names of events worth reading alongside this one.", ["video.paused"], default=()
     )
     legacy: StrictBool = doc(
         "True for an old name that predates the naming convention and cannot change (it is on "
@@ -340,7 +339,7 @@ class Event(Strict):
     )
     sources: tuple[Source, ...] = doc(
         "Where the facts on the event's page come from (documentation pages, emitting code).",
-        [{"title": "openedx/edx-platform: lms/djangoapps/grades/events.py"}],
+        [{"title": "shop/web: src/player/events.js"}],
         default=(),
     )
     reviewed_by: Line | None = doc(
@@ -432,10 +431,10 @@ class KindDefinition(Strict):
     """One kind of event, as `catalog.yaml` declares it under `kinds`."""
 
     description: Line = doc("What an event of this kind is, as its page says.",
-                            "Research event: documented for partners.")
+                            "Shared with partners.")
     prefix: Annotated[StrictStr, StringConstraints(max_length=40)] | None = doc(
         "A prefix every event name of this kind carries, and no other kind's names do.",
-        "edx.bi.", default=None,
+        "bi.", default=None,
     )
     review: StrictBool = doc("Whether the documentation of events of this kind is reviewed "
                              "(the `docs-review` rule asks for `reviewed_by`).", True, default=False)
@@ -452,7 +451,7 @@ DEFAULT_KINDS = {
 class ApiDefinition(Strict):
     """An emitting API: a file under `apis/`. Implementations name it in `api`."""
 
-    name: ApiName = doc("The call, as an implementation's `api` names it.", "tracker.emit")
+    name: ApiName = doc("The call, as an implementation's `api` names it.", "analytics.track")
     summary: Line = doc("What the call does and where its data goes, in one line.",
                         "Writes to the tracking log.")
     sides: tuple[Side, ...] = doc("Where code that calls it runs.", ["server"], min_length=1)
@@ -471,7 +470,7 @@ class ApiDefinition(Strict):
         "(`{{payload:params}}`: one `param(key, value)` line per field, for Kotlin builders). "
         "For a `segment-webhook` API the fields go under `data`, beside `name` (the event's "
         "catalog name), as the webhook expects. Nothing else in it is evaluated.",
-        "from eventtracking import tracker\n\ntracker.emit({{name}}, {{payload}})\n")
+        "analytics.track({{name}}, {{payload}});\n")
     wire_name: StrictBool = doc(
         "Whether the call puts an event name on the wire (an `identify` call does not).",
         True, default=True)
@@ -511,18 +510,18 @@ class ApiDefinition(Strict):
 class CatalogConfig(Strict):
     """Settings for one catalog: the optional file `catalog.yaml` at its root."""
 
-    title: Line = doc("The site's title.", "edX analytics research guide",
+    title: Line = doc("The site's title.", "Analytics tracking plan",
                       default="Event catalog")
-    organization: Text = doc("Who the catalog belongs to.", "edX", default="")
+    organization: Text = doc("Who the catalog belongs to.", "Example Corp", default="")
     name_prefix: Annotated[StrictStr, StringConstraints(max_length=40)] = doc(
         "The organisation prefix of event names, left out when deriving an event's domain.",
-        "edx.", default="",
+        "shop.", default="",
     )
     kinds: dict[Tag, KindDefinition] = doc(
         "The kinds of event the catalog tells apart, each with what it means; an event's `kind` "
         "names one. Left out: `research` and `internal`, with neutral wording.",
-        {"research": {"description": "Documented for partners.", "review": True},
-         "internal": {"description": "Business intelligence only.", "prefix": "edx.bi."}},
+        {"research": {"description": "Shared with partners.", "review": True},
+         "internal": {"description": "Business intelligence only.", "prefix": "bi."}},
         default_factory=lambda: dict(DEFAULT_KINDS),
     )
     name_style: NameStyle = doc(

@@ -225,7 +225,7 @@ def _pages_to_write(app: Sphinx, env) -> list[str]:
 
 def _export_labels(app: Sphinx, env) -> list[str]:
     """Events and their aliases as standard labels too, so another Sphinx project reaches them
-    through intersphinx with a plain {ref} or :ref: (`:ref:`edx.video.played``) without
+    through intersphinx with a plain {ref} or :ref: (`:ref:`video.played``) without
     installing eventcat; the eventcat:event entries need this domain on both sides. A label the
     project defines itself wins. Labels of re-read pages are purged by Sphinx, hence every run.
     Tools and teams become tool-<id> and team-<id>."""
@@ -248,7 +248,7 @@ def _warn_missing(app: Sphinx, domain, node) -> bool | None:
     role, target = node["reftype"], node["reftarget"]
     hint = did_you_mean(target, list(domain.names(role)))
     if not hint and role == "field" and FIELD_SEPARATOR not in target:
-        hint = "name a field as EVENT/FIELD, such as edx.video.played/code"
+        hint = "name a field as EVENT/FIELD, such as video.played/code"
     hint = f" ({hint})" if hint else ""
     logger.warning(f"unknown {role} '{target}'{hint}", location=node, type="eventcat", subtype="ref")
     return True

@@ -274,3 +274,19 @@ def test_schemas_accept_null_only_where_the_catalog_says(tmp_path):
     event.write_text(event.read_text().replace('example: "p-1"}', 'example: "p-1", nullable: false}'))
     catalog = check(catalog_dir).catalog
     assert json.loads(schema_texts(catalog)["product-viewed.schema.json"])["properties"]["product_id"]["type"] == "string"
+
+
+def test_a_neutral_catalogs_site_says_nothing_of_edx(tmp_path):
+    """Another organisation's catalog: its pages carry no edX wording, and no Segment whitelist
+    download, since nothing of it routes through one."""
+    from eventcat.render import render
+    catalog = check(neutral_catalog(tmp_path)).catalog
+    pages = render(catalog)
+    assert "downloads/segment-whitelist.yaml" not in pages
+    for path, text in pages.items():
+        if isinstance(text, str):
+            lowered = text.lower()
+            for word in ("edx", "research data package", "common.djangoapps", "eventtracking"):
+                assert word not in lowered, (path, word)
+    shipped = check(SHIPPED).catalog
+    assert shipped.routes_through_whitelist  # the edX catalog keeps its whitelist download
