@@ -1,6 +1,7 @@
 """`eventcat serve` as an author uses it: edit a file, see the page change, exactly once; add an
 event, see it listed; break a file, see why, fix it, see it recover."""
 
+import http.client
 import os
 import shutil
 import signal
@@ -25,7 +26,7 @@ def fetch(url: str) -> str:
     try:
         with urllib.request.urlopen(url, timeout=5) as response:
             return response.read().decode()
-    except OSError:
+    except (OSError, http.client.HTTPException):  # down, or a page replaced while it was sent
         return ""
 
 
