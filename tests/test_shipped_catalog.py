@@ -49,7 +49,7 @@ def test_coverage_of_kinds_sides_and_apis(catalog):
     # Segment's standard ecommerce events keep the names the spec gives them
     assert internal and all(e.name.startswith("edx.bi.") for e in internal if not e.event.standard)
     domains = {e.domain for e in events}
-    for domain in ["course", "video", "forum", "certificate", "ui"]:
+    for domain in ["enrollment", "video", "forum", "certificate", "navigation"]:
         assert domain in domains, domain
 
 
