@@ -56,7 +56,11 @@ def _schema_ref(path: str, kind: str, settings: Settings) -> str:
 
 def catalog_settings(title: str, organization: str) -> dict[str, Any]:
     return {"title": title, "organization": organization, "name_prefix": "",
-            "internal_prefix": ""}
+            "name_style": "dotted",
+            "kinds": {"research": {"description": "Shared with analysts outside the team that "
+                                                  "sends it; reviewed before release.",
+                                   "review": True},
+                      "internal": {"description": "For the team's own analysis only."}}}
 
 
 def check_names(title: str, organization: str) -> str:
@@ -75,8 +79,15 @@ def check_names(title: str, organization: str) -> str:
 
 
 def example_files(settings: Settings) -> dict[str, str]:
-    """One team, one tool and one event, neutral, each valid as it is."""
+    """One emitting API, one team, one tool and one event, neutral, each valid as it is."""
     c = settings.catalog
+    api = {"name": "analytics.track",
+           "summary": "Segment's Python library on the server: straight to Segment and the "
+                      "tools behind it.",
+           "sides": ["server"], "channel": "segment", "record": "segment-track",
+           "language": "python", "default": True,
+           "recipe": "import segment.analytics as analytics\n\n"
+                     "analytics.track(user_id, {{name}}, {{payload}})\n"}
     team = {"id": "analytics", "name": "Analytics",
             "description": "Owns the tracking plan and the analytics tools. Rename this team, "
                            "or add yours beside it with `eventcat new team ID`.",
@@ -94,20 +105,21 @@ def example_files(settings: Settings) -> dict[str, str]:
              "description": "Sent once, when the sign-up form is accepted. An example to copy: "
                             "`eventcat new event NAME` starts the next one.",
              "kind": "internal", "status": "proposed", "owner": "analytics",
-             "implementations": [{"side": "browser", "api": "analytics.track",
-                                  "where": "web/src/signup/form.js"}],
+             "implementations": [{"side": "server", "api": "analytics.track",
+                                  "where": "app/accounts/signup.py"}],
              "destinations": ["product-analytics"],
              "fields": [{"name": "plan", "type": "string", "required": True,
                          "description": "The plan chosen at sign-up.", "pii": "none",
-                         "example": "free"}],
-             "suppress": {"prefer-server": "An example: the sign-up form is in the browser."}}
-    paths = {"team": f"{c}/teams/analytics.yaml", "tool": f"{c}/tools/product-analytics.yaml",
+                         "example": "free"}]}
+    paths = {"api": f"{c}/apis/analytics.track.yaml", "team": f"{c}/teams/analytics.yaml", "tool": f"{c}/tools/product-analytics.yaml",
              "event": f"{c}/events/account/account.signed_up.yaml"}
-    headers = {"team": "A team: owns events. The Catalog format page lists every key.",
+    headers = {"api": "A call that sends events; its recipe is the code shown on event pages.\n"
+                      "Declare yours (gtag, Amplitude, a server SDK, ...) beside it.",
+               "team": "A team: owns events. The Catalog format page lists every key.",
                "tool": "An analytics tool: where events go, and what it keeps for how long.",
                "event": "An event: one file each. Check with `eventcat check`."}
     return {paths[k]: _yaml(data, headers[k], _schema_ref(paths[k], k, settings))
-            for k, data in (("team", team), ("tool", tool), ("event", event))}
+            for k, data in (("api", api), ("team", team), ("tool", tool), ("event", event))}
 
 
 def _home_page(title: str, settings: Settings) -> str:

@@ -31,7 +31,8 @@ def test_a_new_project_checks_builds_strictly_and_takes_a_new_event(tmp_path):
     root = tmp_path / "plan"
     assert sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()) == [
         ".github/workflows/docs.yml", ".gitignore", ".pre-commit-config.yaml",
-        "catalog/catalog.yaml", "catalog/events/account/account.signed_up.yaml",
+        "catalog/apis/analytics.track.yaml", "catalog/catalog.yaml",
+        "catalog/events/account/account.signed_up.yaml",
         "catalog/teams/analytics.yaml", "catalog/tools/product-analytics.yaml", "docs/index.md",
         "eventcat.toml", *sorted(f"schemas/{n}" for n in all_schemas())]
     for path in root.joinpath("catalog").rglob("*.yaml"):  # every $schema line resolves inside
