@@ -57,15 +57,16 @@ def lines(catalog_dir: Path) -> list[str]:
                             "user_id": 12, "path": "/api/bookmarks/v1/bookmarks/"},
                 "event": payload if payload is not None else {}}
 
-    # undocumented events
+    # undocumented events: real names the shipped catalog does not describe (the course search of
+    # edx-search, and a course home button of 2017)
     for _ in range(5):
-        emit(base("edx.bookmark.added", payload={"bookmark_id": "learner1,block-v1:edX+DemoX+type@vertical+block@3f",
-                                                 "component_type": "vertical", "course_id": "course-v1:edX+DemoX+Demo_Course"}))
+        emit(base("edx.course.search.initiated", payload={"search_term": "entropy", "page_size": 20,
+                                                          "page_number": 0}))
     for _ in range(2):
-        emit(base("edx.course.index.published", payload={"course_id": "course-v1:edX+DemoX+Demo_Course",
-                                                         "duration": rng.randint(3, 40)}))
+        emit(base("edx.course.search.results_displayed", payload={"search_term": "entropy", "page_size": 20,
+                                                                  "page_number": 0, "results_count": rng.randint(0, 9)}))
     for _ in range(3):
-        record = base("book", "browser", json.dumps({"type": "gotopage", "old": 3, "new": 4}))
+        record = base("edx.course.home.resume_course.clicked", "browser", json.dumps({"url": "/courses/course-v1:edX+DemoX+Demo_Course/jump_to/block-v1:edX+DemoX+Demo_Course+type@vertical+block@3f"}))
         del record["name"]  # older browser records have no name
         emit(record)
     # implicit events: the event_type is the URL path
