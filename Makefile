@@ -3,12 +3,12 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup site test serve clean
+.PHONY: setup site test lint serve clean
 
 $(BIN)/eventcat: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[test,lint]'
 	touch $@
 
 setup: $(BIN)/eventcat
@@ -18,6 +18,10 @@ site: setup  ## set up, then build the site from catalog/ strictly into _build/h
 
 test: setup  ## set up, then run every test
 	$(BIN)/python -m pytest
+
+lint: setup  ## ruff, mypy and the import-layer contract over the project's own code
+	$(BIN)/ruff check generator tests bench scripts conf.py
+	$(BIN)/mypy
 
 clean:
 	rm -rf _build docs/catalog

@@ -24,8 +24,11 @@ VERBS = ["viewed", "clicked", "created", "updated", "deleted", "shown", "hidden"
          "closed", "submitted", "started", "completed", "shared", "selected", "loaded"]
 TYPES = ["string", "string", "string", "integer", "number", "boolean", "datetime", "array", "object"]
 PII = ["none"] * 8 + ["pseudonymous", "free-text"]
-WORDS = ("learner course unit module page record value total count time when where which that "
-         "shows the and of for with from after before each every last first new old").split()
+WORDS = [
+    "learner", "course", "unit", "module", "page", "record", "value", "total", "count", "time",
+    "when", "where", "which", "that", "shows", "the", "and", "of", "for", "with", "from", "after",
+    "before", "each", "every", "last", "first", "new", "old",
+]
 # API, side, channel: a realistic mix of server and client code
 APIS = [("tracker.emit", "server"), ("tracker.emit", "server"), ("tracker.emit", "task"),
         ("segment.track", "server"), ("sendTrackingLogEvent", "browser"),
@@ -121,7 +124,7 @@ def make(n: int, out: Path, seed: int = 1) -> Path:
             "owner": rng.choice(teams),
             "implementations": [{"side": side, "api": api, "where": f"repo/{domain}/emit_{i}.py"}
                                 for api, side in apis],
-            "field_groups": ["group-0"] + rng.sample([f"group-{g}" for g in range(1, 6)], rng.randint(0, 2)),
+            "field_groups": ["group-0", *rng.sample([f"group-{g}" for g in range(1, 6)], rng.randint(0, 2))],
             "fields": fields,
             "tags": [domain],
         }

@@ -61,7 +61,7 @@ def main() -> None:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    log = open(work / "serve.log", "w")
+    log = open(work / "serve.log", "w")  # noqa: SIM115 -- the server writes to it until the end
     server = subprocess.Popen([sys.executable, "-m", "eventcat", "serve", "--conf", str(ROOT),
                                "--port", str(port)], cwd=work, stdout=log,
                               stderr=subprocess.STDOUT, start_new_session=True)
@@ -80,7 +80,7 @@ def main() -> None:
         for i in range(args.edits):
             marker = f"Edited-{i}-{time.time_ns()}"
             target.write_text(original.replace("summary: ", f"summary: {marker} ", 1))
-            latencies.append(wait_for(lambda: marker in fetch(url), 600))
+            latencies.append(wait_for(lambda marker=marker: marker in fetch(url), 600))
             time.sleep(2)
         rebuilds = (work / "serve.log").read_text().count("Rebuilding")
         print(f"{'catalog' if not args.size else f'{args.size:,} events'}: median "

@@ -46,8 +46,9 @@ def _kotlin_json(value: Any, indent: int) -> str:
         if isinstance(item, dict):
             lines.append(f"{pad}putJsonObject({_kotlin_string(key)}) {_kotlin_json(item, indent + 4)}")
         elif isinstance(item, (list, tuple)):
-            lines.append(f"{pad}put({_kotlin_string(key)}, JsonPrimitive({_kotlin_string(json.dumps(item, default=str))}))")
-        elif isinstance(item, str) or not isinstance(item, (int, float, bool)) and item is not None:
+            encoded = _kotlin_string(json.dumps(item, default=str))
+            lines.append(f"{pad}put({_kotlin_string(key)}, JsonPrimitive({encoded}))")
+        elif isinstance(item, str) or (not isinstance(item, (int, float, bool)) and item is not None):
             lines.append(f"{pad}put({_kotlin_string(key)}, {_kotlin_string(str(item))})")
         else:
             lines.append(f"{pad}put({_kotlin_string(key)}, {json.dumps(item)})")

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, ValidationError
+from pydantic.config import JsonDict
 
 from .diagnostics import CatalogError, Diagnostic, did_you_mean
 
@@ -39,8 +40,8 @@ RelPath = Annotated[StrictStr, Field(min_length=1, max_length=500)]
 
 
 def _setting(description: str, example: Any = None, **kwargs: Any) -> Any:
-    extra = {"examples": [example]} if example is not None else {}
-    return Field(description=description, json_schema_extra=extra or None, **kwargs)
+    extra: JsonDict | None = {"examples": [example]} if example is not None else None
+    return Field(description=description, json_schema_extra=extra, **kwargs)
 
 
 class _Table(BaseModel):
@@ -324,11 +325,11 @@ def settings_reference() -> list[dict[str, Any]]:
                 walk(annotation, f"{table}.{name}")
                 continue
             default = field.get_default(call_default_factory=True)
-            examples = (field.json_schema_extra or {}).get("examples") if isinstance(
-                field.json_schema_extra, dict) else None
+            extra = field.json_schema_extra
+            examples = extra.get("examples") if isinstance(extra, dict) else None
             rows.append({"table": table, "key": name, "type": _type_name(model, name),
                          "default": default, "description": field.description or "",
-                         "example": examples[0] if examples else None})
+                         "example": examples[0] if isinstance(examples, list) and examples else None})
 
     walk(Settings, "tool.eventcat")
     return rows

@@ -4,8 +4,18 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
+from typing import Literal, get_args
+
+Severity = Literal["warning", "error"]  # how bad a reported problem is
+RuleSetting = Literal["off", Severity]  # what a lint rule is set to in catalog.yaml or pyproject.toml
+RULE_SETTINGS: tuple[RuleSetting, ...] = get_args(RuleSetting)
+
+
+def rule_setting(value: object) -> RuleSetting | None:
+    """The setting `value` names, or None when it names none."""
+    return next((s for s in RULE_SETTINGS if s == value), None)
 
 # Characters that must not reach a terminal, a report line or a generated file as they are: C0 and
 # C1 controls (ESC starts terminal escape sequences; CR and LF start a new, forged line), DEL, the
@@ -36,7 +46,7 @@ class Diagnostic:
     rule: str  # a stable id: what went wrong, for configuration, suppression and CI tools
     message: str
     hint: str = ""
-    severity: str = "error"  # or "warning"
+    severity: Severity = "error"
 
     def __str__(self) -> str:
         # every part can carry text from a file name or a catalog value: one diagnostic, one line

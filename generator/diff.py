@@ -20,8 +20,9 @@ status, routing) is reported but not breaking; a PII class change is worth a pri
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
-from typing import Any, Iterable
+from typing import Any
 
 from .link import Catalog, EventEntry
 
@@ -136,7 +137,7 @@ class CatalogDiff:
         return any(e.breaking for e in self.events)
 
     def counts(self) -> dict[str, int]:
-        counts = {kind: 0 for kind in CHANGE_KINDS}
+        counts = dict.fromkeys(CHANGE_KINDS, 0)
         for e in self.events:
             counts[e.change] += 1
         counts["breaking"] = sum(e.breaking for e in self.events)
@@ -194,7 +195,7 @@ def diff(old: Snapshot, new: Snapshot) -> CatalogDiff:
             result.append(EventChange(target, "renamed", _event_changes(facts, new[target]), name))
         else:
             result.append(EventChange(name, "removed"))
-    for name, facts in new.items():
+    for name in new:
         if name not in old and name not in renamed_to:
             result.append(EventChange(name, "added"))
     result.sort(key=lambda e: (e.name.lower(), e.name, e.old_name))

@@ -11,6 +11,7 @@ shows two users or another event's name.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import json
 from dataclasses import dataclass
@@ -47,7 +48,7 @@ _SEGMENT_LIBRARY = {"server": ("analytics-python", "2.2.2"), "browser": ("analyt
 WEBHOOK_PATH = "/segmentio/event"
 # Identity fields: a field with one of these leaf names holds the same value everywhere.
 _IDENTITY_LEAVES = ("username", "user_id", "course_id", "org_id")
-FALLBACK_TIME = datetime.datetime(2024, 5, 2, 16, 3, 14, 654040, tzinfo=datetime.timezone.utc)
+FALLBACK_TIME = datetime.datetime(2024, 5, 2, 16, 3, 14, 654040, tzinfo=datetime.UTC)
 
 
 @dataclass(frozen=True)
@@ -118,21 +119,19 @@ def identity(catalog: Catalog) -> Identity:
     values: dict[str, Any] = {}
     for leaf in _IDENTITY_LEAVES:
         for name in (leaf, f"context.{leaf}"):
-            f = fields.get(name)
-            if f is not None and f.example not in (None, ""):
-                values.setdefault(leaf, f.example)
+            found = fields.get(name)
+            if found is not None and found.example not in (None, ""):
+                values.setdefault(leaf, found.example)
     values.setdefault("username", "learner")
     values.setdefault("user_id", 4)
     moment = FALLBACK_TIME
     time_field = fields.get("time")
     if time_field is not None and isinstance(time_field.example, str):
-        try:
+        with contextlib.suppress(ValueError):  # not a time: the fallback moment
             moment = datetime.datetime.fromisoformat(time_field.example)
-        except ValueError:
-            pass
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=datetime.timezone.utc)
-    request = {k: fields[k].example for k in ("ip", "agent", "host", "session", "page", "referer",
+        moment = moment.replace(tzinfo=datetime.UTC)
+    request: dict[str, Any] = {k: fields[k].example for k in ("ip", "agent", "host", "session", "page", "referer",
                                                "accept_language")
                if k in fields and fields[k].example is not None}
     return Identity(values, moment, request)
@@ -143,7 +142,7 @@ def _iso(moment: datetime.datetime) -> str:
 
 
 def _segment_time(moment: datetime.datetime) -> str:
-    return moment.astimezone(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.") + \
+    return moment.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%S.") + \
         f"{moment.microsecond // 1000:03d}Z"
 
 

@@ -8,7 +8,8 @@ import csv
 import io
 import json
 import zipfile
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from .link import Catalog, EventEntry, ResolvedField
 from .model import KnownIssue, PayloadField

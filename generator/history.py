@@ -12,19 +12,21 @@ catalog no longer validates becomes a note saying what could not be seen and why
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import multiprocessing as mp
 import os
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable
+from typing import NamedTuple
 
 from .config import DEFAULT_HISTORY
 from .diff import CatalogDiff, EventChange, Snapshot, diff, snapshot
-from .gitrepo import UNSHALLOW_HINT, GitError, Repo, inside_a_repository
+from .gitrepo import UNSHALLOW_HINT, GitError, Repo, Tag, inside_a_repository
 from .link import Catalog
 from .lint import RULES
 from .revision import TreeReader, UnreadableCatalog
@@ -122,7 +124,7 @@ def _collect(repo: Repo, head: str, window: int, cache: _Cache) -> History:
     boundary = repo.shallow_boundary()
     tags = repo.tags()
     tag_trees = repo.trees([t.commit.sha for t in tags])
-    releases = [(t, tree) for t, tree in zip(tags, tag_trees) if tree]
+    releases = [(t, tree) for t, tree in zip(tags, tag_trees, strict=True) if tree]
     if releases:
         return _by_release(repo, head, releases, window, cache, boundary)
     return _by_commit(repo, window, cache, boundary)
@@ -136,15 +138,15 @@ def _by_commit(repo: Repo, window: int, cache: _Cache, boundary: frozenset[str])
     trees = repo.trees([c.sha for c in commits])
     parent_trees = repo.trees([c.parent for c in commits if c.parent])
     parents = iter(parent_trees)
-    planned, notes = [], []
-    for commit, tree in zip(commits, trees):
+    planned: list[_Planned] = []
+    notes: list[str] = []
+    for commit, tree in zip(commits, trees, strict=True):
         old = next(parents) if commit.parent else ""
-        base = dict(label=commit.short, commit=commit.sha, short=commit.short, date=commit.date,
-                    subject=commit.subject)
+        step = Step(commit.short, commit.sha, commit.short, commit.date, commit.subject)
         if commit.sha in boundary:
-            planned.append(Step(**base, unseen="its parent commit is not in this shallow clone"))
+            planned.append(_Planned(replace(step, unseen="its parent commit is not in this shallow clone")))
         else:
-            planned.append((base, old, tree))
+            planned.append(_Planned(step, (old, tree)))
     steps = _steps(cache, planned, trees[0])
     oldest = commits[-1]
     if boundary and (oldest.sha in boundary or len(commits) < window):
@@ -154,49 +156,54 @@ def _by_commit(repo: Repo, window: int, cache: _Cache, boundary: frozenset[str])
     return History("commits", window, tuple(steps), tuple(notes))
 
 
-def _by_release(repo: Repo, head: str, releases: list, window: int, cache: _Cache,
+def _by_release(repo: Repo, head: str, releases: list[tuple[Tag, str]], window: int, cache: _Cache,
                 boundary: frozenset[str]) -> History:
     # A release whose catalog equals the one before it did not touch the catalog: left out.
     touching = [(t, tree) for i, (t, tree) in enumerate(releases)
                 if i + 1 == len(releases) or releases[i + 1][1] != tree]
-    planned, notes = [], []
+    planned: list[_Planned] = []
+    notes: list[str] = []
     head_tree = repo.trees([head])[0]
     newest_tag, newest_tree = touching[0]
     if head_tree and head_tree != newest_tree:
         commit = repo.commits([head])[0]
-        planned.append((dict(label="Unreleased", commit=head, short=commit.short, date=commit.date,
-                             subject=commit.subject, since=newest_tag.name), newest_tree, head_tree))
+        unreleased = Step("Unreleased", head, commit.short, commit.date, commit.subject, since=newest_tag.name)
+        planned.append(_Planned(unreleased, (newest_tree, head_tree)))
     for i, (tag, tree) in enumerate(touching[: max(window - len(planned), 1)]):
         older = touching[i + 1] if i + 1 < len(touching) else None
-        base = dict(label=tag.name, commit=tag.commit.sha, short=tag.commit.short,
-                    date=tag.commit.date, subject=tag.commit.subject,
+        step = Step(tag.name, tag.commit.sha, tag.commit.short, tag.commit.date, tag.commit.subject,
                     since=older[0].name if older else "")
         if older is None and boundary:
             # In a shallow clone an earlier release may simply not have been fetched.
-            planned.append(Step(**base, unseen="earlier releases are not in this shallow clone"))
+            planned.append(_Planned(replace(step, unseen="earlier releases are not in this shallow clone")))
             notes.append(f"Releases before {tag.name} ({tag.commit.date}) are not available in "
                          f"this shallow clone: {UNSHALLOW_HINT}.")
         else:
-            planned.append((base, older[1] if older else "", tree))
+            planned.append(_Planned(step, (older[1] if older else "", tree)))
     steps = _steps(cache, planned, head_tree or newest_tree)
     cache.finish(head_tree or newest_tree)
     return History("tags", window, tuple(steps), tuple(notes))
 
 
-def _steps(cache: _Cache, planned: list, newest: str) -> list[Step]:
-    """Each planned comparison (details, older tree, newer tree) made into a Step; the ones not
-    cached yet are worked out on every core first."""
-    cache.prefetch([(old, new) for item in planned if not isinstance(item, Step)
-                    for _, old, new in [item]], newest)
-    return [item if isinstance(item, Step) else _step(cache, *item) for item in planned]
+class _Planned(NamedTuple):
+    """A step to show, and the (older, newer) trees to compare for it; None when it cannot be."""
+    step: Step
+    trees: tuple[str, str] | None = None
 
 
-def _step(cache: _Cache, base: dict, old_tree: str, new_tree: str) -> Step:
+def _steps(cache: _Cache, planned: list[_Planned], newest: str) -> list[Step]:
+    """Each planned comparison made into a Step; the ones not cached yet are worked out on every
+    core first."""
+    cache.prefetch([p.trees for p in planned if p.trees is not None], newest)
+    return [p.step if p.trees is None else _step(cache, p.step, *p.trees) for p in planned]
+
+
+def _step(cache: _Cache, step: Step, old_tree: str, new_tree: str) -> Step:
     try:
         changes = cache.diff(old_tree, new_tree)
-        return Step(**base, diff=changes, initial=-1 if old_tree else changes.new_count)
+        return replace(step, diff=changes, initial=-1 if old_tree else changes.new_count)
     except UnreadableCatalog as error:
-        return Step(**base, unseen=str(error))
+        return replace(step, unseen=str(error))
 
 
 def _index(history: History, current: Catalog) -> History:
@@ -250,11 +257,9 @@ class _Cache:
             return None
 
     def _write(self, name: str, data: dict) -> None:
-        try:
+        with contextlib.suppress(OSError):  # a read-only repository: no cache, still correct
             write_file(self.folder / name,
                        json.dumps(data, separators=(",", ":"), default=str).encode("utf-8"))
-        except OSError:
-            pass  # a read-only repository: no cache, still correct
 
     def snapshot(self, tree: str) -> Snapshot:
         """A tree's snapshot: from memory (the last few, as consecutive steps share trees), from
@@ -320,10 +325,8 @@ class _Cache:
     def keep(self, tree: str) -> None:
         """Save a tree's snapshot, read now if need be (unless it is saved already)."""
         if tree and not (self.folder / f"{self.code}-tree-{tree}.json").is_file():
-            try:
+            with contextlib.suppress(UnreadableCatalog):
                 self._write(f"{self.code}-tree-{tree}.json", {"events": self.snapshot(tree)})
-            except UnreadableCatalog:
-                pass
 
     def finish(self, keep_tree: str) -> None:
         """Keep the snapshot of the newest tree (the next commit is compared with it) and the
@@ -337,24 +340,21 @@ class _Cache:
                        key=lambda p: p.stat().st_mtime, reverse=True)
         stale = [p for p in files if "-tree-" in p.name and p.name != f"{self.code}-tree-{keep_tree}.json"]
         for path in [*stale, *small[KEEP_PAIRS:]]:
-            try:
+            with contextlib.suppress(OSError):
                 path.unlink()
-            except OSError:
-                pass
 
 
 _PREFETCH: tuple[Repo, list[list[tuple[str, str]]], str, dict] | None = None
 
 
 def _prefetch_run(index: int) -> None:
+    assert _PREFETCH is not None, "set by prefetch() before the fork"
     repo, runs, newest, known = _PREFETCH
     cache = _Cache(repo)
     cache.known = known
     for old, new in runs[index]:
-        try:
+        with contextlib.suppress(UnreadableCatalog):  # recorded in the cache, reported by the parent
             cache.diff(old, new)
-        except UnreadableCatalog:
-            pass  # recorded in the cache, and reported by the parent
         if newest in cache.snapshots:  # while it is still in memory
             cache.keep(newest)
 
@@ -378,7 +378,7 @@ def compare(old_spec: str, new_spec: str, catalog_dir: Path) -> tuple[str, str, 
     return old_label, new_label, diff(old(), new())
 
 
-def _side(spec: str, catalog_dir: Path):
+def _side(spec: str, catalog_dir: Path) -> tuple[str, str, Callable[[], Snapshot]]:
     """(label, tree id or "", a function returning the snapshot)."""
     if Path(spec).is_dir():
         return spec, "", lambda: _folder_snapshot(spec)

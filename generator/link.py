@@ -7,12 +7,13 @@ import datetime
 import hashlib
 import re
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any
 
 from .diagnostics import Diagnostic, did_you_mean
-from .model import ApiDefinition, CatalogConfig, Event, FieldGroup, PayloadField, Team, Tool
 from .load import is_placeholder
+from .model import ApiDefinition, CatalogConfig, Event, FieldGroup, PayloadField, Team, Tool
 from .validate import Definition
 
 # Segment's Ecommerce v2 spec: the standard event names an event may declare it conforms to.
@@ -137,7 +138,7 @@ class Catalog:
 
     def team_path(self, team_id: str) -> list[Team]:
         """The team and its parents, outermost first."""
-        chain = []
+        chain: list[Team] = []
         current: str | None = team_id
         while current is not None and current in self.teams and len(chain) <= len(self.teams):
             chain.append(self.teams[current])
@@ -334,7 +335,7 @@ def _unique_event_names(definitions: list[Definition], slug_of: dict[str, str], 
         if len(claimants) < 2:
             continue
         for d, loc in claimants:
-            others = ", ".join(f"{o.source.path}:{o.at(*l)[1]}" for o, l in claimants if (o, l) != (d, loc))
+            others = ", ".join(f"{o.source.path}:{o.at(*at)[1]}" for o, at in claimants if (o, at) != (d, loc))
             what = "event name" if loc == ("name",) else "alias"
             problems.add(d.at(*loc), "duplicate-name", f"duplicate {what} '{name}'", f"also used at {others}")
             clashing.add(id(d))

@@ -8,13 +8,14 @@ catalog.yaml (or `[tool.eventcat.rules]` in pyproject.toml); one event switches 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
-from typing import Any, Callable, Iterator
+from typing import Any
 
-from .diagnostics import Diagnostic, did_you_mean
+from .diagnostics import Diagnostic, RuleSetting, did_you_mean
 from .link import Catalog
 from .load import RawDocument
-from .model import CHANNEL_TEXT, NAME_STYLES, Severity
+from .model import CHANNEL_TEXT, NAME_STYLES
 
 DOTTED_LOWER = re.compile(NAME_STYLES["dotted"][0])
 
@@ -25,7 +26,7 @@ Finding = tuple[str, tuple[Any, ...], str, str]
 @dataclass(frozen=True)
 class Rule:
     id: str
-    severity: Severity  # the default
+    severity: RuleSetting  # the default
     summary: str
     explanation: str
     check: Callable[[Catalog], Iterator[Finding]] | None  # None: checked on the raw files
@@ -136,7 +137,8 @@ def _pii_destination(catalog: Catalog) -> Iterator[Finding]:
         for f in e.fields:
             if not f.envelope and f.field.pii not in (None, "none", "pseudonymous"):
                 own = [i for i, x in enumerate(e.event.fields) if x.name == f.field.name]
-                loc = ("fields", own[0], "pii") if own else ("field_groups",) if f.origin_kind == "group" else ("fields_from",)
+                loc = (("fields", own[0], "pii") if own
+                       else ("field_groups",) if f.origin_kind == "group" else ("fields_from",))
                 names = ", ".join(t.name for t in forbidden)
                 yield (f"event:{e.name}", loc, f"field '{f.field.name}' ({f.field.pii} data) "
                        f"flows to {names}, whose storage notes forbid personal data",
@@ -155,7 +157,10 @@ _PROMOTION = {"promotion_id": "string", "creative": "string", "name": "string", 
 ECOMMERCE_V2: dict[str, tuple[tuple[str, ...], dict[str, str]]] = {
     "Products Searched": (("query",), {"query": "string"}),
     "Product List Viewed": (("products",), {"list_id": "string", "category": "string", "products": "array"}),
-    "Product List Filtered": (("products",), {"list_id": "string", "filters": "array", "sorts": "array", "products": "array"}),
+    "Product List Filtered": (
+        ("products",),
+        {"list_id": "string", "filters": "array", "sorts": "array", "products": "array"},
+    ),
     "Promotion Viewed": (("promotion_id", "creative", "name", "position"), _PROMOTION),
     "Promotion Clicked": (("promotion_id", "creative", "name", "position"), _PROMOTION),
     "Product Clicked": (("product_id",), _PRODUCT),
@@ -164,23 +169,63 @@ ECOMMERCE_V2: dict[str, tuple[tuple[str, ...], dict[str, str]]] = {
     "Product Removed": (("product_id",), {**_PRODUCT, "cart_id": "string"}),
     "Cart Viewed": (("products",), {"cart_id": "string", "products": "array"}),
     "Checkout Started": (("order_id", "products"), {**_ORDER, "value": "number"}),
-    "Checkout Step Viewed": (("step",), {"checkout_id": "string", "step": "integer", "shipping_method": "string", "payment_method": "string"}),
-    "Checkout Step Completed": (("step",), {"checkout_id": "string", "step": "integer", "shipping_method": "string", "payment_method": "string"}),
-    "Payment Info Entered": (("step",), {"checkout_id": "string", "order_id": "string", "step": "integer", "shipping_method": "string", "payment_method": "string"}),
+    "Checkout Step Viewed": (
+        ("step",),
+        {"checkout_id": "string", "step": "integer", "shipping_method": "string", "payment_method": "string"},
+    ),
+    "Checkout Step Completed": (
+        ("step",),
+        {"checkout_id": "string", "step": "integer", "shipping_method": "string", "payment_method": "string"},
+    ),
+    "Payment Info Entered": (
+        ("step",),
+        {"checkout_id": "string", "order_id": "string", "step": "integer", "shipping_method": "string",
+         "payment_method": "string"},
+    ),
     "Order Updated": (("order_id",), _ORDER),
     "Order Completed": (("order_id", "total", "currency", "products"), {**_ORDER, "checkout_id": "string"}),
     "Order Refunded": (("order_id",), _ORDER),
     "Order Cancelled": (("order_id",), _ORDER),
     "Coupon Entered": (("coupon_id",), {"order_id": "string", "cart_id": "string", "coupon_id": "string"}),
-    "Coupon Applied": (("coupon_id",), {"order_id": "string", "cart_id": "string", "coupon_id": "string", "coupon_name": "string", "discount": "number"}),
-    "Coupon Denied": (("coupon",), {"order_id": "string", "cart_id": "string", "coupon": "string", "reason": "string"}),
-    "Coupon Removed": (("coupon_id",), {"order_id": "string", "cart_id": "string", "coupon_id": "string", "coupon_name": "string", "discount": "number"}),
-    "Product Added to Wishlist": (("product_id",), {**_PRODUCT, "wishlist_id": "string", "wishlist_name": "string"}),
-    "Product Removed from Wishlist": (("product_id",), {**_PRODUCT, "wishlist_id": "string", "wishlist_name": "string"}),
-    "Wishlist Product Added to Cart": (("product_id",), {**_PRODUCT, "wishlist_id": "string", "wishlist_name": "string", "cart_id": "string"}),
-    "Product Shared": (("product_id",), {**_PRODUCT, "share_via": "string", "share_message": "string", "recipient": "string"}),
-    "Cart Shared": (("products",), {"share_via": "string", "share_message": "string", "recipient": "string", "cart_id": "string", "products": "array"}),
-    "Product Reviewed": (("product_id",), {"product_id": "string", "review_id": "string", "review_body": "string", "rating": "number"}),
+    "Coupon Applied": (
+        ("coupon_id",),
+        {"order_id": "string", "cart_id": "string", "coupon_id": "string", "coupon_name": "string",
+         "discount": "number"},
+    ),
+    "Coupon Denied": (
+        ("coupon",),
+        {"order_id": "string", "cart_id": "string", "coupon": "string", "reason": "string"},
+    ),
+    "Coupon Removed": (
+        ("coupon_id",),
+        {"order_id": "string", "cart_id": "string", "coupon_id": "string", "coupon_name": "string",
+         "discount": "number"},
+    ),
+    "Product Added to Wishlist": (
+        ("product_id",),
+        {**_PRODUCT, "wishlist_id": "string", "wishlist_name": "string"},
+    ),
+    "Product Removed from Wishlist": (
+        ("product_id",),
+        {**_PRODUCT, "wishlist_id": "string", "wishlist_name": "string"},
+    ),
+    "Wishlist Product Added to Cart": (
+        ("product_id",),
+        {**_PRODUCT, "wishlist_id": "string", "wishlist_name": "string", "cart_id": "string"},
+    ),
+    "Product Shared": (
+        ("product_id",),
+        {**_PRODUCT, "share_via": "string", "share_message": "string", "recipient": "string"},
+    ),
+    "Cart Shared": (
+        ("products",),
+        {"share_via": "string", "share_message": "string", "recipient": "string", "cart_id": "string",
+         "products": "array"},
+    ),
+    "Product Reviewed": (
+        ("product_id",),
+        {"product_id": "string", "review_id": "string", "review_body": "string", "rating": "number"},
+    ),
 }
 _COMPATIBLE = {"number": {"number", "integer"}}
 
@@ -235,7 +280,8 @@ RULES: dict[str, Rule] = {rule.id: rule for rule in (
          "done until none is left.", None),
     Rule("kind-prefix", "error", "Events of a kind with a prefix carry it; other events do not.",
          "A kind declared in `catalog.yaml` may name a `prefix` (internal events might all start "
-         "with `bi.`, say), so anyone reading a name knows its kind. Events that declare a Segment `standard` keep the spec's name.", _kind_prefix),
+         "with `bi.`, say), so anyone reading a name knows its kind. Events that declare a Segment "
+         "`standard` keep the spec's name.", _kind_prefix),
     Rule("name-style", "warning", "New names follow the catalog's naming style.",
          "`name_style` in `catalog.yaml`: `dotted` (lower case, dots between words: "
          "`shop.cart.item_added`), `object-action` (Segment's \"Product Viewed\"), `snake` or "
@@ -267,10 +313,10 @@ RULES: dict[str, Rule] = {rule.id: rule for rule in (
 
 
 def lint(catalog: Catalog, documents: list[RawDocument],
-         overrides: dict[str, str] | None = None) -> list[Diagnostic]:
+         overrides: dict[str, RuleSetting] | None = None) -> list[Diagnostic]:
     """Run every rule not switched off; severities come from the rule, then catalog.yaml, then
     `overrides` (pyproject.toml). Suppressions apply per event and must name a real rule."""
-    severities = {rule_id: rule.severity for rule_id, rule in RULES.items()}
+    severities: dict[str, RuleSetting] = {rule_id: rule.severity for rule_id, rule in RULES.items()}
     problems: list[Diagnostic] = []
     config_def = catalog.definitions.get("config")
     for source, settings in (("config", catalog.config.rules), ("pyproject", overrides or {})):
@@ -286,9 +332,9 @@ def lint(catalog: Catalog, documents: list[RawDocument],
                 d = catalog.definitions[f"event:{e.name}"]
                 problems.append(Diagnostic(*d.at("suppress", rule_id, key=True), "unknown-rule",
                                            f"unknown rule '{rule_id}'", did_you_mean(rule_id, RULES)))
-    if severities["todo-placeholder"] != "off":
-        problems += [replace(d, severity=severities["todo-placeholder"])
-                     for d in todo_placeholders(documents)]
+    todo_severity = severities["todo-placeholder"]
+    if todo_severity != "off":
+        problems += [replace(d, severity=todo_severity) for d in todo_placeholders(documents)]
     for rule_id, rule in RULES.items():
         severity = severities[rule_id]
         if severity == "off" or rule.check is None:

@@ -159,7 +159,7 @@ def load_file(path: Path, section: str, catalog_dir: Path | None = None) -> RawD
     problems: list[Diagnostic] = []
     if "*" in text:  # an alias needs '*'; most files have none and skip this second pass
         aliases = [e.start_mark for e in yaml.parse(text, Loader=yaml.CSafeLoader)
-                   if isinstance(e, yaml.AliasEvent)]
+                   if isinstance(e, yaml.AliasEvent) and e.start_mark is not None]
         problems += [Diagnostic(shown, m.line + 1, m.column + 1, "yaml-alias",
                                 "YAML aliases are not supported",
                                 "write the value out, or share fields with field_groups")
@@ -214,16 +214,16 @@ _STR, _SEQ, _MAP = (f"tag:yaml.org,2002:{t}" for t in ("str", "seq", "map"))
 # Characters that can start a plain scalar YAML reads as something other than text
 # (numbers, booleans, null, dates); every other plain scalar is text.
 _MAYBE_NOT_TEXT = frozenset(k for k in yaml.SafeLoader.yaml_implicit_resolvers if k)
-_WORD_TAGS = {w: "tag:yaml.org,2002:bool" for w in
-              "yes Yes YES no No NO true True TRUE false False FALSE on On ON off Off OFF".split()}
-_WORD_TAGS.update({w: "tag:yaml.org,2002:null" for w in ("null", "Null", "NULL")})
+_WORD_TAGS = dict.fromkeys([case(word) for word in ("yes", "no", "true", "false", "on", "off")
+                           for case in (str.lower, str.title, str.upper)], "tag:yaml.org,2002:bool")
+_WORD_TAGS.update(dict.fromkeys(("null", "Null", "NULL"), "tag:yaml.org,2002:null"))
 
 
 class _Loader(yaml.CSafeLoader):
     """The C parser with a fast path for tag resolution, which otherwise runs several regular
     expressions in Python for every value and costs more than the parsing itself."""
 
-    def resolve(self, kind, value, implicit):  # noqa: ANN001 (PyYAML's signature)
+    def resolve(self, kind: type[yaml.Node], value: Any, implicit: tuple[bool, bool]) -> str:
         if kind is yaml.ScalarNode:
             if not implicit[0] or (value and value[0] not in _MAYBE_NOT_TEXT):
                 return _STR
@@ -270,7 +270,7 @@ def _build(node: yaml.Node, loc: Loc, doc: RawDocument, problems: list[Diagnosti
             problem("yaml-syntax", f"cannot read value: {getattr(error, 'problem', error)}")
             return None
     if isinstance(node, yaml.SequenceNode):
-        return [_build(item, loc + (i,), doc, problems, depth + 1)
+        return [_build(item, (*loc, i), doc, problems, depth + 1)
                 for i, item in enumerate(node.value)]
     result: dict[str, Any] = {}
     for key_node, value_node in node.value:
@@ -289,5 +289,5 @@ def _build(node: yaml.Node, loc: Loc, doc: RawDocument, problems: list[Diagnosti
                     f"first given at line {first.start_mark.line + 1}; YAML would keep only the last",
                     at=key_node)
             continue
-        result[key] = _build(value_node, loc + (key,), doc, problems, depth + 1)
+        result[key] = _build(value_node, (*loc, key), doc, problems, depth + 1)
     return result

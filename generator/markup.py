@@ -74,12 +74,18 @@ def _safe_link(url: str) -> bool:
     return url.strip().lower().startswith(("https://", "http://", "mailto:"))
 
 
+class _SafeLinks(MarkdownIt):
+    """Links only to the web and to mail addresses (no javascript: or data: URLs)."""
+
+    def validateLink(self, url: str) -> bool:
+        return _safe_link(url)
+
+
 _markdown = (
-    MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+    _SafeLinks("commonmark", {"html": False, "linkify": False, "typographer": False})
     .enable(["table", "strikethrough"])
     .disable(["image", "heading", "lheading", "html_block", "html_inline"])
 )
-_markdown.validateLink = _safe_link
 
 
 _INLINE_SYNTAX = frozenset("`*_[]<>&\\~!")

@@ -11,9 +11,21 @@ import datetime
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, StrictStr,
-                      StringConstraints, ValidationInfo, field_validator, model_validator)
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictStr,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
+
+from .diagnostics import RuleSetting
 
 # --- vocabularies --------------------------------------------------------------------------------
 
@@ -130,9 +142,9 @@ IsoDate = Annotated[StrictStr, StringConstraints(pattern=r"^[0-9]{4}-[0-9]{2}-[0
 
 RuleId = Annotated[StrictStr, StringConstraints(pattern=r"^[a-z][a-z0-9-]*$", max_length=40)]
 # YAML 1.1 reads a bare `off` as false: take it as the word the author meant.
-Severity = Annotated[Literal["off", "warning", "error"],
-                     BeforeValidator(lambda v: "off" if v is False else v,
-                                     json_schema_input_type=Literal["off", "warning", "error", False])]
+YamlRuleSetting = Annotated[RuleSetting,
+                            BeforeValidator(lambda v: "off" if v is False else v,
+                                            json_schema_input_type=Literal[RuleSetting, False])]
 
 NAME_RE = re.compile(EVENT_NAME_PATTERN)
 ID_RE = re.compile(ID_PATTERN)
@@ -140,8 +152,7 @@ ID_RE = re.compile(ID_PATTERN)
 
 def doc(description: str, example: Any = None, **kwargs: Any) -> Any:
     """A pydantic Field carrying the text the reference page and the schema show."""
-    extra = {"examples": [example]} if example is not None else {}
-    return Field(description=description, **extra, **kwargs)
+    return Field(description=description, examples=None if example is None else [example], **kwargs)
 
 
 class Strict(BaseModel):
@@ -536,7 +547,7 @@ class CatalogConfig(Strict):
         "it.",
         True, default=False,
     )
-    rules: dict[RuleId, Severity] = doc(
+    rules: dict[RuleId, YamlRuleSetting] = doc(
         "Lint rules set to `off`, `warning` or `error` for this catalog (see the rules page).",
         {"docs-review": "off"},
         default_factory=dict,

@@ -4,23 +4,24 @@ Sphinx extension both call this, so a bare sphinx-build and `eventcat build` agr
 from __future__ import annotations
 
 import gc
-from contextlib import contextmanager
 import hashlib
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Iterator
 
+from . import __version__
+from . import history as git_history
 from .config import Project
 from .diagnostics import CatalogError, Diagnostic
 from .link import Catalog, link, page_slug
 from .lint import lint
-from . import __version__
-from . import history as git_history
-from .load import discover, display_path, load_catalog
+from .load import discover, load_catalog
 from .logs.coverage import coverage_page
 from .render import DEFAULT_TEMPLATES, event_page_inputs, render
 from .sync import SyncReport, read_manifest_data, sync
 from .validate import validate
+
 
 @dataclass(frozen=True)
 class CheckResult:
@@ -97,7 +98,7 @@ def _digest(*parts: bytes) -> str:
 
 
 def read_inputs(catalog_dir: Path, templates_dir: Path, home_prefix: str, settings: str = "",
-                coverage: list[Path] = (), history: int = git_history.DEFAULT_WINDOW
+                coverage: Sequence[Path] = (), history: int = git_history.DEFAULT_WINDOW
                 ) -> tuple[str, str, dict[str, str]]:
     """Digests of what the pages are made from: of everything; of what every page shares (the
     templates, the generator's own code, the settings); and of each catalog file, by its path
@@ -121,7 +122,7 @@ def read_inputs(catalog_dir: Path, templates_dir: Path, home_prefix: str, settin
     return everything, shared_digest, per_file
 
 
-def coverage_digests(paths: list[Path]) -> list[bytes]:
+def coverage_digests(paths: Sequence[Path]) -> list[bytes]:
     """Name and content digest of each coverage source (a missing one is reported when read)."""
     parts = []
     for path in paths:
@@ -146,7 +147,7 @@ def page_keys(catalog: Catalog, shared: str, per_file: dict[str, str]) -> dict[s
 
 def generate(catalog_dir: Path, out_dir: Path, templates_dir: Path = DEFAULT_TEMPLATES,
              home_prefix: str = "catalog/", strict: bool = False, downloads: bool = True,
-             coverage: list[Path] = (), history: int = git_history.DEFAULT_WINDOW) -> Generated:
+             coverage: Sequence[Path] = (), history: int = git_history.DEFAULT_WINDOW) -> Generated:
     """Nothing is written unless the whole catalog is valid and every page rendered.
 
     Two shortcuts keep repeated runs fast, both checked against digests of the files' contents

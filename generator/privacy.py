@@ -91,8 +91,7 @@ def privacy_map(catalog: Catalog) -> PrivacyMap:
             key = (rf.field.name, pii)
             field_events[key].append(entry.name)
             for tool, via in tools:
-                flow = field_flows[key].setdefault(tool.id, (tool, via, []))
-                flow[2].append(entry.name)
+                field_flows[key].setdefault(tool.id, (tool, via, []))[2].append(entry.name)
             events, team_tools = team_fields[entry.event.owner].setdefault(key, ([], set()))
             events.append(entry.name)
             team_tools.update(t.id for t, _ in tools)

@@ -14,28 +14,26 @@ import os
 import posixpath
 import types
 import typing
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable, Iterable, MutableMapping, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
 import jinja2
+from markupsafe import Markup, escape
 from pydantic import BaseModel
 
-from .config import settings_reference, user_cache_dir
-from . import model
+from . import export, model
 from .apis import render_recipe
+from .config import settings_reference, user_cache_dir
 from .examples import Example, Identity, api_payload, examples, field_examples, identity
 from .history import History
 from .link import Catalog, EventEntry
-from . import export
 from .lint import RULES
-from .privacy import PrivacyMap, privacy_map, processing_record_csv
-from markupsafe import Markup, escape
-
 from .markup import code_block, inline_markdown_html, markdown_html, myst, raw_html
-
+from .privacy import PrivacyMap, privacy_map, processing_record_csv
 
 
 def _packaged_templates() -> Path:
@@ -108,7 +106,7 @@ class Page:
             rel = ("../" if self.folder else "") + target + ".html"
         return rel + (f"#{fragment}" if fragment else "")
 
-    def _link(self, kind: str, key: str, build) -> Markup:
+    def _link(self, kind: str, key: str, build: Callable[[], Markup]) -> Markup:
         cache_key = (self.folder, kind, key)
         link = self.cache.get(cache_key)
         if link is None:
@@ -133,11 +131,12 @@ class Page:
 
 # Small HTML pieces used in every row of the big tables: plain functions, as Jinja macros cost
 # several times more per call.
-_PII_BADGES = {pii: Markup('<span class="ec-badge ec-pii" title="{}">{}</span>').format(text, pii)
-               for pii, text in model.PII_TEXT.items()}
+_PII_BADGES: dict[str | None, Markup] = {
+    pii: Markup('<span class="ec-badge ec-pii" title="{}">{}</span>').format(text, pii)
+    for pii, text in model.PII_TEXT.items()}
 _PII_BADGES["none"] = Markup('<span class="ec-pii-none">none</span>')
 _PII_BADGES[None] = Markup('<span class="ec-badge ec-pii-unset" title="not classified">not classified</span>')
-_PII_ALLOWED = {True: Markup("allowed"), False: Markup("<strong>not allowed</strong>"),
+_PII_ALLOWED: dict[bool | str, Markup] = {True: Markup("allowed"), False: Markup("<strong>not allowed</strong>"),
                 "unknown": Markup("unknown")}
 
 
@@ -196,7 +195,7 @@ def render(catalog: Catalog, templates_dir: Path = DEFAULT_TEMPLATES,
     page and each event page's history section (without it, they say it is not available)."""
     templates_dir = Path(templates_dir).resolve()
     history = history or History("unavailable", 0, reason="no history was collected")
-    pages: dict[str, str | None] = {}
+    pages: dict[str, str | bytes | None] = {}
     todo = [e for e in catalog.events if f"{e.docname}.md" not in reuse]
     pages.update({f"{e.docname}.md": None for e in catalog.events if f"{e.docname}.md" in reuse})
     workers = min(os.cpu_count() or 1, 4)
@@ -214,18 +213,19 @@ def render(catalog: Catalog, templates_dir: Path = DEFAULT_TEMPLATES,
     else:
         pages.update(_render_events(catalog, templates_dir, todo, history))
     # The downloads (seconds at 5,000 events) are made on another core while the lists render.
-    pool = files = None
+    downloads_pool: ProcessPoolExecutor | None = None
+    files: Future[dict[str, tuple[str, str, str | bytes]]] | None = None
     if downloads and len(catalog.events) >= PARALLEL_FROM and workers > 1 \
             and "fork" in mp.get_all_start_methods():
         global _SHARED_CATALOG
         _SHARED_CATALOG = catalog
-        pool = ProcessPoolExecutor(1, mp_context=mp.get_context("fork"))
-        files = pool.submit(_downloads_in_worker)
+        downloads_pool = ProcessPoolExecutor(1, mp_context=mp.get_context("fork"))
+        files = downloads_pool.submit(_downloads_in_worker)
     try:
         pages.update(_render_listings(catalog, templates_dir, home_prefix, downloads, files))
     finally:
-        if pool is not None:
-            pool.shutdown()
+        if downloads_pool is not None:
+            downloads_pool.shutdown()
             _SHARED_CATALOG = None
     # the coverage page (see logs/coverage.py): always there, explaining itself without a report
     _renderer(catalog, templates_dir)(pages, "coverage.md", "coverage.md.j2",
@@ -239,10 +239,12 @@ _SHARED_CATALOG: Catalog | None = None
 
 
 def _downloads_in_worker() -> dict[str, tuple[str, str, str | bytes]]:
+    assert _SHARED_CATALOG is not None, "set by render() before the fork"
     return downloads(_SHARED_CATALOG, privacy_map(_SHARED_CATALOG))
 
 
 def _render_event_slice(index: int, count: int) -> dict[str, str]:
+    assert _SHARED is not None, "set by render() before the fork"
     catalog, templates_dir, todo, history = _SHARED
     return _render_events(catalog, templates_dir, todo[index::count], history)
 
@@ -265,18 +267,22 @@ def event_page_inputs(entry: EventEntry, catalog: Catalog) -> list[str]:
     return sorted(k for k in keys if k in catalog.definitions)
 
 
-def _renderer(catalog: Catalog, templates_dir: Path):
-    env = environment(templates_dir)
-    links: dict = {}
+Put = Callable[..., None]  # put(pages, path, template, **context): render one page into `pages`
 
-    def put(pages: dict[str, str], path: str, template: str, **context: Any) -> None:
+
+def _renderer(catalog: Catalog, templates_dir: Path) -> Put:
+    env = environment(templates_dir)
+    links: dict[tuple[str, str, str], Markup] = {}
+
+    def put(pages: MutableMapping[str, Any], path: str, template: str, **context: Any) -> None:
         pages[path] = env.get_template(template).render(
             catalog=catalog, page=Page(path[: -len(".md")], catalog, links), **context)
     return put
 
 
-def _render_events(catalog: Catalog, templates_dir: Path, entries, history: History) -> dict[str, str]:
-    put, pages = _renderer(catalog, templates_dir), {}
+def _render_events(catalog: Catalog, templates_dir: Path, entries: Iterable[EventEntry],
+                   history: History) -> dict[str, str]:
+    put, pages = _renderer(catalog, templates_dir), dict[str, str]()
     who = identity(catalog)
     for entry in entries:
         views = implementation_views(entry, catalog, who)
@@ -286,10 +292,11 @@ def _render_events(catalog: Catalog, templates_dir: Path, entries, history: Hist
 
 
 def _render_listings(catalog: Catalog, templates_dir: Path, home_prefix: str, with_downloads: bool = True,
-                     files_future=None) -> dict[str, str | bytes]:
+                     files_future: Future[dict[str, tuple[str, str, str | bytes]]] | None = None
+                     ) -> dict[str, str | bytes]:
     """The lists and pages made from the whole catalog; `files_future`, when given, is the
     downloads being made in another process."""
-    put, pages = _renderer(catalog, templates_dir), {}
+    put, pages = _renderer(catalog, templates_dir), dict[str, str | bytes]()
     pmap = privacy_map(catalog)
     put(pages, "events/index.md", "event_index.md.j2")
     for tool in catalog.tools.values():
@@ -304,9 +311,8 @@ def _render_listings(catalog: Catalog, templates_dir: Path, home_prefix: str, wi
     put(pages, "settings.md", "settings.md.j2", settings=settings_reference())
     put(pages, HOME_INCLUDE, "home.md.j2", home_prefix=home_prefix)
     put(pages, "privacy.md", "privacy.md.j2", pmap=pmap, with_downloads=with_downloads)
-    if not with_downloads:
-        files = {}
-    else:
+    files: dict[str, tuple[str, str, str | bytes]] = {}
+    if with_downloads:
         files = files_future.result() if files_future is not None else downloads(catalog, pmap)
     pages.update((f"downloads/{name}", data) for name, (_, _, data) in files.items())
     put(pages, "downloads.md", "downloads.md.j2", with_downloads=with_downloads, files=[
@@ -430,7 +436,7 @@ def _label_from_constraints(metadata: list[Any]) -> str | None:
     return None
 
 
-def describe_type(annotation: Any, metadata: list[Any] = ()) -> str:
+def describe_type(annotation: Any, metadata: Sequence[Any] = ()) -> str:
     """A reader's name for a key's type: 'event name', 'list of ids', 'one of: a, b'..."""
     origin = typing.get_origin(annotation)
     args = typing.get_args(annotation)

@@ -71,8 +71,10 @@ class TreeReader:
                 target = Path(folder, *path.split("/"))
                 target.parent.mkdir(parents=True, exist_ok=True)
                 target.write_bytes(contents[blob])
+                section = _section(path)
+                assert section is not None, "snapshot() keeps only the catalog's own files"
                 try:
-                    document = load_file(target, _section(path), Path(folder))
+                    document = load_file(target, section, Path(folder))
                 except CatalogError as error:
                     self.files[blob, path] = _relative(error.diagnostics[0], path)
                     continue

@@ -15,6 +15,7 @@ from .model import EVENT_NAME_MAX, ID_RE, NAME_RE, ApiDefinition, Event
 from .pipeline import check
 from .validate import ID_HINT, NAME_HINT
 
+
 def default_api(apis: dict[str, ApiDefinition], side: str) -> ApiDefinition | None:
     """The API a new event on this side is written with: one marked `default`, else the first
     declared for the side."""

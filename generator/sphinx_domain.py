@@ -10,19 +10,24 @@ pages themselves were not regenerated.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Iterator, Set
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, ClassVar
 
 from docutils import nodes
 from docutils.parsers.rst import Directive
 from sphinx import addnodes
 from sphinx.application import Sphinx
+from sphinx.builders import Builder
 from sphinx.domains import Domain, ObjType
+from sphinx.environment import BuildEnvironment
 from sphinx.roles import XRefRole
 from sphinx.util import logging
+from sphinx.util.typing import RoleFunction
 
 from .diagnostics import did_you_mean
 from .render import OBJECTS_FILE
+
 ROLES = ("event", "tool", "team", "field")
 FIELD_SEPARATOR = "/"  # EVENT/FIELD: field names never hold '/'; event names may, so split at the last
 logger = logging.getLogger(__name__)
@@ -32,7 +37,7 @@ class CatalogRole(XRefRole):
     """Registered under the bare names too ({event} rather than {eventcat:event}), which plain
     XRefRole would send to no domain at all."""
 
-    def run(self):
+    def run(self) -> tuple[list[nodes.Node], list[nodes.system_message]]:
         role = self.name.rpartition(":")[2]
         self.name = f"eventcat:{role}"
         # names on the wire read as code; tools and teams as words
@@ -54,13 +59,13 @@ class MentionsDirective(Directive):
 class CatalogDomain(Domain):
     name = "eventcat"
     label = "Event catalog"
-    object_types = {role: ObjType(role, role) for role in ROLES}
-    roles = {role: CatalogRole() for role in ROLES}
-    initial_data: dict[str, Any] = {
+    object_types: ClassVar[dict[str, ObjType]] = {role: ObjType(role, role) for role in ROLES}
+    roles: ClassVar[dict[str, RoleFunction | XRefRole]] = {role: CatalogRole() for role in ROLES}
+    initial_data: ClassVar[dict[str, Any]] = {
         "objects": {},  # the contents of _objects.json, with the generated folder's prefix
         "refs": {},  # docname → sorted list of [role, target] that the page references
     }
-    dangling_warnings = {role: f"unknown {role} '%(target)s'" for role in ROLES}
+    dangling_warnings: ClassVar[dict[str, str]] = {role: f"unknown {role} '%(target)s'" for role in ROLES}
 
     # --- what can be referenced ------------------------------------------------------------------
 
@@ -96,11 +101,12 @@ class CatalogDomain(Domain):
             return [f"{e}{FIELD_SEPARATOR}{f}" for e, v in objects["events"].items() for f in v["fields"]]
         return objects[role + "s"]
 
-    def resolve_xref(self, env, fromdocname, builder, typ, target, node, contnode):
+    def resolve_xref(self, env: BuildEnvironment, fromdocname: str, builder: Builder, typ: str, target: str,
+                     node: addnodes.pending_xref, contnode: nodes.Element) -> nodes.reference | None:
         found = self.find(typ, target)
         if found is None:
             return None
-        name, docname, anchor, title = found
+        _name, docname, anchor, title = found
         if typ in ("tool", "team") and not node.get("refexplicit"):
             contnode = nodes.inline("", title, classes=contnode["classes"])  # its name, not its id
         reference = nodes.reference("", "", internal=True, reftitle=title)
@@ -109,7 +115,9 @@ class CatalogDomain(Domain):
         reference += contnode
         return reference
 
-    def resolve_any_xref(self, env, fromdocname, builder, target, node, contnode):
+    def resolve_any_xref(self, env: BuildEnvironment, fromdocname: str, builder: Builder, target: str,
+                         node: addnodes.pending_xref, contnode: nodes.Element
+                         ) -> list[tuple[str, nodes.reference]]:
         results = []
         for role in ROLES:
             resolved = self.resolve_xref(env, fromdocname, builder, role, target, node, contnode)
@@ -117,7 +125,7 @@ class CatalogDomain(Domain):
                 results.append((f"eventcat:{role}", resolved))
         return results
 
-    def get_objects(self):
+    def get_objects(self) -> Iterator[tuple[str, str, str, str, str, int]]:
         """Every event (priority 1: listed in search results), its aliases and fields, tools and
         teams, for objects.inv. Aliases and fields stay out of the search results (-1)."""
         objects = self.objects
@@ -141,12 +149,12 @@ class CatalogDomain(Domain):
     def clear_doc(self, docname: str) -> None:
         self.data["refs"].pop(docname, None)
 
-    def merge_domaindata(self, docnames, otherdata: dict[str, Any]) -> None:
+    def merge_domaindata(self, docnames: Set[str], otherdata: dict[str, Any]) -> None:
         for docname in docnames:
             if docname in otherdata["refs"]:
                 self.data["refs"][docname] = otherdata["refs"][docname]
 
-    def process_doc(self, env, docname: str, document: nodes.document) -> None:
+    def process_doc(self, env: BuildEnvironment, docname: str, document: nodes.document) -> None:
         refs = set()
         for node in document.findall(addnodes.pending_xref):
             if node.get("refdomain") == "eventcat":
@@ -171,6 +179,12 @@ class CatalogDomain(Domain):
         return {event: sorted(docs) for event, docs in found.items()}
 
 
+def catalog_domain(env: BuildEnvironment) -> CatalogDomain:
+    domain = env.domains["eventcat"]
+    assert isinstance(domain, CatalogDomain)
+    return domain
+
+
 def _field_splits(target: str) -> Iterable[tuple[str, str]]:
     """EVENT/FIELD, or EVENT.FIELD split at each dot from the right (field names may hold dots
     too; the longest event name that exists wins, see find())."""
@@ -189,7 +203,7 @@ def load_objects(app: Sphinx, output: str) -> None:
     """Read `_objects.json` into the domain (at builder-inited). When the targets changed, every
     page that references a target that changed is written again, so no stale link survives an
     incremental build (and a reference to a removed event fails the strict build)."""
-    domain: CatalogDomain = app.env.domains["eventcat"]  # type: ignore[assignment]
+    domain = catalog_domain(app.env)
     path = Path(app.srcdir) / output / OBJECTS_FILE
     try:
         objects = json.loads(path.read_text(encoding="utf-8"))
@@ -210,10 +224,10 @@ def load_objects(app: Sphinx, output: str) -> None:
         f"{output}/events/{entry['slug']}": name for name, entry in objects.get("events", {}).items()}
 
 
-def _pages_to_write(app: Sphinx, env) -> list[str]:
+def _pages_to_write(app: Sphinx, env: BuildEnvironment) -> list[str]:
     """Pages not re-read that must be written again: those whose references changed target, and
     the event pages whose list of mentioning pages changed."""
-    domain: CatalogDomain = env.domains["eventcat"]
+    domain = catalog_domain(env)
     before = getattr(app, "eventcat_mentions_before", {})
     after = app.eventcat_mentions = domain.mentions()  # type: ignore[attr-defined]
     pages = set(getattr(app, "eventcat_stale_refs", set()))
@@ -223,29 +237,30 @@ def _pages_to_write(app: Sphinx, env) -> list[str]:
     return sorted(pages & env.found_docs)
 
 
-def _export_labels(app: Sphinx, env) -> list[str]:
+def _export_labels(app: Sphinx, env: BuildEnvironment) -> list[str]:
     """Events and their aliases as standard labels too, so another Sphinx project reaches them
     through intersphinx with a plain {ref} or :ref: (`:ref:`video.played``) without
     installing eventcat; the eventcat:event entries need this domain on both sides. A label the
     project defines itself wins. Labels of re-read pages are purged by Sphinx, hence every run.
     Tools and teams become tool-<id> and team-<id>."""
-    domain: CatalogDomain = env.domains["eventcat"]
+    domain = catalog_domain(env)
     labels = env.domains["std"].labels
-    for name in domain.names("event"):
-        _, docname, _, title = domain.find("event", name)
-        labels.setdefault(name.lower(), (docname, "", name))
-    for role in ("tool", "team"):  # as tool-<id> and team-<id>
+    for role in ("event", "tool", "team"):  # tools and teams as tool-<id> and team-<id>
         for key in domain.names(role):
-            _, docname, _, title = domain.find(role, key)
-            labels.setdefault(f"{role}-{key}", (docname, "", title))
+            found = domain.find(role, key)
+            if found is not None:
+                _, docname, _, title = found
+                label = key.lower() if role == "event" else f"{role}-{key}"
+                labels.setdefault(label, (docname, "", title))
     return []
 
 
-def _warn_missing(app: Sphinx, domain, node) -> bool | None:
+def _warn_missing(app: Sphinx, domain: Domain | None, node: addnodes.pending_xref) -> bool | None:
     """Our own message for a broken reference, with the closest names."""
     if domain is None or domain.name != "eventcat":
         return None
     role, target = node["reftype"], node["reftarget"]
+    assert isinstance(domain, CatalogDomain)
     hint = did_you_mean(target, list(domain.names(role)))
     if not hint and role == "field" and FIELD_SEPARATOR not in target:
         hint = "name a field as EVENT/FIELD, such as video.played/code"
@@ -261,7 +276,7 @@ def _fill_mentions(app: Sphinx, doctree: nodes.document, docname: str) -> None:
     event = getattr(app, "eventcat_page_events", {}).get(docname)
     mentions = getattr(app, "eventcat_mentions", None)
     if mentions is None:  # no env-get-updated in this run (nothing was read)
-        mentions = app.eventcat_mentions = app.env.domains["eventcat"].mentions()  # type: ignore
+        mentions = app.eventcat_mentions = catalog_domain(app.env).mentions()  # type: ignore[attr-defined]
     pages = mentions.get(event, []) if event else []
     if pages:
         result: nodes.Element = nodes.bullet_list(classes=["ec-mentions"])
@@ -277,7 +292,7 @@ def _fill_mentions(app: Sphinx, doctree: nodes.document, docname: str) -> None:
         placeholder.replace_self(result.deepcopy())
 
 
-def setup(app: Sphinx) -> dict:
+def setup(app: Sphinx) -> dict[str, Any]:
     """Also loadable on its own (extensions = ["eventcat.sphinx_domain"]) by another project that
     links to a catalog site through intersphinx and wants the field, tool and team roles."""
     app.add_domain(CatalogDomain)

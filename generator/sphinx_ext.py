@@ -15,11 +15,15 @@ Values the `eventcat` command sets on the command line (not for conf.py):
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Set
 from pathlib import Path
 from typing import Any
 
 from sphinx.application import Sphinx
+from sphinx.builders.html import StandaloneHTMLBuilder
 from sphinx.config import Config
+from sphinx.environment import BuildEnvironment
 from sphinx.errors import ConfigError
 from sphinx.util import logging
 
@@ -119,10 +123,8 @@ def _config_inited(app: Sphinx, config: Config) -> None:
         settings = project.catalog / CONFIG_FILE
         title = "Event catalog"
         if settings.is_file():
-            try:
+            with contextlib.suppress(CatalogError):  # reported properly when the catalog is generated
                 title = load_file(settings, "config").data.get("title", title)
-            except CatalogError:
-                pass  # reported properly when the catalog is generated
         config.project = title
         config.html_title = title
 
@@ -152,11 +154,12 @@ def _generate(app: Sphinx, project: Project) -> None:
                 len(report.written), report.unchanged, len(report.deleted))
 
 
-def _remove_stale_output(app: Sphinx, env, added, changed, removed) -> list[str]:
+def _remove_stale_output(app: Sphinx, env: BuildEnvironment, added: Set[str], changed: Set[str],
+                         removed: Set[str]) -> list[str]:
     """Sphinx never deletes the HTML of a page that is gone, so the page of a removed or renamed
     event would stay in the site, reachable and out of date. Those files are Sphinx's own output
     for pages it built before, so they can go."""
-    if app.builder.format == "html":
+    if isinstance(app.builder, StandaloneHTMLBuilder):  # html, dirhtml, singlehtml
         for docname in removed:
             stale = Path(app.outdir) / app.builder.get_outfilename(docname)
             if stale.is_file():
@@ -164,7 +167,8 @@ def _remove_stale_output(app: Sphinx, env, added, changed, removed) -> list[str]
     return []
 
 
-def _navigation_outdated(app: Sphinx, env, added, changed, removed) -> list[str]:
+def _navigation_outdated(app: Sphinx, env: BuildEnvironment, added: Set[str], changed: Set[str],
+                         removed: Set[str]) -> list[str]:
     """Sphinx writes only the pages it re-reads, so after a page is added or removed every other
     page would keep its old navigation. Event pages show no navigation tree (they are outside
     it), so re-reading the rest is enough, and cheap."""

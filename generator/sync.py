@@ -87,11 +87,11 @@ def sync(pages: dict[str, str | bytes | None], out_dir: Path, record: dict | Non
                             for r in sorted(foreign)])
 
     for relative in sorted(pages):
-        if pages[relative] is None:
+        page = pages[relative]
+        if page is None:
             report.unchanged += 1
             continue
-        data = pages[relative]
-        data = data.encode("utf-8") if isinstance(data, str) else data
+        data = page.encode("utf-8") if isinstance(page, str) else page
         path = targets[relative]
         try:
             if path.read_bytes() == data:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 from .diagnostics import Diagnostic, did_you_mean
 from .load import RawDocument, is_placeholder
@@ -142,7 +143,7 @@ def _yaml_type(value: Any) -> str:
     return "text"
 
 
-def _diagnostic(err: dict, loc: tuple, model: type[BaseModel], document: RawDocument) -> Diagnostic:
+def _diagnostic(err: ErrorDetails, loc: tuple, model: type[BaseModel], document: RawDocument) -> Diagnostic:
     kind = err["type"]
     value = err.get("input")
     owner, key = _model_at(model, loc[:-1]), (loc[-1] if loc else None)
@@ -154,7 +155,7 @@ def _diagnostic(err: dict, loc: tuple, model: type[BaseModel], document: RawDocu
         return Diagnostic(document.path, line, column, rule, message, hint)
 
     if kind == "missing":
-        field = owner.model_fields.get(key) if owner else None
+        field = owner.model_fields.get(key) if owner and isinstance(key, str) else None
         hint = field.description if field and field.description else ""
         inside = f" in {'.'.join(map(str, loc[:-1]))}" if loc[:-1] else ""
         return at("missing-key", f"missing required key '{loc[-1]}'{inside}", hint, where=loc[:-1])
@@ -181,7 +182,7 @@ def _diagnostic(err: dict, loc: tuple, model: type[BaseModel], document: RawDocu
         return at("bad-name", f"{name}: {shown!r} is not a valid {what}", hint)
     if kind == "string_too_long":
         limit = err.get("ctx", {}).get("max_length")
-        return at("too-long", f"{name}: text is too long ({len(value):,} characters; the limit is {limit:,})")
+        return at("too-long", f"{name}: text is too long ({len(str(value)):,} characters; the limit is {limit:,})")
     if kind == "string_too_short":
         return at("empty-value", f"{name}: must not be empty")
     if kind == "too_short":

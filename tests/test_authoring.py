@@ -8,12 +8,11 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-import yaml
+from conftest import MINI, ROOT, home_docs
 
 from eventcat.load import load_file
 from eventcat.schema import SECTION_SCHEMA, all_schemas
 from eventcat.validate import validate
-from conftest import MINI, ROOT, home_docs
 
 SCHEMA_DIR = ROOT / "schemas"  # the repository's own, for its editors
 

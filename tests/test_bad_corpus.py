@@ -7,9 +7,9 @@ import shutil
 from pathlib import Path
 
 import pytest
+from conftest import MINI
 
 from eventcat.pipeline import check
-from conftest import MINI
 
 BAD = Path(__file__).resolve().parent / "bad"
 CASES = sorted(p for p in BAD.rglob("*.yaml"))

@@ -8,10 +8,8 @@ import http.server
 import os
 import shutil
 import threading
-from pathlib import Path
 
 import pytest
-
 from conftest import ROOT
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"

@@ -62,6 +62,7 @@ def test_a_reader_that_stops_early_gets_no_traceback():
     import os
     import subprocess
     import sys
+
     from conftest import MINI
     read_end, write_end = os.pipe()
     os.close(read_end)

@@ -10,8 +10,8 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import MINI, home_docs, write
+
 from eventcat.config import Project, Settings, find_root, load_project, project_for
 from eventcat.diagnostics import CatalogError
 

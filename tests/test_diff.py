@@ -2,10 +2,11 @@
 
 import json
 
-from eventcat.diff import CatalogDiff, diff, diff_catalogs, snapshot, to_markdown
-from eventcat.pipeline import build_catalog
 from conftest import MINI, write
 from history_repo import STOPPED, edit
+
+from eventcat.diff import CatalogDiff, diff, diff_catalogs, snapshot, to_markdown
+from eventcat.pipeline import build_catalog
 
 
 def changes_of(result, name):

@@ -6,12 +6,11 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from conftest import ROOT, write
 
 from eventcat.examples import examples, field_examples, identity
 from eventcat.logs.check import check_logs
 from eventcat.pipeline import check
-
-from conftest import ROOT, write
 
 SHIPPED = ROOT / "catalog"
 

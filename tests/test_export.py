@@ -10,7 +10,6 @@ import zipfile
 import jsonschema
 import pytest
 import yaml
-
 from conftest import MINI, ROOT, write
 
 from eventcat import export
@@ -201,7 +200,7 @@ def test_the_site_offers_every_export_for_download(shipped_site):
     page = (shipped_site / "catalog" / "downloads.html").read_text()
     for name in ("catalog.json", "events.csv", "fields.csv", "event-schemas.zip",
                  "segment-whitelist.yaml", "record-of-processing.csv"):
-        links = [p for p in (shipped_site / "_downloads").rglob(name)]
+        links = list((shipped_site / "_downloads").rglob(name))
         assert len(links) == 1, name
         assert links[0].relative_to(shipped_site).as_posix() in page, name
     shipped_json = next((shipped_site / "_downloads").rglob("catalog.json")).read_text()

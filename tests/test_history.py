@@ -8,11 +8,11 @@ import subprocess
 import sys
 
 import pytest
+from conftest import MINI
+from history_repo import HOSTILE_SUBJECT, edit, git, make_repo
 
 from eventcat import history
 from eventcat.pipeline import build_catalog, generate
-from conftest import MINI
-from history_repo import HOSTILE_SUBJECT, edit, git, make_repo
 
 
 def eventcat(*args, cwd):
@@ -213,7 +213,7 @@ def test_the_window_limits_the_commits(untagged):
 
 
 def test_per_release_history_compares_each_tag_with_the_one_before(repo):
-    root, commits = repo
+    root, _commits = repo
     found = history.collect(root / "catalog", build_catalog(root / "catalog")[0], 30)
     assert found.mode == "tags"
     assert steps_of(found) == [
@@ -347,7 +347,7 @@ def test_sphinx_builds_the_changes_page_and_event_histories(tmp_path):
     changes = (html / "changes.html").read_text()
     assert "<h1>What changed" in changes
     # the heading shows the subject as typed, shortened (Sphinx curls its quotes); the line below, whole
-    assert "<h2>Owner to mercury &lt;script&gt;alert(‘subject’)&lt;/script&gt; {eval-rst}`x`…<a class" in changes
+    assert "<h2>Owner to mercury &lt;script&gt;alert(‘subject’)&lt;/script&gt; {eval-rst}`x`…<a class" in changes  # noqa: RUF001 -- Sphinx's curly quotes
     assert ('<span class="ec-subject">Owner to mercury &lt;script&gt;alert(&#39;subject&#39;)&lt;/script&gt; '
             "{eval-rst}`x` [a](javascript:alert(1))</span>") in changes
     assert "<script>alert" not in changes and 'href="javascript' not in changes

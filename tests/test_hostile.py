@@ -7,9 +7,9 @@ import subprocess
 import sys
 
 import pytest
+from conftest import write
 
 from eventcat.pipeline import check
-from conftest import write
 
 BASE = """
 summary: Something.

@@ -11,14 +11,13 @@ import zlib
 from pathlib import Path
 
 import pytest
-
 from conftest import FIXTURES, ROOT
+
 from eventcat.diagnostics import CatalogError
 from eventcat.logs.check import check_logs
 from eventcat.logs.coverage import load_report
 from eventcat.logs.infer import collect
 from eventcat.logs.read import TOO_LONG, read_lines
-from eventcat.logs.report import Report
 from eventcat.logs.text import to_text
 from eventcat.pipeline import build_catalog
 
@@ -88,7 +87,7 @@ def test_what_cannot_be_a_record_is_malformed_with_its_reason(tmp_path, catalog)
     report = check_logs(catalog, [log])
     reasons = [m["reason"] for m in report.malformed_examples]
     assert report.malformed == len(cases) and report.records == 0
-    for reason, expected in zip(reasons, cases.values()):
+    for reason, expected in zip(reasons, cases.values(), strict=True):
         assert reason.startswith(expected), reasons
 
 

@@ -6,8 +6,8 @@ import io
 import json
 
 import pytest
-
 from conftest import MINI
+
 from eventcat import export
 from eventcat.pipeline import build_catalog, check
 from eventcat.render import render

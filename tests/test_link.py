@@ -1,11 +1,11 @@
 """Stage 3: references, inheritance and routes."""
 
 import pytest
+from conftest import write
 
 from eventcat.diagnostics import CatalogError
 from eventcat.link import page_slug, page_slugs
 from eventcat.pipeline import build_catalog
-from conftest import write
 
 
 def errors(catalog_dir):

@@ -61,8 +61,10 @@ def test_the_link_checker_finds_a_broken_link(tmp_path):
 
 def test_every_event_tool_and_team_has_a_page_and_every_event_name_is_searchable(shipped_site):
     import json
-    from eventcat.pipeline import build_catalog
+
     from conftest import ROOT
+
+    from eventcat.pipeline import build_catalog
     catalog, _ = build_catalog(ROOT / "catalog")
     html = shipped_site / "catalog"
     for entry in catalog.events:

@@ -1,5 +1,6 @@
 """Every lint rule, passing and failing, plus how rules are switched and suppressed."""
 
+
 import textwrap
 
 import pytest
@@ -31,50 +32,50 @@ def rules_found(mini):
 CASES = {
     # rule: (passing event, failing event, start of the failing message)
     "kind-prefix": (
-        dict(name="edx.bi.thing.done", kind="internal"),
-        dict(name="edx.thing.done", kind="internal"),
+        {"name": "edx.bi.thing.done", "kind": "internal"},
+        {"name": "edx.thing.done", "kind": "internal"},
         "internal event 'edx.thing.done' does not start with 'edx.bi.'"),
     "name-style": (
-        dict(name="thing_done", legacy=True),
-        dict(name="thing_done"),
+        {"name": "thing_done", "legacy": True},
+        {"name": "thing_done"},
         "'thing_done' is not in the catalog's naming style (dotted)"),
     "docs-review": (
-        dict(name="edx.thing.done"),
-        dict(name="edx.thing.done", reviewed_by=None),
+        {"name": "edx.thing.done"},
+        {"name": "edx.thing.done", "reviewed_by": None},
         "research event 'edx.thing.done' records no documentation review"),
     "prefer-server": (
-        dict(name="edx.thing.done", implementations=[{"side": "browser", "api": "Logger.log"}],
-             suppress={"prefer-server": "Only the page knows."}),
-        dict(name="edx.thing.done", implementations=[{"side": "browser", "api": "Logger.log"}]),
+        {"name": "edx.thing.done", "implementations": [{"side": "browser", "api": "Logger.log"}],
+             "suppress": {"prefer-server": "Only the page knows."}},
+        {"name": "edx.thing.done", "implementations": [{"side": "browser", "api": "Logger.log"}]},
         "'edx.thing.done' is emitted only in the browser"),
     "segment-routing": (
-        dict(name="edx.thing.done", segment_whitelist=True, destinations=["google-analytics"]),
-        dict(name="edx.thing.done", destinations=["google-analytics"]),
+        {"name": "edx.thing.done", "segment_whitelist": True, "destinations": ["google-analytics"]},
+        {"name": "edx.thing.done", "destinations": ["google-analytics"]},
         "Google Analytics is listed as a destination but the event does not reach it"),
     "pii-classified": (
-        dict(name="edx.thing.done"),
-        dict(name="edx.thing.done", fields=[{"name": "x", "type": "string", "description": "X."}]),
+        {"name": "edx.thing.done"},
+        {"name": "edx.thing.done", "fields": [{"name": "x", "type": "string", "description": "X."}]},
         "field 'x' has no PII classification"),
     "pii-destination": (
-        dict(name="edx.thing.done", segment_whitelist=True, destinations=["google-analytics"],
-             fields=[{"name": "user_id", "type": "integer", "description": "Id.", "pii": "pseudonymous"}]),
-        dict(name="edx.thing.done", segment_whitelist=True, destinations=["google-analytics"],
-             fields=[{"name": "email", "type": "string", "description": "Email.", "pii": "contact"}]),
+        {"name": "edx.thing.done", "segment_whitelist": True, "destinations": ["google-analytics"],
+             "fields": [{"name": "user_id", "type": "integer", "description": "Id.", "pii": "pseudonymous"}]},
+        {"name": "edx.thing.done", "segment_whitelist": True, "destinations": ["google-analytics"],
+             "fields": [{"name": "email", "type": "string", "description": "Email.", "pii": "contact"}]},
         "field 'email' (contact data) flows to Google Analytics, whose storage notes forbid personal data"),
     "ecommerce-standard": (
-        dict(name="Promotion Clicked", kind="internal", standard="Promotion Clicked", fields=[
+        {"name": "Promotion Clicked", "kind": "internal", "standard": "Promotion Clicked", "fields": [
             {"name": n, "type": "string", "description": n, "pii": "none"}
-            for n in ("promotion_id", "creative", "name", "position")]),
-        dict(name="Promotion Clicked", kind="internal", standard="Promotion Clicked", fields=[
-            {"name": "promotion_id", "type": "integer", "description": "Id.", "pii": "none"}]),
+            for n in ("promotion_id", "creative", "name", "position")]},
+        {"name": "Promotion Clicked", "kind": "internal", "standard": "Promotion Clicked", "fields": [
+            {"name": "promotion_id", "type": "integer", "description": "Id.", "pii": "none"}]},
         "'Promotion Clicked' events carry 'creative', 'name', 'position' but this one does not"),
     "deprecated-replacement": (
-        dict(name="edx.thing.done", status="deprecated", replaced_by="edx.video.played"),
-        dict(name="edx.thing.done", status="deprecated"),
+        {"name": "edx.thing.done", "status": "deprecated", "replaced_by": "edx.video.played"},
+        {"name": "edx.thing.done", "status": "deprecated"},
         "deprecated event 'edx.thing.done' names no replacement"),
     "todo-placeholder": (
-        dict(name="edx.thing.done", summary="Done."),
-        dict(name="edx.thing.done", summary="TODO: say what happened"),
+        {"name": "edx.thing.done", "summary": "Done."},
+        {"name": "edx.thing.done", "summary": "TODO: say what happened"},
         "summary is still a placeholder: TODO: say what happened"),
 }
 

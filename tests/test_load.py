@@ -1,10 +1,10 @@
 """Stage 1: reading files, with positions, and refusing what YAML would silently accept."""
 
 import pytest
+from conftest import write
 
 from eventcat.diagnostics import CatalogError
 from eventcat.load import load_catalog, load_file
-from conftest import write
 
 
 def problems(path, section="events"):

@@ -5,8 +5,8 @@ import gzip
 import json
 
 import pytest
-
 from conftest import FIXTURES
+
 from eventcat.logs.check import check_logs, implicit_group
 from eventcat.logs.pii import mask, pii_kind
 from eventcat.logs.report import Report, parse_gate
@@ -159,7 +159,7 @@ def test_processed_shape_with_an_envelope_that_declares_nothing_inside_context(t
     shutil.copytree(LOGS / "catalog", tmp_path / "catalog")
     for group in (tmp_path / "catalog" / "fields").glob("*.yaml"):
         lines = group.read_text().splitlines()
-        group.write_text("\n".join(l for l in lines if "{name: context." not in l) + "\n")
+        group.write_text("\n".join(line for line in lines if "{name: context." not in line) + "\n")
     report = check_logs(build_catalog(tmp_path / "catalog")[0], [LOGS / "processed.jsonl"])
     assert report.shapes == {"event-tracking": 2}
     # nothing inside context is declared, so nothing inside it is reported as unknown

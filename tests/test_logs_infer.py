@@ -4,8 +4,8 @@ never overwriting; and a draft whose TODOs are filled in passes `eventcat check`
 import shutil
 
 import yaml
-
 from conftest import FIXTURES
+
 from eventcat.load import is_placeholder
 from eventcat.logs.infer import collect, field_type, write_drafts
 from eventcat.pipeline import build_catalog, check

@@ -2,9 +2,11 @@
 blank lines and files cut short; and telling the record shapes apart."""
 
 import gzip
+import itertools
 import shutil
 
 from conftest import FIXTURES
+
 from eventcat.logs.read import FileStats, is_gzip, json_part, read_lines
 from eventcat.logs.records import PROCESSED, SEGMENT, TRACKING, normalise
 
@@ -52,7 +54,7 @@ def test_progress_reports_bytes_up_to_the_total(tmp_path):
     calls = []
     list(read_lines([log], [], lambda done, total: calls.append((done, total))))
     assert calls[-1] == (log.stat().st_size, log.stat().st_size)
-    assert len(calls) > 1 and all(a[0] <= b[0] for a, b in zip(calls, calls[1:]))
+    assert len(calls) > 1 and all(a[0] <= b[0] for a, b in itertools.pairwise(calls))
 
 
 def test_log_line_form_yields_the_json_after_the_dash():

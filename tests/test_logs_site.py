@@ -8,8 +8,8 @@ import subprocess
 import sys
 
 import pytest
-
 from conftest import FIXTURES, ROOT, home_docs
+
 from eventcat.logs.check import check_logs
 from eventcat.pipeline import build_catalog, generate
 
@@ -112,10 +112,11 @@ def test_a_broken_or_missing_coverage_source_stops_generation_clearly(tmp_path, 
     '{"format": "eventcat-log-report", "version": 99}\n',  # a report from another version
 ])
 def test_a_file_that_is_not_a_report_or_a_log_is_refused(tmp_path, text):
+    from conftest import MINI
+
     from eventcat.diagnostics import CatalogError
     from eventcat.logs.coverage import load_report
     from eventcat.pipeline import build_catalog
-    from conftest import MINI
     path = tmp_path / "coverage.json"
     path.write_text(text)
     with pytest.raises(CatalogError) as caught:
@@ -124,10 +125,11 @@ def test_a_file_that_is_not_a_report_or_a_log_is_refused(tmp_path, text):
 
 
 def test_the_page_names_log_files_without_their_folders(tmp_path):
+    from conftest import MINI
+
     from eventcat.logs.check import check_logs
     from eventcat.logs.coverage import load_report
     from eventcat.pipeline import build_catalog
-    from conftest import MINI
     catalog = build_catalog(MINI)[0]
     log = tmp_path / "secret-folder" / "prod.jsonl"
     log.parent.mkdir()

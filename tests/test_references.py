@@ -7,9 +7,8 @@ import subprocess
 import sys
 
 import pytest
-from sphinx.util.inventory import InventoryFile
-
 from conftest import MINI, ROOT, home_docs, write
+from sphinx.util.inventory import InventoryFile
 
 GUIDE = """
     # Video guide
@@ -120,7 +119,7 @@ def test_objects_inv_exports_events_aliases_fields_tools_and_teams(project):
     assert build(project / "catalog", project / "docs", project / "_build").returncode == 0
     with open(project / "_build" / "html" / "objects.inv", "rb") as handle:
         inventory = InventoryFile.load(handle, "https://catalog.example/", lambda *a: a[-1])
-    data = {kind: {name: item for name, item in items.items()} for kind, items in
+    data = {kind: dict(items.items()) for kind, items in
             (inventory.data if hasattr(inventory, "data") else inventory).items()}
 
     def uri(kind, name):

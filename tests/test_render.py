@@ -7,10 +7,10 @@ import os
 from pathlib import Path
 
 import pytest
+from conftest import MINI, write
 
 from eventcat.pipeline import build_catalog
 from eventcat.render import render
-from conftest import MINI, write
 
 EXPECTED = Path(__file__).resolve().parent / "expected" / "mini"
 

@@ -12,7 +12,6 @@ import time
 import urllib.request
 
 import pytest
-
 from conftest import MINI, ROOT, write
 
 
@@ -45,7 +44,7 @@ def server(tmp_path):
     shutil.copytree(MINI, tmp_path / "catalog")
     shutil.copytree(ROOT / "docs", tmp_path / "docs", ignore=shutil.ignore_patterns("catalog"))
     port = free_port()
-    log = open(tmp_path / "serve.log", "w")
+    log = open(tmp_path / "serve.log", "w")  # noqa: SIM115 -- the server writes to it until teardown
     process = subprocess.Popen(
         [sys.executable, "-m", "eventcat", "serve", "--conf", str(ROOT), "--port", str(port)],
         cwd=tmp_path, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
@@ -104,7 +103,7 @@ def test_added_event_is_listed_and_a_broken_file_recovers(server):
 
 
 def test_a_new_tool_reaches_the_navigation_of_existing_pages(server):
-    folder, base, log = server
+    folder, base, _log = server
     write(folder / "catalog" / "tools" / "amplitude.yaml", """
         id: amplitude
         name: Amplitude

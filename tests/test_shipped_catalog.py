@@ -2,14 +2,14 @@
 promises (every tool the seed names, the seed's teams, events of every side and kind)."""
 
 import pytest
+from conftest import ROOT
 
 from eventcat.pipeline import build_catalog
-from conftest import ROOT
 
 
 @pytest.fixture(scope="module")
 def catalog():
-    catalog, warnings = build_catalog(ROOT / "catalog", strict=True)
+    catalog, _warnings = build_catalog(ROOT / "catalog", strict=True)
     return catalog
 
 

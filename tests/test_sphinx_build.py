@@ -4,10 +4,8 @@ import json
 import re
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
-
 from conftest import ROOT, home_docs, write
 
 from eventcat.pipeline import build_catalog
@@ -27,8 +25,9 @@ def build(catalog, docs, out, *extra):
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
-    from conftest import MINI
     import shutil
+
+    from conftest import MINI
     base = tmp_path_factory.mktemp("site")
     shutil.copytree(MINI, base / "catalog")
     docs = home_docs(base / "docs")
@@ -99,8 +98,9 @@ def test_broken_guide_link_fails_the_strict_build(site, tmp_path):
 
 
 def test_invalid_catalog_stops_before_sphinx_and_writes_nothing(tmp_path):
-    from conftest import MINI
     import shutil
+
+    from conftest import MINI
     catalog = tmp_path / "catalog"
     shutil.copytree(MINI, catalog)
     path = catalog / "events" / "edx.video.played.yaml"
@@ -116,8 +116,8 @@ def test_invalid_catalog_stops_before_sphinx_and_writes_nothing(tmp_path):
 
 
 def test_bare_sphinx_build_generates_the_pages_itself(tmp_path):
+
     from conftest import MINI
-    import shutil
     docs = home_docs(tmp_path / "docs")
     # the project around the source folder names the catalog; conf.py is the repository's
     (tmp_path / "eventcat.toml").write_text(f"catalog = {json.dumps(str(MINI))}\n")
@@ -159,8 +159,9 @@ fields:
 
 
 def test_hostile_text_never_reaches_the_html_as_markup(tmp_path):
-    from conftest import MINI
     import shutil
+
+    from conftest import MINI
     catalog = tmp_path / "catalog"
     shutil.copytree(MINI, catalog)
     write(catalog / "events" / "hostile.yaml", HOSTILE_EVENT)
@@ -183,8 +184,8 @@ def test_hostile_text_never_reaches_the_html_as_markup(tmp_path):
 def test_the_same_input_gives_the_same_html_bytes(tmp_path):
     """Two clean builds of the same catalog into different folders, compared file by file.
     (Sphinx's doctree pickles differ between runs; they are build state, not the site.)"""
+
     from conftest import MINI
-    import shutil
     docs = home_docs(tmp_path / "docs")
     sites = []
     for run in ("one", "two"):
@@ -199,6 +200,7 @@ def test_the_same_input_gives_the_same_html_bytes(tmp_path):
 def test_the_page_of_a_removed_event_leaves_the_built_site(tmp_path):
     """Sphinx keeps the HTML of pages that are gone; a renamed event's old page stayed online."""
     import shutil
+
     from conftest import MINI
     shutil.copytree(MINI, tmp_path / "catalog")
     docs = home_docs(tmp_path / "docs")
@@ -217,6 +219,7 @@ def test_the_page_of_a_removed_event_leaves_the_built_site(tmp_path):
 
 def test_clean_starts_the_site_from_nothing(tmp_path):
     import shutil
+
     from conftest import MINI
     shutil.copytree(MINI, tmp_path / "catalog")
     docs = home_docs(tmp_path / "docs")

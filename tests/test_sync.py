@@ -170,6 +170,7 @@ def test_an_unrelated_change_renders_no_other_event_page(mini, tmp_path, monkeyp
 def test_written_files_get_the_mode_open_would_give(mini, tmp_path):
     """mkstemp makes private files (0600); a web server or CI step must be able to read pages."""
     import os
+
     from eventcat.sync import write_file
     old = os.umask(0o022)
     try:
@@ -194,9 +195,10 @@ def test_a_new_log_report_rerenders_no_event_page(mini, tmp_path):
 
 
 def test_downloads_made_in_another_process_are_the_same(monkeypatch):
+    from conftest import MINI
+
     from eventcat import render as render_module
     from eventcat.pipeline import build_catalog
-    from conftest import MINI
     catalog = build_catalog(MINI)[0]
     serial = render_module.render(catalog)
     monkeypatch.setattr(render_module, "PARALLEL_FROM", 1)

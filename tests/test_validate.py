@@ -1,11 +1,10 @@
 """Stage 2: model validation, with messages in our words at the right place."""
 
-import pytest
 
-from eventcat.diagnostics import CatalogError
+from conftest import write
+
 from eventcat.load import load_file
 from eventcat.validate import validate
-from conftest import write
 
 GOOD = """
 name: edx.video.played

@@ -18,6 +18,9 @@ from ..load import display_path
 OVERRIDES = {"docs": "docs", "templates": "templates", "history": "history", "out": "build_dir",
              "jobs": "jobs", "coverage": "coverage"}
 
+# What add_parsers() receives: the `eventcat` parser's sub-command collection.
+Commands = argparse._SubParsersAction  # argparse names no public type for it
+
 
 def catalog_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--catalog", default=None, type=Path,

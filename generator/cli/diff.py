@@ -7,8 +7,10 @@ import json
 import sys
 from pathlib import Path
 
+from .common import Commands
 
-def add_parsers(commands) -> None:
+
+def add_parsers(commands: Commands) -> None:
     diff = commands.add_parser(
         "diff", help="what changed between two catalogs: folders or git revisions",
         description="List the events added, removed, renamed and changed between OLD and NEW, and "

@@ -7,7 +7,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from .common import catalog_option, load_catalog, plural
+from .common import Commands, catalog_option, load_catalog, plural
 
 EXPORTS = {
     "json": "the whole resolved catalog as one JSON document",
@@ -18,7 +18,7 @@ EXPORTS = {
 }
 
 
-def add_parsers(commands) -> None:
+def add_parsers(commands: Commands) -> None:
     export = commands.add_parser(
         "export", help="the catalog as JSON, CSV, JSON Schemas, the Segment whitelist, or a "
                        "record of processing",

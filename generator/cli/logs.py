@@ -7,10 +7,13 @@ import sys
 import time
 from pathlib import Path
 
-from .common import catalog_option, usable_catalog
+from ..link import Catalog
+from ..logs.read import Progress
+from ..logs.report import Gate
+from .common import Commands, catalog_option, usable_catalog
 
 
-def _gate(text: str):
+def _gate(text: str) -> Gate:
     from ..logs.report import parse_gate
     try:
         return parse_gate(text)
@@ -18,7 +21,7 @@ def _gate(text: str):
         raise argparse.ArgumentTypeError(str(error)) from None
 
 
-def add_parsers(commands) -> None:
+def add_parsers(commands: Commands) -> None:
     from ..logs.report import GATE_KINDS
     logs = commands.add_parser("logs", help="check tracking logs against the catalog, or draft "
                                             "definitions from them")
@@ -76,7 +79,7 @@ def _max_line_option(parser: argparse.ArgumentParser) -> None:
                              f"being held in memory (default: {MAX_LINE_BYTES:,})")
 
 
-def _progress(args: argparse.Namespace):
+def _progress(args: argparse.Namespace) -> Progress | None:
     """A one-line bar on stderr, only on a terminal: bytes read of all files."""
     if args.no_progress or not sys.stderr.isatty():
         return None
@@ -108,12 +111,13 @@ def _logs(args: argparse.Namespace) -> int:
     return (_logs_check if args.action == "check" else _logs_infer)(args, catalog)
 
 
-def _logs_check(args: argparse.Namespace, catalog) -> int:
+def _logs_check(args: argparse.Namespace, catalog: Catalog) -> int:
     import datetime
+
     from ..logs.check import check_logs
     from ..logs.text import to_text
     started = time.perf_counter()
-    made = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0).isoformat()
+    made = datetime.datetime.now(datetime.UTC).replace(microsecond=0).isoformat()
     report = check_logs(catalog, args.files, _progress(args), str(args.catalog), made,
                         args.max_line_bytes)
     elapsed = time.perf_counter() - started
@@ -133,7 +137,7 @@ def _logs_check(args: argparse.Namespace, catalog) -> int:
     return 1 if failures else 0
 
 
-def _logs_infer(args: argparse.Namespace, catalog) -> int:
+def _logs_infer(args: argparse.Namespace, catalog: Catalog) -> int:
     from ..logs.infer import collect, write_drafts
     samples = collect(catalog, args.files, _progress(args), args.max_line_bytes)
     result = write_drafts(catalog, samples, args.out, args.project.schemas)

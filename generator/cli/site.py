@@ -14,10 +14,10 @@ from ..diagnostics import CatalogError, Diagnostic
 from ..load import display_path
 from ..pipeline import check
 from ..render import DEFAULT_TEMPLATES
-from .common import catalog_option, plural, print_problems, site_options, summary
+from .common import Commands, catalog_option, plural, print_problems, site_options, summary
 
 
-def add_parsers(commands) -> None:
+def add_parsers(commands: Commands) -> None:
     """check, new, generate, build, serve and schema."""
 
     chk = commands.add_parser("check", help="validate the whole catalog and list every problem")
@@ -114,11 +114,9 @@ def _check(args: argparse.Namespace) -> int:
     try:
         result = check(args.catalog)
     except CatalogError as error:
-        result = None
-        problems = error.diagnostics
+        catalog, problems, failed = None, error.diagnostics, True
     else:
-        problems = result.problems
-    failed = result is None or result.failed(args.strict)
+        catalog, problems, failed = result.catalog, result.problems, result.failed(args.strict)
     if args.format == "json":
         print(json.dumps({"ok": not failed, "problems": [
             {"path": p.path, "line": p.line, "column": p.column, "severity": p.severity,
@@ -129,10 +127,9 @@ def _check(args: argparse.Namespace) -> int:
     else:
         print_problems(problems)
         counts = ""
-        if result is not None:
-            c = result.catalog
-            counts = (f"{plural(len(c.events), 'event')}, {plural(len(c.tools), 'tool')}, "
-                      f"{plural(len(c.teams), 'team')}; ")
+        if catalog is not None:
+            counts = (f"{plural(len(catalog.events), 'event')}, {plural(len(catalog.tools), 'tool')}, "
+                      f"{plural(len(catalog.teams), 'team')}; ")
         print(f"eventcat check: {counts}{summary(problems)} "
               f"({time.perf_counter() - started:.2f} s)", file=sys.stderr if failed else sys.stdout)
     return 1 if failed else 0

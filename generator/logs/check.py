@@ -9,20 +9,22 @@ per finding, and limits on how many distinct names are kept."""
 
 from __future__ import annotations
 
+import builtins
 import datetime
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, NamedTuple
+from typing import Any, NamedTuple
 
-from ..link import Catalog, EventEntry
-from .pii import _cache as pii_cache, pii_kind
 from ..diagnostics import printable
+from ..link import Catalog, EventEntry
 from .parse import BadLine, fast_loads, slow_loads
+from .pii import _cache as pii_cache
+from .pii import pii_kind
 from .read import MAX_LINE_BYTES, TOO_LONG, FileStats, Progress, json_part, read_lines
 from .records import PAYLOAD_KEY, PROCESSED, SEGMENT, TRACKING, normalise
 from .report import EXAMPLES, FileSummary, Finding, Report, Seen
-
 
 MAX_NAMES = 10_000  # distinct undocumented names kept; records of others are only counted
 MAX_GROUPS = 1_000  # distinct implicit-event groups kept; the rest fold into one
@@ -60,7 +62,7 @@ def time_key(value: Any) -> float | None:
     except ValueError:
         return None
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=datetime.timezone.utc)
+        moment = moment.replace(tzinfo=datetime.UTC)
     return moment.timestamp()
 
 
@@ -97,7 +99,7 @@ class FieldCheck(NamedTuple):
     name: str
     required: bool
     type: str
-    types: tuple[type, ...]  # Python types of a fitting value; a datetime must also parse
+    types: tuple[builtins.type, ...]  # Python types of a fitting value; a datetime must also parse
     allowed: frozenset | None
     scan: bool  # look for personal data: declared `none` or not classified
 
@@ -121,7 +123,8 @@ class Expectation(NamedTuple):
 
 
 def _part(fields: Iterable[Any], extra_keys: Iterable[str] = ()) -> Part:
-    checks, tree = [], {}
+    checks: list[FieldCheck] = []
+    tree: dict[str, Any] = {}
     for f in fields:
         path = tuple(f.name.split("."))
         node = tree
@@ -193,7 +196,7 @@ def expected_events(catalog: Catalog, shapes: Iterable[str] = ()) -> list[str]:
         logged = "tracking-log" in e.channels or any(
             catalog.apis[i.api].shape in _LOGGED_SHAPES for i in e.event.implementations
             if i.api in catalog.apis)
-        if want_log and logged or want_segment and "segment" in e.channels:
+        if (want_log and logged) or (want_segment and "segment" in e.channels):
             names.append(e.name)
     return sorted(names, key=str.lower)
 
@@ -275,8 +278,9 @@ class Checker:
         for stat in self.stats:
             if stat.truncated:
                 self.malformed(self.stats.index(stat), stat.lines + 1, stat.truncated)
+        kinds = list(self._kinds)
         report.findings = sorted(self.findings.values(),
-                                 key=lambda f: (f.event.lower(), list(self._kinds).index(f.kind), f.part, f.field, f.detail))
+                                 key=lambda f: (f.event.lower(), kinds.index(f.kind), f.part, f.field, f.detail))
         return report
 
     _kinds = ("missing-required", "unknown-field", "type-mismatch", "not-allowed", "side", "pii")
@@ -378,7 +382,7 @@ class Checker:
                 continue
             if value is None or value == "":
                 continue  # the tracker writes null or "" for "no value" (a page without a URL)
-            if type(value) not in check.types or check.type == "datetime" and not _is_datetime(value):
+            if type(value) not in check.types or (check.type == "datetime" and not _is_datetime(value)):
                 add("type-mismatch", event, check.name, where,
                     f"expected {check.type}, got {json_type(value)}", file_index, line)
                 continue

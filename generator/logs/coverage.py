@@ -6,15 +6,16 @@ checked while the site is generated."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ..diagnostics import CatalogError, Diagnostic
-from ..link import Catalog
+from ..link import Catalog, EventEntry
 from .check import check_logs
 from .read import LogFileError, check_readable
-from .report import FINDING_KINDS, Report, looks_like_report
+from .report import FINDING_KINDS, Report, Seen, looks_like_report
 
 # A report keeps counts and a few examples, bounded by the checker's limits on distinct names:
 # far below this. A bigger file is not one, and is not read into memory to find that out.
@@ -61,7 +62,7 @@ class Row:
     documented: bool
 
 
-def _groups(catalog: Catalog, report: Report, key) -> list[dict[str, Any]]:
+def _groups(catalog: Catalog, report: Report, key: Callable[[EventEntry], str]) -> list[dict[str, Any]]:
     groups: dict[str, list] = {}
     for name in report.expected:
         entry = catalog.lookup.get(name)
@@ -85,7 +86,7 @@ def short_time(value: str) -> str:
     return value
 
 
-def _row(name: str, seen) -> dict[str, Any]:
+def _row(name: str, seen: Seen) -> dict[str, Any]:
     return {"name": name, "count": seen.count, "sides": ", ".join(seen.sides),
             "first": short_time(seen.first), "last": short_time(seen.last)}
 

@@ -14,15 +14,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..sync import FILE_MODE
 from ..link import Catalog, derive_domain, page_slug
 from ..lint import name_style_pattern
 from ..model import EVENT_NAME_MAX, FIELD_NAME_PATTERN, NAME_RE, Event
 from ..scaffold import _schema_line, default_api, default_schemas
-from .check import build_lookup, json_type, parse_line, time_key, _is_datetime
+from ..sync import FILE_MODE
+from .check import _is_datetime, build_lookup, json_type, parse_line, time_key
 from .pii import mask, pii_kind
 from .read import MAX_LINE_BYTES, Progress, read_lines
-from .records import SEGMENT, normalise
+from .records import SEGMENT, Record, normalise
 
 MAX_NAMES = 1_000
 MAX_FIELDS = 100
@@ -74,7 +74,7 @@ def collect(catalog: Catalog, paths: list[Path], progress: Progress | None = Non
     return samples
 
 
-def _add(sample: NameSample, rec) -> None:
+def _add(sample: NameSample, rec: Record) -> None:
     sample.count += 1
     sample.shapes[rec.shape] += 1
     if rec.side is not None and (rec.side in sample.sides or len(sample.sides) < 4):

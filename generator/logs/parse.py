@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from typing import Any
 
+fast_loads: Callable[[str | bytes], Any]
 try:  # orjson parses a tracking-log line in a third of json.loads' time (see bench/logs.py)
     from orjson import loads as fast_loads
 except ImportError:  # pragma: no cover - orjson is a dependency, but the check works without it

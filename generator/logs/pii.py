@@ -71,9 +71,8 @@ def _spans(value: str) -> list[tuple[int, int, str]]:
 
 def pii_kind(value: str) -> str | None:
     """The first kind of personal data the string seems to hold, or None."""
-    kind = _cache.get(value, False)
-    if kind is not False:
-        return kind
+    if value in _cache:
+        return _cache[value]
     kind = None
     if _GATE.search(value):
         spans = _spans(value)

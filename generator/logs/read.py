@@ -9,11 +9,12 @@ flat whatever the bytes: a gzip bomb of one endless line costs the same as a sho
 from __future__ import annotations
 
 import gzip
+import io
 import os
 import zlib
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Callable, Iterator
 
 GZIP_MAGIC = b"\x1f\x8b"
 PROGRESS_EVERY = 1 << 14  # lines between two progress calls: cheap enough to be invisible
@@ -68,7 +69,7 @@ def json_part(line: bytes) -> bytes | None:
     return line[at:] if at >= 0 else None
 
 
-def _bounded_lines(handle: IO[bytes], limit: int) -> Iterator[bytes]:
+def _bounded_lines(handle: io.BufferedIOBase, limit: int) -> Iterator[bytes]:
     """The file's lines, each at most `limit` bytes plus its end; a longer one is read on to its
     end in `limit`-sized pieces that are dropped at once, and comes out as TOO_LONG."""
     readline = handle.readline
@@ -95,7 +96,7 @@ def read_lines(paths: list[Path], stats: list[FileStats], progress: Progress | N
     for index, path in enumerate(paths):
         stat = FileStats(str(path))
         stats.append(stat)
-        raw = open(path, "rb")
+        raw = open(path, "rb")  # noqa: SIM115 -- a generator: closed in the finally below
         try:
             stat.gzip = raw.read(2) == GZIP_MAGIC
             raw.seek(0)

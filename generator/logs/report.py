@@ -3,9 +3,10 @@ log. JSON-serialisable (`to_json`/`from_json`) so CI can keep it and the site ca
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from ..diagnostics import did_you_mean, printable
@@ -38,8 +39,8 @@ class Seen:
     count: int = 0
     first: str = ""
     last: str = ""
-    sides: dict[str, int] = field(default_factory=dict)
-    where: list[str] = field(default_factory=list)
+    sides: dict[str, int] = dataclasses.field(default_factory=dict)
+    where: list[str] = dataclasses.field(default_factory=list)
     first_key: float = float("inf")  # the times as numbers, for ordering; not saved
     last_key: float = float("-inf")
 
@@ -56,7 +57,7 @@ class Finding:
     part: str  # "envelope" or "payload" ("" for a side finding)
     detail: str  # what was expected and found; never a raw value that could be personal data
     count: int = 0
-    where: list[str] = field(default_factory=list)
+    where: list[str] = dataclasses.field(default_factory=list)
 
 
 @dataclass
@@ -73,28 +74,28 @@ class FileSummary:
 class Report:
     made: str  # ISO time the report was made; "" when made during a site build
     catalog: str
-    files: list[FileSummary] = field(default_factory=list)
+    files: list[FileSummary] = dataclasses.field(default_factory=list)
     records: int = 0
-    shapes: dict[str, int] = field(default_factory=dict)
+    shapes: dict[str, int] = dataclasses.field(default_factory=dict)
     malformed: int = 0
-    malformed_examples: list[dict[str, str]] = field(default_factory=list)
+    malformed_examples: list[dict[str, str]] = dataclasses.field(default_factory=list)
     unnamed: int = 0
-    unnamed_where: list[str] = field(default_factory=list)
-    events: dict[str, Seen] = field(default_factory=dict)  # documented events seen, by name
-    undocumented: dict[str, Seen] = field(default_factory=dict)
+    unnamed_where: list[str] = dataclasses.field(default_factory=list)
+    events: dict[str, Seen] = dataclasses.field(default_factory=dict)  # documented events seen, by name
+    undocumented: dict[str, Seen] = dataclasses.field(default_factory=dict)
     undocumented_overflow: int = 0  # records of names past the limit on distinct names
-    implicit: dict[str, Seen] = field(default_factory=dict)  # implicit events, by path group
-    calls: dict[str, Seen] = field(default_factory=dict)  # Segment calls that are not events, by type
-    findings: list[Finding] = field(default_factory=list)
+    implicit: dict[str, Seen] = dataclasses.field(default_factory=dict)  # implicit events, by path group
+    calls: dict[str, Seen] = dataclasses.field(default_factory=dict)  # Segment calls that are not events, by type
+    findings: list[Finding] = dataclasses.field(default_factory=list)
     documented: int = 0  # events in the catalog that reach the tracking log
-    expected: list[str] = field(default_factory=list)  # their names
+    expected: list[str] = dataclasses.field(default_factory=list)  # their names
 
     # --- totals ----------------------------------------------------------------------------
 
     def counts(self) -> dict[str, int]:
         """By gate kind: records (undocumented, unnamed), lines (malformed), or for the finding
         kinds, occurrences: one per field and record (a record with two bad fields counts two)."""
-        totals = {kind: 0 for kind in GATE_KINDS}
+        totals = dict.fromkeys(GATE_KINDS, 0)
         totals["undocumented"] = sum(s.count for s in self.undocumented.values()) + self.undocumented_overflow
         totals["malformed"] = self.malformed
         totals["unnamed"] = self.unnamed
@@ -129,7 +130,7 @@ class Report:
         return json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
 
     @classmethod
-    def from_json(cls, text: str | bytes) -> "Report":
+    def from_json(cls, text: str | bytes) -> Report:
         """Raises ValueError (with a reason a person can act on) for anything but a saved report.
         A report may come from anywhere (a CI artefact, a hand edit), so every value is checked
         for its type and every string made printable before it reaches a page or a terminal."""

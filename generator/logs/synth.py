@@ -8,7 +8,8 @@ import datetime
 import hashlib
 import json
 import random
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from ..link import Catalog, EventEntry
 from ..render import example_payload
@@ -16,7 +17,7 @@ from ..render import example_payload
 USERS = ["learner1", "learner2", "staff", "audit_only", "verified_42", "honor"]
 COURSES = ["course-v1:edX+DemoX+Demo_Course", "course-v1:OpenedX+Ana101+2024_T1",
            "course-v1:edX+Stats+2025_T2"]
-START = datetime.datetime(2025, 3, 3, 8, 0, tzinfo=datetime.timezone.utc)
+START = datetime.datetime(2025, 3, 3, 8, 0, tzinfo=datetime.UTC)
 
 
 def tracking_events(catalog: Catalog) -> list[EventEntry]:

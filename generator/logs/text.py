@@ -63,9 +63,10 @@ def to_text(report: Report) -> str:
 
     if report.findings:
         lines += ["", "problems in documented events:"]
-        for f in report.findings:
-            what = f"field '{f.field}' ({f.part}): {f.detail}" if f.field else f.detail
-            lines.append(f"  {f.where[0]}: {f.kind} {f.event}: {what} ({_n(f.count, 'record')})")
+        for finding in report.findings:
+            what = f"field '{finding.field}' ({finding.part}): {finding.detail}" if finding.field else finding.detail
+            lines.append(f"  {finding.where[0]}: {finding.kind} {finding.event}: {what} "
+                         f"({_n(finding.count, 'record')})")
 
     never = [n for n in report.expected if n not in report.events]
     if never:
