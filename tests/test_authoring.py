@@ -8,6 +8,7 @@ from pathlib import Path
 
 import jsonschema
 import pytest
+
 from conftest import MINI, ROOT, home_docs
 
 from eventcat.load import load_file

@@ -10,6 +10,7 @@ import shutil
 import threading
 
 import pytest
+
 from conftest import ROOT
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"

@@ -10,6 +10,7 @@ import zipfile
 import jsonschema
 import pytest
 import yaml
+
 from conftest import MINI, ROOT, write
 
 from eventcat import export

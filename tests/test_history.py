@@ -8,6 +8,7 @@ import subprocess
 import sys
 
 import pytest
+
 from conftest import MINI
 from history_repo import HOSTILE_SUBJECT, edit, git, make_repo
 
@@ -347,7 +348,7 @@ def test_sphinx_builds_the_changes_page_and_event_histories(tmp_path):
     changes = (html / "changes.html").read_text()
     assert "<h1>What changed" in changes
     # the heading shows the subject as typed, shortened (Sphinx curls its quotes); the line below, whole
-    assert "<h2>Owner to mercury &lt;script&gt;alert(‘subject’)&lt;/script&gt; {eval-rst}`x`…<a class" in changes  # noqa: RUF001 -- Sphinx's curly quotes
+    assert "<h2>Owner to mercury &lt;script&gt;alert(‘subject’)&lt;/script&gt; {eval-rst}`x`…<a class" in changes
     assert ('<span class="ec-subject">Owner to mercury &lt;script&gt;alert(&#39;subject&#39;)&lt;/script&gt; '
             "{eval-rst}`x` [a](javascript:alert(1))</span>") in changes
     assert "<script>alert" not in changes and 'href="javascript' not in changes

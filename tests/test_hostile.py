@@ -7,6 +7,7 @@ import subprocess
 import sys
 
 import pytest
+
 from conftest import write
 
 from eventcat.pipeline import check

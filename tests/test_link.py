@@ -1,6 +1,7 @@
 """Stage 3: references, inheritance and routes."""
 
 import pytest
+
 from conftest import write
 
 from eventcat.diagnostics import CatalogError

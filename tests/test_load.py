@@ -1,6 +1,7 @@
 """Stage 1: reading files, with positions, and refusing what YAML would silently accept."""
 
 import pytest
+
 from conftest import write
 
 from eventcat.diagnostics import CatalogError

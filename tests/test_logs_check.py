@@ -5,6 +5,7 @@ import gzip
 import json
 
 import pytest
+
 from conftest import FIXTURES
 
 from eventcat.logs.check import check_logs, implicit_group

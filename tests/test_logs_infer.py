@@ -4,6 +4,7 @@ never overwriting; and a draft whose TODOs are filled in passes `eventcat check`
 import shutil
 
 import yaml
+
 from conftest import FIXTURES
 
 from eventcat.load import is_placeholder

@@ -8,6 +8,7 @@ import subprocess
 import sys
 
 import pytest
+
 from conftest import FIXTURES, ROOT, home_docs
 
 from eventcat.logs.check import check_logs

@@ -7,8 +7,9 @@ import subprocess
 import sys
 
 import pytest
-from conftest import MINI, ROOT, home_docs, write
 from sphinx.util.inventory import InventoryFile
+
+from conftest import MINI, ROOT, home_docs, write
 
 GUIDE = """
     # Video guide

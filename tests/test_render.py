@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 import pytest
+
 from conftest import MINI, write
 
 from eventcat.pipeline import build_catalog

@@ -12,6 +12,7 @@ import time
 import urllib.request
 
 import pytest
+
 from conftest import MINI, ROOT, write
 
 

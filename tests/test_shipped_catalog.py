@@ -2,6 +2,7 @@
 promises (every tool the seed names, the seed's teams, events of every side and kind)."""
 
 import pytest
+
 from conftest import ROOT
 
 from eventcat.pipeline import build_catalog

@@ -6,6 +6,7 @@ import subprocess
 import sys
 
 import pytest
+
 from conftest import ROOT, home_docs, write
 
 from eventcat.pipeline import build_catalog
