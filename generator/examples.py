@@ -14,12 +14,12 @@ from __future__ import annotations
 import contextlib
 import datetime
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from .apis import nest
-from .export import example_value
-from .link import Catalog, EventEntry
+from .link import Catalog, EventEntry, ResolvedField
 from .model import ApiDefinition, FieldGroup, Implementation, PayloadField
 
 TRACKING_KEY, SEGMENT_KEY = "event", "properties"
@@ -49,6 +49,49 @@ WEBHOOK_PATH = "/segmentio/event"
 # Identity fields: a field with one of these leaf names holds the same value everywhere.
 _IDENTITY_LEAVES = ("username", "user_id", "course_id", "org_id")
 FALLBACK_TIME = datetime.datetime(2024, 5, 2, 16, 3, 14, 654040, tzinfo=datetime.UTC)
+
+
+def example_value(field: PayloadField) -> Any:
+    """The field's example, else its first allowed value, else a placeholder of its type."""
+    if field.example is not None:
+        return field.example
+    if field.allowed:
+        return field.allowed[0]
+    return {"string": "…", "integer": 0, "number": 0.0, "boolean": False, "datetime":
+            "2024-01-01T00:00:00+00:00", "object": {}, "array": []}[field.type]
+
+
+def nested_examples(fields: Iterable[ResolvedField]) -> dict[str, Any]:
+    """The fields' examples, dotted names nested, values as YAML gave them."""
+    return nest([(f.field.name, example_value(f.field)) for f in fields])
+
+
+def example_payload(entry: EventEntry) -> dict[str, Any]:
+    """The payload an event's JSON Schema describes, filled with each field's example, ready for
+    JSON (YAML dates become ISO text, tuples lists)."""
+    own = nested_examples(f for f in entry.fields if not f.envelope)
+    return json.loads(json.dumps(own, default=str, ensure_ascii=False))
+
+
+def example_record(entry: EventEntry, catalog: Catalog) -> dict[str, Any]:
+    """A tracking-log record made only of declared examples: envelope fields at the top, the
+    event's own under the envelope's payload key, or everything flat without an envelope (the
+    synthetic logs start from it)."""
+    envelope = [f for f in entry.fields if f.envelope]
+    own = nested_examples(f for f in entry.fields if not f.envelope)
+    if not envelope:
+        return own
+    record = nested_examples(envelope)
+    for key in ("name", "event_type"):  # the envelope's own examples name some other event
+        if key in record:
+            record[key] = entry.name
+    groups = [catalog.groups[g] for g in dict.fromkeys(f.origin for f in envelope if f.origin_kind == "group")]
+    payload_key = next((g.payload_key for g in groups if g.envelope and g.payload_key), None)
+    if payload_key:
+        record[payload_key] = own
+    else:
+        record.update(own)
+    return record
 
 
 @dataclass(frozen=True)

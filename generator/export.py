@@ -17,16 +17,6 @@ from .model import KnownIssue, PayloadField
 SCHEMA_DIALECT = "http://json-schema.org/draft-07/schema#"  # what Segment Protocols and RudderStack read
 
 
-def example_value(field: PayloadField) -> Any:
-    """The field's example, else its first allowed value, else a placeholder of its type."""
-    if field.example is not None:
-        return field.example
-    if field.allowed:
-        return field.allowed[0]
-    return {"string": "…", "integer": 0, "number": 0.0, "boolean": False, "datetime":
-            "2024-01-01T00:00:00+00:00", "object": {}, "array": []}[field.type]
-
-
 def _plain(value: Any) -> Any:
     """JSON-ready: YAML dates become ISO text, tuples lists."""
     return json.loads(json.dumps(value, default=str, ensure_ascii=False))
@@ -219,13 +209,6 @@ def _close(node: dict[str, Any]) -> None:
         node["additionalProperties"] = False
         for child in node["properties"].values():
             _close(child)
-
-
-def example_payload(entry: EventEntry) -> dict[str, Any]:
-    """The payload the schema describes, filled with each field's example."""
-    from .apis import nest
-    return _plain(nest([(rf.field.name, example_value(rf.field)) for rf in entry.fields
-                        if not rf.envelope]))
 
 
 def schema_file_name(entry: EventEntry) -> str:

@@ -15,20 +15,17 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import multiprocessing as mp
-import os
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import NamedTuple
 
+from . import forkpool
 from .config import DEFAULT_HISTORY
 from .diff import CatalogDiff, EventChange, Snapshot, diff, snapshot
 from .gitrepo import UNSHALLOW_HINT, GitError, Repo, Tag, inside_a_repository
 from .link import Catalog
-from .lint import RULES
 from .revision import TreeReader, UnreadableCatalog
 from .sync import write_file
 
@@ -111,7 +108,7 @@ def collect(catalog_dir: Path, current: Catalog, window: int = DEFAULT_WINDOW) -
         head = repo.head()
         if not head:
             return History("unavailable", window, reason="the repository has no commits yet")
-        cache = _Cache(repo)
+        cache = TreeCache(repo)
         if repo.unchanged():  # the catalog just checked is HEAD's: no need to read it again
             cache.known[repo.trees([head])[0]] = lambda: snapshot(current)
         history = _collect(repo, head, window, cache)
@@ -120,7 +117,7 @@ def collect(catalog_dir: Path, current: Catalog, window: int = DEFAULT_WINDOW) -
     return _index(history, current)
 
 
-def _collect(repo: Repo, head: str, window: int, cache: _Cache) -> History:
+def _collect(repo: Repo, head: str, window: int, cache: TreeCache) -> History:
     boundary = repo.shallow_boundary()
     tags = repo.tags()
     tag_trees = repo.trees([t.commit.sha for t in tags])
@@ -130,7 +127,7 @@ def _collect(repo: Repo, head: str, window: int, cache: _Cache) -> History:
     return _by_commit(repo, window, cache, boundary)
 
 
-def _by_commit(repo: Repo, window: int, cache: _Cache, boundary: frozenset[str]) -> History:
+def _by_commit(repo: Repo, window: int, cache: TreeCache, boundary: frozenset[str]) -> History:
     commits = repo.log(window)
     if not commits:
         return History("unavailable", window, reason=f"no commit has touched {repo.catalog} yet "
@@ -156,7 +153,7 @@ def _by_commit(repo: Repo, window: int, cache: _Cache, boundary: frozenset[str])
     return History("commits", window, tuple(steps), tuple(notes))
 
 
-def _by_release(repo: Repo, head: str, releases: list[tuple[Tag, str]], window: int, cache: _Cache,
+def _by_release(repo: Repo, head: str, releases: list[tuple[Tag, str]], window: int, cache: TreeCache,
                 boundary: frozenset[str]) -> History:
     # A release whose catalog equals the one before it did not touch the catalog: left out.
     touching = [(t, tree) for i, (t, tree) in enumerate(releases)
@@ -191,14 +188,14 @@ class _Planned(NamedTuple):
     trees: tuple[str, str] | None = None
 
 
-def _steps(cache: _Cache, planned: list[_Planned], newest: str) -> list[Step]:
+def _steps(cache: TreeCache, planned: list[_Planned], newest: str) -> list[Step]:
     """Each planned comparison made into a Step; the ones not cached yet are worked out on every
     core first."""
     cache.prefetch([p.trees for p in planned if p.trees is not None], newest)
     return [p.step if p.trees is None else _step(cache, p.step, *p.trees) for p in planned]
 
 
-def _step(cache: _Cache, step: Step, old_tree: str, new_tree: str) -> Step:
+def _step(cache: TreeCache, step: Step, old_tree: str, new_tree: str) -> Step:
     try:
         changes = cache.diff(old_tree, new_tree)
         return replace(step, diff=changes, initial=-1 if old_tree else changes.new_count)
@@ -238,7 +235,7 @@ def read_tree(reader: TreeReader, tree: str) -> Snapshot:
     return reader.snapshot(tree)
 
 
-class _Cache:
+class TreeCache:
     """Pair diffs and snapshots by tree id, in the git folder; written atomically, and only
     files this class made are ever removed."""
 
@@ -292,19 +289,12 @@ class _Cache:
         files two trees share are parsed once. The worker that reads the newest tree keeps its
         snapshot for the next run."""
         todo = [p for p in pairs if not (self.folder / self._pair(*p)).is_file()]
-        workers = min(os.cpu_count() or 1, 4, len(todo) // 2)
-        if workers < 2 or "fork" not in mp.get_all_start_methods():
+        workers = min(forkpool.available(), len(todo) // 2)
+        if workers < 2:
             return
-        global _PREFETCH
-        _PREFETCH = (self.repo, [todo[i * len(todo) // workers:(i + 1) * len(todo) // workers]
-                                 for i in range(workers)], newest, self.known)
-        try:
-            with ProcessPoolExecutor(workers, mp_context=mp.get_context("fork")) as pool:
-                list(pool.map(_prefetch_run, range(workers)))
-        except (OSError, BrokenProcessPool):
-            pass  # the parent works them out itself
-        finally:
-            _PREFETCH = None
+        runs = [todo[i * len(todo) // workers:(i + 1) * len(todo) // workers] for i in range(workers)]
+        with contextlib.suppress(OSError, BrokenProcessPool):  # else the parent works them out
+            forkpool.fork_map(_prefetch_run, (self.repo, runs, newest, self.known), workers)
 
     def diff(self, old: str, new: str) -> CatalogDiff:
         """Between two trees; "" for `old` means before the catalog existed."""
@@ -344,68 +334,13 @@ class _Cache:
                 path.unlink()
 
 
-_PREFETCH: tuple[Repo, list[list[tuple[str, str]]], str, dict] | None = None
-
-
-def _prefetch_run(index: int) -> None:
-    assert _PREFETCH is not None, "set by prefetch() before the fork"
-    repo, runs, newest, known = _PREFETCH
-    cache = _Cache(repo)
+def _prefetch_run(shared: tuple[Repo, list[list[tuple[str, str]]], str, dict[str, Callable[[], Snapshot]]],
+                  index: int, count: int) -> None:
+    repo, runs, newest, known = shared
+    cache = TreeCache(repo)
     cache.known = known
     for old, new in runs[index]:
         with contextlib.suppress(UnreadableCatalog):  # recorded in the cache, reported by the parent
             cache.diff(old, new)
         if newest in cache.snapshots:  # while it is still in memory
             cache.keep(newest)
-
-
-# --- `eventcat diff` ------------------------------------------------------------------------------
-
-def compare(old_spec: str, new_spec: str, catalog_dir: Path) -> tuple[str, str, CatalogDiff]:
-    """Labels of both sides and the diff between them. Each side is an existing folder (a catalog
-    folder) or else a git revision of the repository holding `catalog_dir`, read at the same
-    path. Raises GitError or UnreadableCatalog with one line saying why a side cannot be read.
-    Two revisions are compared through the cache, like the history pages."""
-    sides = [_side(spec, catalog_dir) for spec in (old_spec, new_spec)]
-    (old_label, old_tree, old), (new_label, new_tree, new) = sides
-    if old_tree and new_tree:
-        cache = _Cache(Repo.of(catalog_dir))
-        try:
-            return old_label, new_label, cache.diff(old_tree, new_tree)
-        except UnreadableCatalog:
-            old(), new()  # the unreadable side says so, with its label (its failure is cached)
-            raise
-    return old_label, new_label, diff(old(), new())
-
-
-def _side(spec: str, catalog_dir: Path) -> tuple[str, str, Callable[[], Snapshot]]:
-    """(label, tree id or "", a function returning the snapshot)."""
-    if Path(spec).is_dir():
-        return spec, "", lambda: _folder_snapshot(spec)
-    repo = Repo.of(catalog_dir)
-    commit = repo.resolve(spec)
-    tree = repo.trees([commit])[0]
-    if not tree:
-        raise GitError(f"revision '{spec}' has no {repo.catalog} folder")
-    label = f"{spec} ({commit[:7]})"
-
-    def read() -> Snapshot:
-        try:
-            return _Cache(repo).snapshot(tree)
-        except UnreadableCatalog as error:
-            raise UnreadableCatalog(f"{label}: {error}") from None
-    return label, tree, read
-
-
-def _folder_snapshot(folder: str) -> Snapshot:
-    from .diagnostics import CatalogError
-    from .pipeline import check
-    try:
-        result = check(Path(folder))
-    except CatalogError as error:
-        raise UnreadableCatalog(str(error.diagnostics[0]) if error.diagnostics else str(error)) from None
-    errors = [p for p in result.problems if p.severity == "error" and p.rule not in RULES]
-    if errors:
-        raise UnreadableCatalog(f"the catalog in {folder} is not valid: {errors[0]} "
-                                "(run `eventcat check` for every problem)")
-    return snapshot(result.catalog)

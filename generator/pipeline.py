@@ -3,22 +3,19 @@ Sphinx extension both call this, so a bare sphinx-build and `eventcat build` agr
 
 from __future__ import annotations
 
-import gc
-import hashlib
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from . import __version__
 from . import history as git_history
 from .config import Project
 from .diagnostics import CatalogError, Diagnostic
+from .incremental import page_keys, read_inputs
 from .link import Catalog, link, page_slug
 from .lint import lint
-from .load import discover, load_catalog
+from .load import collector_paused, load_catalog
 from .logs.coverage import coverage_page
-from .render import DEFAULT_TEMPLATES, event_page_inputs, render
+from .render import DEFAULT_TEMPLATES, render
 from .sync import SyncReport, read_manifest_data, sync
 from .validate import validate
 
@@ -33,25 +30,10 @@ class CheckResult:
         return any(p.severity == "error" or strict for p in self.problems)
 
 
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """The parsed nodes stay alive for error positions: hundreds of thousands of objects without
-    cycles, which the cyclic garbage collector would rescan again and again as more pile up
-    (most of the time of a 5,000-event check). Reference counting still frees what it can."""
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.freeze()  # and keep later collections from scanning them
-        if collecting:
-            gc.enable()
-
-
 def check(catalog_dir: Path) -> CheckResult:
     """Every problem in the catalog, from every stage: a file that fails one stage is left out of
     the next, and references to it are not reported again."""
-    with _collector_paused():
+    with collector_paused():
         return _check(Path(catalog_dir))
 
 
@@ -90,61 +72,6 @@ class Generated:
     catalog: Catalog | None  # None when nothing had changed and nothing was rebuilt
 
 
-def _digest(*parts: bytes) -> str:
-    digest = hashlib.sha256()
-    for part in parts:
-        digest.update(len(part).to_bytes(8, "big") + part)
-    return digest.hexdigest()
-
-
-def read_inputs(catalog_dir: Path, templates_dir: Path, home_prefix: str, settings: str = "",
-                coverage: Sequence[Path] = (), history: int = git_history.DEFAULT_WINDOW
-                ) -> tuple[str, str, dict[str, str]]:
-    """Digests of what the pages are made from: of everything; of what every page shares (the
-    templates, the generator's own code, the settings); and of each catalog file, by its path
-    relative to the catalog. Reading a few thousand small files costs a fraction of parsing them.
-    The git state the history pages show (HEAD, tags) is part of everything, not of what every
-    page shares: each event page's key holds its own history instead (see generate)."""
-    catalog_dir = Path(catalog_dir)
-    files = {p.relative_to(catalog_dir).as_posix(): p for p, _ in discover(catalog_dir)}
-    per_file = {name: _digest(path.read_bytes()) for name, path in files.items()}
-    shared = [__version__.encode(), home_prefix.encode(), git_history.setting_text(history).encode()]
-    for path in [*sorted(Path(templates_dir).glob("*.j2")), *sorted(Path(__file__).parent.glob("*.py")),
-                 *sorted(Path(__file__).parent.glob("logs/*.py"))]:
-        shared += [path.name.encode(), path.read_bytes()]
-    shared_digest = _digest(*shared)
-    # what only the listings depend on (the coverage report, whether downloads are made) is part
-    # of everything but not of what event pages share: a new log report re-renders no event page
-    listings_only = [settings.encode(), *coverage_digests(coverage)]
-    everything = _digest(shared_digest.encode(), git_history.state(catalog_dir, history).encode(),
-                         *listings_only,
-                         *(f"{n}\0{d}".encode() for n, d in sorted(per_file.items())))
-    return everything, shared_digest, per_file
-
-
-def coverage_digests(paths: Sequence[Path]) -> list[bytes]:
-    """Name and content digest of each coverage source (a missing one is reported when read)."""
-    parts = []
-    for path in paths:
-        digest = hashlib.sha256()
-        if Path(path).is_file():
-            with open(path, "rb") as handle:
-                while chunk := handle.read(1 << 20):
-                    digest.update(chunk)
-        parts.append(f"{path}\0{digest.hexdigest()}".encode())
-    return parts
-
-
-def page_keys(catalog: Catalog, shared: str, per_file: dict[str, str]) -> dict[str, str]:
-    """For each event page, a digest of its inputs (see render.event_page_inputs)."""
-    def file_of(key: str) -> str:
-        return catalog.definitions[key].source.catalog_path
-    return {f"{e.docname}.md": _digest(shared.encode(), *(
-                f"{key}\0{per_file.get(file_of(key), '')}".encode()
-                for key in event_page_inputs(e, catalog)))
-            for e in catalog.events}
-
-
 def generate(catalog_dir: Path, out_dir: Path, templates_dir: Path = DEFAULT_TEMPLATES,
              home_prefix: str = "catalog/", strict: bool = False, downloads: bool = True,
              coverage: Sequence[Path] = (), history: int = git_history.DEFAULT_WINDOW) -> Generated:
@@ -172,9 +99,7 @@ def generate(catalog_dir: Path, out_dir: Path, templates_dir: Path = DEFAULT_TEM
                          SyncReport(unchanged=len(files)), warnings, None)
     catalog, warnings = build_catalog(catalog_dir, strict)
     changes = git_history.collect(catalog_dir, catalog, history)
-    keys = page_keys(catalog, shared, per_file)
-    keys = {f"{e.docname}.md": _digest(keys[f"{e.docname}.md"].encode(),  # and its own history
-                                       changes.page_key(e.name).encode()) for e in catalog.events}
+    keys = page_keys(catalog, shared, per_file, changes)
     old_keys = last.get("keys", {})
     reuse = frozenset(p for p, k in keys.items() if old_keys.get(p) == k and p in present)
     pages = render(catalog, templates_dir, home_prefix=home_prefix, reuse=reuse, downloads=downloads,

@@ -8,31 +8,29 @@ else (see markup.py): `myst` for headings, `markdown` for user Markdown, `code` 
 
 from __future__ import annotations
 
+import contextlib
 import json
-import multiprocessing as mp
-import os
 import posixpath
-import types
-import typing
-from collections.abc import Callable, Iterable, MutableMapping, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from collections.abc import Callable, Iterable, MutableMapping
+from concurrent.futures import Future
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import jinja2
 from markupsafe import Markup, escape
-from pydantic import BaseModel
 
-from . import export, model
+from . import export, forkpool, model
 from .apis import render_recipe
 from .config import settings_reference, user_cache_dir
 from .examples import Example, Identity, api_payload, examples, field_examples, identity
+from .format_reference import format_reference
 from .history import History
 from .link import Catalog, EventEntry
 from .lint import RULES
 from .markup import code_block, inline_markdown_html, markdown_html, myst, raw_html
+from .objects import OBJECTS_FILE, objects_index
 from .privacy import PrivacyMap, privacy_map, processing_record_csv
 
 
@@ -47,7 +45,6 @@ def _packaged_templates() -> Path:
 
 DEFAULT_TEMPLATES = _packaged_templates()
 HOME_INCLUDE = "_home.md"  # included by the hand-written home page, not a page of its own
-OBJECTS_FILE = "_objects.json"  # what the reference roles can point to (sphinx_domain.py)
 
 
 def _bytecode_cache() -> jinja2.BytecodeCache | None:
@@ -198,35 +195,19 @@ def render(catalog: Catalog, templates_dir: Path = DEFAULT_TEMPLATES,
     pages: dict[str, str | bytes | None] = {}
     todo = [e for e in catalog.events if f"{e.docname}.md" not in reuse]
     pages.update({f"{e.docname}.md": None for e in catalog.events if f"{e.docname}.md" in reuse})
-    workers = min(os.cpu_count() or 1, 4)
-    if len(todo) >= PARALLEL_FROM and workers > 1 and "fork" in mp.get_all_start_methods():
+    workers = forkpool.available()
+    if len(todo) >= PARALLEL_FROM and workers > 1:
         environment(templates_dir).get_template("event.md.j2")  # compiled once, before the fork
-        global _SHARED
-        # inherited by the forked workers, never pickled
-        _SHARED = (catalog, templates_dir, todo, history)
-        try:
-            with ProcessPoolExecutor(workers, mp_context=mp.get_context("fork")) as pool:
-                for part in pool.map(_render_event_slice, range(workers), [workers] * workers):
-                    pages.update(part)
-        finally:
-            _SHARED = None
+        for part in forkpool.fork_map(_render_event_slice, (catalog, templates_dir, todo, history), workers):
+            pages.update(part)
     else:
         pages.update(_render_events(catalog, templates_dir, todo, history))
     # The downloads (seconds at 5,000 events) are made on another core while the lists render.
-    downloads_pool: ProcessPoolExecutor | None = None
-    files: Future[dict[str, tuple[str, str, str | bytes]]] | None = None
-    if downloads and len(catalog.events) >= PARALLEL_FROM and workers > 1 \
-            and "fork" in mp.get_all_start_methods():
-        global _SHARED_CATALOG
-        _SHARED_CATALOG = catalog
-        downloads_pool = ProcessPoolExecutor(1, mp_context=mp.get_context("fork"))
-        files = downloads_pool.submit(_downloads_in_worker)
-    try:
+    with contextlib.ExitStack() as stack:
+        files = None
+        if downloads and len(catalog.events) >= PARALLEL_FROM and workers > 1:
+            files = stack.enter_context(forkpool.fork_one(_downloads_of, catalog))
         pages.update(_render_listings(catalog, templates_dir, home_prefix, downloads, files))
-    finally:
-        if downloads_pool is not None:
-            downloads_pool.shutdown()
-            _SHARED_CATALOG = None
     # the coverage page (see logs/coverage.py): always there, explaining itself without a report
     _renderer(catalog, templates_dir)(pages, "coverage.md", "coverage.md.j2",
                                       coverage=coverage or {"report": None})
@@ -234,37 +215,14 @@ def render(catalog: Catalog, templates_dir: Path = DEFAULT_TEMPLATES,
     return dict(sorted(pages.items()))
 
 
-_SHARED: tuple[Catalog, Path, list[EventEntry], History] | None = None
-_SHARED_CATALOG: Catalog | None = None
+def _downloads_of(catalog: Catalog) -> dict[str, tuple[str, str, str | bytes]]:
+    return downloads(catalog, privacy_map(catalog))
 
 
-def _downloads_in_worker() -> dict[str, tuple[str, str, str | bytes]]:
-    assert _SHARED_CATALOG is not None, "set by render() before the fork"
-    return downloads(_SHARED_CATALOG, privacy_map(_SHARED_CATALOG))
-
-
-def _render_event_slice(index: int, count: int) -> dict[str, str]:
-    assert _SHARED is not None, "set by render() before the fork"
-    catalog, templates_dir, todo, history = _SHARED
+def _render_event_slice(shared: tuple[Catalog, Path, list[EventEntry], History], index: int,
+                        count: int) -> dict[str, str]:
+    catalog, templates_dir, todo, history = shared
     return _render_events(catalog, templates_dir, todo[index::count], history)
-
-
-def event_page_inputs(entry: EventEntry, catalog: Catalog) -> list[str]:
-    """The definitions an event page is made from (as keys of catalog.definitions): the event,
-    the events it inherits from, names or is named by, its field groups, its owner's team path
-    and every tool it reaches. A page whose inputs are unchanged need not be rendered again."""
-    keys = {f"event:{entry.name}", "config"}
-    source = entry.event
-    while source.fields_from is not None:
-        source = catalog.event(source.fields_from).event
-        keys.add(f"event:{source.name}")
-    keys.update(f"group:{f.origin}" for f in entry.fields if f.origin_kind == "group")
-    keys.update(f"event:{catalog.event(n).name}" for n in
-                (*entry.event.related, *entry.mentioned_by,
-                 *([entry.event.replaced_by] if entry.event.replaced_by else [])))
-    keys.update(f"team:{t.id}" for t in catalog.team_path(entry.event.owner))
-    keys.update(f"tool:{t}" for t in entry.tool_ids)
-    return sorted(k for k in keys if k in catalog.definitions)
 
 
 Put = Callable[..., None]  # put(pages, path, template, **context): render one page into `pages`
@@ -341,126 +299,3 @@ def downloads(catalog: Catalog, pmap: PrivacyMap) -> dict[str, tuple[str, str, s
         "record-of-processing.csv": ("Record of processing (CSV)", "one row per tool and category "
                                      "of personal data it receives", processing_record_csv(catalog, pmap)),
     }
-
-
-def objects_index(catalog: Catalog) -> str:
-    """What hand-written pages can reference with the {event}, {tool}, {team} and {field} roles
-    (read by sphinx_domain.py), as JSON."""
-    return json.dumps({
-        "events": {e.name: {"slug": e.slug, "fields": [rf.field.name for rf in e.fields]}
-                   for e in catalog.events},
-        "aliases": {a: e.name for e in catalog.events for a in e.event.aliases},
-        "tools": {t.id: t.name for t in catalog.tools.values()},
-        "teams": {t.id: t.name for t in catalog.teams.values()},
-    }, ensure_ascii=False, sort_keys=True) + "\n"
-
-
-# --- the format reference, derived from the model ------------------------------------------------
-
-FORMAT_MODELS = (
-    ("Event", model.Event, "events/<domain>/<name>.yaml"),
-    ("Payload field", model.PayloadField, "an entry of `fields`"),
-    ("Implementation", model.Implementation, "an entry of `implementations`"),
-    ("Known issue", model.KnownIssue, "an entry of `known_issues`"),
-    ("Source", model.Source, "an entry of `sources`"),
-    ("Field group", model.FieldGroup, "fields/<id>.yaml"),
-    ("Tool", model.Tool, "tools/<id>.yaml"),
-    ("Storage notes", model.Storage, "a tool's `storage`"),
-    ("Team", model.Team, "teams/<id>.yaml"),
-    ("Emitting API", model.ApiDefinition, "apis/<name>.yaml"),
-    ("Catalog settings", model.CatalogConfig, "catalog.yaml"),
-    ("Kind", model.KindDefinition, "an entry of `kinds` in catalog.yaml"),
-)
-
-
-def format_reference() -> list[dict[str, Any]]:
-    result = []
-    for title, cls, where in FORMAT_MODELS:
-        keys = []
-        for name, info in cls.model_fields.items():
-            required = info.is_required()
-            default = None if required else info.get_default(call_default_factory=True)
-            keys.append({
-                "name": name,
-                "type": describe_type(info.annotation, info.metadata),
-                "required": required,
-                "default": "" if required else _default_text(default),
-                "description": info.description or "",
-                "example": _example_text(info.examples[0]) if info.examples else "",
-            })
-        result.append({"title": title, "where": where, "doc": (cls.__doc__ or "").strip(),
-                       "keys": keys, "anchor": title.lower().replace(" ", "-")})
-    return result
-
-
-def _default_text(value: Any) -> str:
-    if value is None:
-        return "not set"
-    if value == ():
-        return "empty list"
-    if value == {}:
-        return "empty mapping"
-    if isinstance(value, bool):
-        return str(value).lower()
-    if value == "":
-        return "empty"
-    return str(value)
-
-
-def _example_text(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False) if not isinstance(value, str) else value
-
-
-_PATTERN_LABELS = {
-    model.EVENT_NAME_PATTERN: "event name",
-    model.ID_PATTERN: "id",
-    model.FIELD_NAME_PATTERN: "field name",
-}
-
-
-def _label_from_constraints(metadata: list[Any]) -> str | None:
-    pattern = next((m.pattern for m in metadata if getattr(m, "pattern", None)), None)
-    max_length = next((m.max_length for m in metadata if getattr(m, "max_length", None)), None)
-    if pattern == model.ID_PATTERN and max_length == 40:
-        return "tag"
-    if pattern in _PATTERN_LABELS:
-        return _PATTERN_LABELS[pattern]
-    if pattern and pattern.startswith("^https?"):
-        return "URL"
-    if max_length == 300:
-        return "one line of text"
-    if pattern == r"^[a-z][a-z0-9-]*$":
-        return "rule id"
-    if pattern and pattern.startswith("^[A-Za-z_]") and max_length == 40:
-        return "key name"
-    return None
-
-
-def describe_type(annotation: Any, metadata: Sequence[Any] = ()) -> str:
-    """A reader's name for a key's type: 'event name', 'list of ids', 'one of: a, b'..."""
-    origin = typing.get_origin(annotation)
-    args = typing.get_args(annotation)
-    if origin is typing.Annotated:
-        return describe_type(args[0], [*annotation.__metadata__, *metadata])
-    label = _label_from_constraints(list(metadata))
-    if label:
-        return label
-    if origin is Literal:
-        return "one of: " + ", ".join(str(a).lower() if isinstance(a, bool) else str(a) for a in args)
-    if origin in (typing.Union, types.UnionType):
-        return " or ".join(describe_type(a) for a in args if a is not type(None))
-    if origin is dict:
-        return f"mapping of {describe_type(args[0])} to {describe_type(args[1])}"
-    if origin is tuple:
-        inner = describe_type(args[0])
-        if inner.startswith("one of:"):
-            return "list, each " + inner
-        if inner.startswith("mapping"):
-            return "list of mappings (see below)"
-        return f"list of {inner}s" if not inner.endswith("s") else f"list of {inner}"
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return "mapping (see below)"
-    if annotation is typing.Any:
-        return "any value"
-    name = getattr(annotation, "__name__", str(annotation))
-    return {"str": "text", "bool": "true or false", "date": "date (YYYY-MM-DD)"}.get(name, name)

@@ -14,7 +14,7 @@ from .diagnostics import CatalogError, Diagnostic
 from .diff import Snapshot, snapshot
 from .gitrepo import Repo
 from .link import link
-from .load import CONFIG_FILE, load_file
+from .load import CONFIG_FILE, collector_paused, load_file
 from .model import SECTIONS
 from .validate import Definition, validate
 
@@ -65,8 +65,7 @@ class TreeReader:
         if not wanted:
             return
         contents = self.repo.blobs(sorted({blob for blob, _ in wanted}))
-        from .pipeline import _collector_paused  # the pipeline imports history, which imports this
-        with tempfile.TemporaryDirectory(prefix="eventcat-revision-") as folder, _collector_paused():
+        with tempfile.TemporaryDirectory(prefix="eventcat-revision-") as folder, collector_paused():
             for blob, path in wanted:
                 target = Path(folder, *path.split("/"))
                 target.parent.mkdir(parents=True, exist_ok=True)

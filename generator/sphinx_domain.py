@@ -3,7 +3,7 @@
 reach our events through intersphinx), and the "Mentioned in" list on each event page.
 
 The generator writes what can be referenced to `_objects.json` in the generated folder (see
-render.objects_index); the domain reads it when the builder starts, so it is right even when the
+objects.py); the domain reads it when the builder starts, so it is right even when the
 pages themselves were not regenerated.
 """
 
@@ -26,7 +26,7 @@ from sphinx.util import logging
 from sphinx.util.typing import RoleFunction
 
 from .diagnostics import did_you_mean
-from .render import OBJECTS_FILE
+from .objects import OBJECTS_FILE
 
 ROLES = ("event", "tool", "team", "field")
 FIELD_SEPARATOR = "/"  # EVENT/FIELD: field names never hold '/'; event names may, so split at the last

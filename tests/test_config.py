@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from conftest import MINI, home_docs, write
 
 from eventcat.config import Project, Settings, find_root, load_project, project_for

@@ -6,6 +6,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+
 from conftest import ROOT, write
 
 from eventcat.examples import examples, field_examples, identity

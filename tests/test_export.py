@@ -14,6 +14,7 @@ import yaml
 from conftest import MINI, ROOT, write
 
 from eventcat import export
+from eventcat.examples import example_payload
 from eventcat.pipeline import build_catalog
 
 SHIPPED = build_catalog(ROOT / "catalog")[0]
@@ -32,7 +33,7 @@ def test_every_shipped_example_payload_validates_against_its_schema(entry):
     schema = export.payload_schema(entry)
     jsonschema.Draft7Validator.check_schema(schema)
     validator = jsonschema.Draft7Validator(schema, format_checker=jsonschema.Draft7Validator.FORMAT_CHECKER)
-    errors = [e.message for e in validator.iter_errors(export.example_payload(entry))]
+    errors = [e.message for e in validator.iter_errors(example_payload(entry))]
     assert errors == []
 
 
@@ -46,7 +47,7 @@ def _wrong(value_type):
 def test_a_payload_with_a_wrong_type_is_rejected(entry):
     schema = export.payload_schema(entry)
     field = next(rf.field for rf in entry.fields if not rf.envelope)
-    payload = export.example_payload(entry)
+    payload = example_payload(entry)
     *parents, leaf = field.name.split(".")
     node = payload
     for part in parents:
@@ -65,7 +66,7 @@ def test_schema_nests_dotted_fields_and_requires_their_parents():
     parent, leaf = field.name.split(".")[0], field.name.split(".")[-1]
     assert parent in schema["required"]
     assert leaf in schema["properties"][parent]["required"]
-    payload = export.example_payload(entry)
+    payload = example_payload(entry)
     del payload[parent]
     assert list(jsonschema.Draft7Validator(schema).iter_errors(payload))
 
@@ -75,7 +76,7 @@ def test_schema_carries_enums_formats_and_optional_strictness():
         else MINI_CATALOG.event("Promotion Viewed")
     open_schema = export.payload_schema(entry)
     closed = export.payload_schema(entry, additional_properties=False)
-    payload = export.example_payload(entry)
+    payload = example_payload(entry)
     payload["not_in_the_catalog"] = 1
     assert not list(jsonschema.Draft7Validator(open_schema).iter_errors(payload))
     assert list(jsonschema.Draft7Validator(closed).iter_errors(payload))
@@ -227,7 +228,7 @@ def test_null_is_no_value_for_any_field_as_in_logs_check():
     assert SHIPPED.config.nullable
     for entry in SHIPPED.events:
         schema = export.payload_schema(entry, nullable=SHIPPED.config.nullable)
-        payload = export.example_payload(entry)
+        payload = example_payload(entry)
         for key in payload:
             payload[key] = None
         assert not list(jsonschema.Draft7Validator(schema).iter_errors(payload)), entry.name

@@ -11,6 +11,7 @@ import zlib
 from pathlib import Path
 
 import pytest
+
 from conftest import FIXTURES, ROOT
 
 from eventcat.diagnostics import CatalogError

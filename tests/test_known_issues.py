@@ -6,6 +6,7 @@ import io
 import json
 
 import pytest
+
 from conftest import MINI
 
 from eventcat import export

@@ -35,8 +35,9 @@ def add_parsers(commands: Commands) -> None:
 
 
 def _diff(args: argparse.Namespace) -> int:
+    from ..compare import compare
     from ..gitrepo import GitError
-    from ..history import UnreadableCatalog, compare
+    from ..revision import UnreadableCatalog
     folders = [Path(s) for s in (args.new, args.old) if s is not None and Path(s).is_dir()]
     # the project's catalog when given or when it exists, else the folder among OLD and NEW
     catalog = args.catalog if args.catalog_given or args.catalog.is_dir() else next(

@@ -11,8 +11,8 @@ import random
 from collections.abc import Iterator
 from typing import Any
 
+from ..examples import example_record
 from ..link import Catalog, EventEntry
-from ..render import example_payload
 
 USERS = ["learner1", "learner2", "staff", "audit_only", "verified_42", "honor"]
 COURSES = ["course-v1:edX+DemoX+Demo_Course", "course-v1:OpenedX+Ana101+2024_T1",
@@ -29,7 +29,7 @@ def record_for(entry: EventEntry, catalog: Catalog, rng: random.Random, moment: 
     """A record of the event as its definition describes it, with varied envelope values."""
     text = templates.get(entry.name)
     if text is None:
-        record = example_payload(entry, catalog)
+        record = example_record(entry, catalog)
         # an event field may share its name with an envelope field (a search's `page`), and then
         # replaces it in the event's field list: the envelope still carries its own
         for group in catalog.groups.values():

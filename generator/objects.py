@@ -1,0 +1,26 @@
+"""`_objects.json`: what hand-written pages can reference with the {event}, {tool}, {team} and
+{field} roles. The generator writes it beside the pages; the Sphinx domain reads it. This module
+stays light (no catalog model, no templates) because the domain can be loaded on its own by
+another project."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .link import Catalog
+
+OBJECTS_FILE = "_objects.json"
+
+
+def objects_index(catalog: Catalog) -> str:
+    """What hand-written pages can reference with the {event}, {tool}, {team} and {field} roles
+    (read by sphinx_domain.py), as JSON."""
+    return json.dumps({
+        "events": {e.name: {"slug": e.slug, "fields": [rf.field.name for rf in e.fields]}
+                   for e in catalog.events},
+        "aliases": {a: e.name for e in catalog.events for a in e.event.aliases},
+        "tools": {t.id: t.name for t in catalog.tools.values()},
+        "teams": {t.id: t.name for t in catalog.teams.values()},
+    }, ensure_ascii=False, sort_keys=True) + "\n"
