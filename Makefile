@@ -22,6 +22,7 @@ test: setup  ## set up, then run every test
 lint: setup  ## ruff, mypy and the import-layer contract over the project's own code
 	$(BIN)/ruff check generator tests bench scripts conf.py
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 clean:
 	rm -rf _build docs/catalog
