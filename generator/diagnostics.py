@@ -8,14 +8,24 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal, get_args
 
+# Every problem has a stable id, for configuration, suppression and CI tools (after MyST-Parser's
+# warning types): the lint rules (lint.RULES holds one Rule for each) and the problems found
+# while reading, validating, linking and writing, which cannot be switched off.
+LintId = Literal["todo-placeholder", "kind-prefix", "name-style", "docs-review", "prefer-server",
+                 "segment-routing", "pii-classified", "pii-destination", "ecommerce-standard",
+                 "deprecated-replacement"]
+CheckId = Literal["api-name", "api-side", "bad-config", "bad-coverage", "bad-example", "bad-key",
+                  "bad-name", "bad-setting", "bad-settings", "bad-value", "duplicate-key",
+                  "duplicate-name", "empty-file", "empty-value", "file-exists", "file-too-large",
+                  "foreign-file", "missing-key", "no-catalog", "not-a-file", "not-a-mapping",
+                  "not-utf8", "page-collision", "reference-cycle", "too-deep", "too-long",
+                  "two-settings-files", "unknown-key", "unknown-reference", "unknown-rule",
+                  "unknown-setting", "wrong-type", "yaml-alias", "yaml-syntax", "yaml-tag"]
+ProblemId = LintId | CheckId
+LINT_IDS: tuple[LintId, ...] = get_args(LintId)
+
 Severity = Literal["warning", "error"]  # how bad a reported problem is
-RuleSetting = Literal["off", Severity]  # what a lint rule is set to in catalog.yaml or pyproject.toml
-RULE_SETTINGS: tuple[RuleSetting, ...] = get_args(RuleSetting)
-
-
-def rule_setting(value: object) -> RuleSetting | None:
-    """The setting `value` names, or None when it names none."""
-    return next((s for s in RULE_SETTINGS if s == value), None)
+RuleSetting = Literal["off", Severity]  # what a lint rule is set to in catalog.yaml
 
 # Characters that must not reach a terminal, a report line or a generated file as they are: C0 and
 # C1 controls (ESC starts terminal escape sequences; CR and LF start a new, forged line), DEL, the
@@ -43,7 +53,7 @@ class Diagnostic:
     path: str
     line: int  # 1-based; 0 when the problem concerns the whole file
     column: int  # 1-based
-    rule: str  # a stable id: what went wrong, for configuration, suppression and CI tools
+    rule: ProblemId
     message: str
     hint: str = ""
     severity: Severity = "error"

@@ -174,10 +174,6 @@ class CatalogDiff:
                          for e in data["events"]), data["old_events"], data["new_events"])
 
 
-def diff_catalogs(old: Catalog, new: Catalog) -> CatalogDiff:
-    return diff(snapshot(old), snapshot(new))
-
-
 def diff(old: Snapshot, new: Snapshot) -> CatalogDiff:
     """A rename is an event name that disappeared while an event of the newer catalog lists it in
     its `aliases`; the two are compared like any changed event."""

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from . import __version__
 from . import history as git_history
-from .link import Catalog, EventEntry
+from .link import CONFIG_KEY, Catalog, EventEntry, ObjectKey, object_key
 from .load import discover
 
 
@@ -63,7 +63,7 @@ def page_keys(catalog: Catalog, shared: str, per_file: dict[str, str],
               history: git_history.History) -> dict[str, str]:
     """For each event page, a digest of its inputs (see event_page_inputs) and of what its
     history section shows."""
-    def file_of(key: str) -> str:
+    def file_of(key: ObjectKey) -> str:
         return catalog.definitions[key].source.catalog_path
     return {f"{e.docname}.md": _digest(_digest(shared.encode(), *(
                 f"{key}\0{per_file.get(file_of(key), '')}".encode()
@@ -72,19 +72,19 @@ def page_keys(catalog: Catalog, shared: str, per_file: dict[str, str],
             for e in catalog.events}
 
 
-def event_page_inputs(entry: EventEntry, catalog: Catalog) -> list[str]:
+def event_page_inputs(entry: EventEntry, catalog: Catalog) -> list[ObjectKey]:
     """The definitions an event page is made from (as keys of catalog.definitions): the event,
     the events it inherits from, names or is named by, its field groups, its owner's team path
     and every tool it reaches. A page whose inputs are unchanged need not be rendered again."""
-    keys = {f"event:{entry.name}", "config"}
+    keys = {object_key("event", entry.name), CONFIG_KEY}
     source = entry.event
     while source.fields_from is not None:
         source = catalog.event(source.fields_from).event
-        keys.add(f"event:{source.name}")
-    keys.update(f"group:{f.origin}" for f in entry.fields if f.origin_kind == "group")
-    keys.update(f"event:{catalog.event(n).name}" for n in
+        keys.add(object_key("event", source.name))
+    keys.update(object_key("group", f.origin) for f in entry.fields if f.origin_kind == "group")
+    keys.update(object_key("event", catalog.event(n).name) for n in
                 (*entry.event.related, *entry.mentioned_by,
                  *([entry.event.replaced_by] if entry.event.replaced_by else [])))
-    keys.update(f"team:{t.id}" for t in catalog.team_path(entry.event.owner))
-    keys.update(f"tool:{t}" for t in entry.tool_ids)
+    keys.update(object_key("team", t.id) for t in catalog.team_path(entry.event.owner))
+    keys.update(object_key("tool", t) for t in entry.tool_ids)
     return sorted(k for k in keys if k in catalog.definitions)

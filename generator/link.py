@@ -9,23 +9,13 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal, NewType
 
-from .diagnostics import Diagnostic, did_you_mean
+from .diagnostics import CheckId, Diagnostic, did_you_mean
+from .ecommerce import ECOMMERCE_V2
 from .load import is_placeholder
-from .model import ApiDefinition, CatalogConfig, Event, FieldGroup, PayloadField, Team, Tool
+from .model import ApiDefinition, CatalogConfig, Channel, Event, FieldGroup, PayloadField, Team, Tool
 from .validate import Definition
-
-# Segment's Ecommerce v2 spec: the standard event names an event may declare it conforms to.
-SEGMENT_ECOMMERCE_V2 = frozenset({
-    "Products Searched", "Product List Viewed", "Product List Filtered", "Promotion Viewed",
-    "Promotion Clicked", "Product Clicked", "Product Viewed", "Product Added", "Product Removed",
-    "Cart Viewed", "Checkout Started", "Checkout Step Viewed", "Checkout Step Completed",
-    "Payment Info Entered", "Order Updated", "Order Completed", "Order Refunded",
-    "Order Cancelled", "Coupon Entered", "Coupon Applied", "Coupon Denied", "Coupon Removed",
-    "Product Added to Wishlist", "Product Removed from Wishlist",
-    "Wishlist Product Added to Cart", "Product Shared", "Cart Shared", "Product Reviewed",
-})
 
 _UNSAFE_IN_SLUG = re.compile(r"[^a-z0-9._-]+")
 
@@ -56,6 +46,22 @@ def page_slugs(names: Iterable[str]) -> dict[str, str]:
     return slugs
 
 
+# Which definition: an event by name, a tool, team or field group by id, or the catalog settings.
+# Built only by object_key, so "event:" + name is spelled in one place.
+ObjectKey = NewType("ObjectKey", str)
+ObjectKind = Literal["event", "tool", "team", "group", "api"]
+CONFIG_KEY = ObjectKey("config")
+
+
+def object_key(kind: ObjectKind, name: str) -> ObjectKey:
+    return ObjectKey(f"{kind}:{name}")
+
+
+def key_kind(key: ObjectKey) -> str:
+    """"event", "tool", "team", "group", "api" or "config"."""
+    return key.partition(":")[0]
+
+
 @dataclass(frozen=True)
 class ResolvedField:
     field: PayloadField
@@ -80,7 +86,7 @@ class EventEntry:
     domain: str
     sides: tuple[str, ...]
     fields: tuple[ResolvedField, ...]
-    channels: frozenset[str]  # tracking-log / segment / direct
+    channels: frozenset[Channel]
     segment_via: str  # how the event reaches Segment: "", "whitelist" or "api"
     destinations: tuple[Destination, ...]
     tool_ids: tuple[str, ...]  # every tool the event reaches or names: hubs first, then destinations
@@ -109,9 +115,8 @@ class Catalog:
     tool_users: dict[str, tuple[Team, ...]] = field(repr=False)
     hubs: dict[str, Tool] = field(repr=False)
     apis: dict[str, ApiDefinition] = field(repr=False, default_factory=dict)
-    # where each object was defined, for lint messages: "event:<name>", "tool:<id>", "team:<id>",
-    # "group:<id>", "config"
-    definitions: dict[str, Definition] = field(repr=False, default_factory=dict)
+    # where each object was defined, for lint messages and incremental builds
+    definitions: dict[ObjectKey, Definition] = field(repr=False, default_factory=dict)
 
     def event(self, name: str) -> EventEntry:
         return self.lookup[name]
@@ -154,7 +159,7 @@ class _Problems:
         self.broken: set[str] = set()  # paths of definitions left out of the catalog
         self.unavailable = unavailable
 
-    def add(self, where: tuple[str, int, int], rule: str, message: str, hint: str = "") -> None:
+    def add(self, where: tuple[str, int, int], rule: CheckId, message: str, hint: str = "") -> None:
         self.items.append(Diagnostic(*where, rule, message, hint))
         self.broken.add(where[0])
 
@@ -270,13 +275,13 @@ def link(definitions: list[Definition], unavailable: frozenset[str] = frozenset(
         for tool_id in team.tools:
             tool_users[tool_id].append(team)
 
-    where = {f"event:{d.item.name}": d for d in event_defs.values()}
-    where.update({f"tool:{k}": d for k, d in tools.items()})
-    where.update({f"team:{k}": d for k, d in teams.items()})
-    where.update({f"group:{k}": d for k, d in groups.items()})
-    where.update({f"api:{k}": d for k, d in apis.items()})
+    where = {object_key("event", d.item.name): d for d in event_defs.values()}
+    where.update({object_key("tool", k): d for k, d in tools.items()})
+    where.update({object_key("team", k): d for k, d in teams.items()})
+    where.update({object_key("group", k): d for k, d in groups.items()})
+    where.update({object_key("api", k): d for k, d in apis.items()})
     if configs:
-        where["config"] = configs[0]
+        where[CONFIG_KEY] = configs[0]
     return Catalog(
         config=config,
         events=tuple(entries),
@@ -403,9 +408,9 @@ def _check_event_references(d: Definition, teams: dict, tools: dict, groups: dic
     if event.name in event.related:
         problems.add(d.at("related", event.related.index(event.name)), "reference-cycle",
                      "related names the event itself")
-    if event.standard is not None and event.standard not in SEGMENT_ECOMMERCE_V2:
+    if event.standard is not None and event.standard not in ECOMMERCE_V2:
         problems.unknown(d.at("standard"), "Segment Ecommerce v2 event", event.standard,
-                         SEGMENT_ECOMMERCE_V2)
+                         ECOMMERCE_V2)
 
 
 def _check_implementations(d: Definition, apis: dict[str, ApiDefinition], config: CatalogConfig,

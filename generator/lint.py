@@ -12,20 +12,21 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from typing import Any
 
-from .diagnostics import Diagnostic, RuleSetting, did_you_mean
-from .link import Catalog
+from .diagnostics import Diagnostic, LintId, RuleSetting, did_you_mean
+from .ecommerce import ECOMMERCE_V2
+from .link import CONFIG_KEY, Catalog, ObjectKey, key_kind, object_key
 from .load import RawDocument
 from .model import CHANNEL_TEXT, NAME_STYLES
 
 DOTTED_LOWER = re.compile(NAME_STYLES["dotted"][0])
 
-# A finding: which definition ("event:<name>", "tool:<id>", ...), where in it, what, and a hint.
-Finding = tuple[str, tuple[Any, ...], str, str]
+# A finding: which definition, where in it, what, and a hint.
+Finding = tuple[ObjectKey, tuple[Any, ...], str, str]
 
 
 @dataclass(frozen=True)
 class Rule:
-    id: str
+    id: LintId
     severity: RuleSetting  # the default
     summary: str
     explanation: str
@@ -43,13 +44,13 @@ def _kind_prefix(catalog: Catalog) -> Iterator[Finding]:
         declared = kinds.get(e.event.kind)
         own = declared.prefix if declared else None
         if own and not e.name.startswith(own):
-            yield (f"event:{e.name}", ("name",), f"{e.event.kind} event '{e.name}' does not start "
+            yield (object_key("event", e.name), ("name",), f"{e.event.kind} event '{e.name}' does not start "
                    f"with '{own}'", f"{e.event.kind} event names start with '{own}'")
             continue
         other = next(((k, p) for k, p in prefixed if k != e.event.kind and e.name.startswith(p)
                       and not (own and own.startswith(p))), None)
         if other:
-            yield (f"event:{e.name}", ("kind",), f"'{e.name}' carries the prefix '{other[1]}' of "
+            yield (object_key("event", e.name), ("kind",), f"'{e.name}' carries the prefix '{other[1]}' of "
                    f"{other[0]} events but is a {e.event.kind} event",
                    f"set kind: {other[0]}, or rename it")
 
@@ -68,7 +69,7 @@ def _name_style(catalog: Catalog) -> Iterator[Finding]:
     for e in catalog.events:
         if e.event.legacy or e.event.standard or pattern.match(e.name):
             continue
-        yield (f"event:{e.name}", ("name",),
+        yield (object_key("event", e.name), ("name",),
                f"'{e.name}' is not in the catalog's naming style ({style})",
                name_style_hint(catalog) + "; mark an old name on the wire with legacy: true, or "
                "keep it as an alias of a new name")
@@ -79,14 +80,14 @@ def _docs_review(catalog: Catalog) -> Iterator[Finding]:
     for e in catalog.events:
         kind = kinds.get(e.event.kind)
         if kind is not None and kind.review and not e.event.reviewed_by:
-            yield (f"event:{e.name}", ("kind",), f"{e.event.kind} event '{e.name}' records no "
+            yield (object_key("event", e.name), ("kind",), f"{e.event.kind} event '{e.name}' records no "
                    "documentation review", "add reviewed_by: who reviewed its documentation")
 
 
 def _prefer_server(catalog: Catalog) -> Iterator[Finding]:
     for e in catalog.events:
         if set(e.sides) == {"browser"}:
-            yield (f"event:{e.name}", ("implementations",), f"'{e.name}' is emitted only in the "
+            yield (object_key("event", e.name), ("implementations",), f"'{e.name}' is emitted only in the "
                    "browser", "server-side events carry more context and fewer false duplicates; "
                    "if the browser is the only place it can happen, say why with "
                    "suppress: {prefer-server: <reason>}")
@@ -105,10 +106,10 @@ def _segment_routing(catalog: Catalog) -> Iterator[Finding]:
             else:
                 hint = f"{d.tool.name} receives data " + " or ".join(
                     CHANNEL_TEXT[r] for r in d.tool.receives)
-            yield (f"event:{e.name}", ("destinations", index),
+            yield (object_key("event", e.name), ("destinations", index),
                    f"{d.tool.name} is listed as a destination but the event does not reach it", hint)
         if e.event.segment_whitelist and "tracking-log" not in e.channels:
-            yield (f"event:{e.name}", ("segment_whitelist",), "segment_whitelist has no effect: no "
+            yield (object_key("event", e.name), ("segment_whitelist",), "segment_whitelist has no effect: no "
                    "implementation writes to the tracking log",
                    "the whitelist forwards tracking-log events; remove the key")
 
@@ -117,12 +118,12 @@ def _pii_classified(catalog: Catalog) -> Iterator[Finding]:
     for e in catalog.events:
         for index, f in enumerate(e.event.fields):
             if f.pii is None:
-                yield (f"event:{e.name}", ("fields", index, "name"), f"field '{f.name}' has no PII "
+                yield (object_key("event", e.name), ("fields", index, "name"), f"field '{f.name}' has no PII "
                        "classification", "set pii: none, or the kind of personal data it holds")
     for group_id, group in catalog.groups.items():
         for index, f in enumerate(group.fields):
             if f.pii is None:
-                yield (f"group:{group_id}", ("fields", index, "name"), f"field '{f.name}' has no "
+                yield (object_key("group", group_id), ("fields", index, "name"), f"field '{f.name}' has no "
                        "PII classification", "set pii: none, or the kind of personal data it holds")
 
 
@@ -140,93 +141,11 @@ def _pii_destination(catalog: Catalog) -> Iterator[Finding]:
                 loc = (("fields", own[0], "pii") if own
                        else ("field_groups",) if f.origin_kind == "group" else ("fields_from",))
                 names = ", ".join(t.name for t in forbidden)
-                yield (f"event:{e.name}", loc, f"field '{f.field.name}' ({f.field.pii} data) "
+                yield (object_key("event", e.name), loc, f"field '{f.field.name}' ({f.field.pii} data) "
                        f"flows to {names}, whose storage notes forbid personal data",
                        "drop or pseudonymise the field, or stop sending the event there")
 
 
-# Segment's Ecommerce v2 spec: each event's properties and their types; the first listed
-# properties (before None) are the ones a conforming event must carry.
-_PRODUCT = {"product_id": "string", "sku": "string", "category": "string", "name": "string",
-            "brand": "string", "variant": "string", "price": "number", "quantity": "integer",
-            "coupon": "string", "position": "integer", "url": "string", "image_url": "string"}
-_ORDER = {"order_id": "string", "affiliation": "string", "total": "number", "subtotal": "number",
-          "revenue": "number", "shipping": "number", "tax": "number", "discount": "number",
-          "coupon": "string", "currency": "string", "products": "array"}
-_PROMOTION = {"promotion_id": "string", "creative": "string", "name": "string", "position": "string"}
-ECOMMERCE_V2: dict[str, tuple[tuple[str, ...], dict[str, str]]] = {
-    "Products Searched": (("query",), {"query": "string"}),
-    "Product List Viewed": (("products",), {"list_id": "string", "category": "string", "products": "array"}),
-    "Product List Filtered": (
-        ("products",),
-        {"list_id": "string", "filters": "array", "sorts": "array", "products": "array"},
-    ),
-    "Promotion Viewed": (("promotion_id", "creative", "name", "position"), _PROMOTION),
-    "Promotion Clicked": (("promotion_id", "creative", "name", "position"), _PROMOTION),
-    "Product Clicked": (("product_id",), _PRODUCT),
-    "Product Viewed": (("product_id",), {**_PRODUCT, "currency": "string", "value": "number"}),
-    "Product Added": (("product_id",), {**_PRODUCT, "cart_id": "string"}),
-    "Product Removed": (("product_id",), {**_PRODUCT, "cart_id": "string"}),
-    "Cart Viewed": (("products",), {"cart_id": "string", "products": "array"}),
-    "Checkout Started": (("order_id", "products"), {**_ORDER, "value": "number"}),
-    "Checkout Step Viewed": (
-        ("step",),
-        {"checkout_id": "string", "step": "integer", "shipping_method": "string", "payment_method": "string"},
-    ),
-    "Checkout Step Completed": (
-        ("step",),
-        {"checkout_id": "string", "step": "integer", "shipping_method": "string", "payment_method": "string"},
-    ),
-    "Payment Info Entered": (
-        ("step",),
-        {"checkout_id": "string", "order_id": "string", "step": "integer", "shipping_method": "string",
-         "payment_method": "string"},
-    ),
-    "Order Updated": (("order_id",), _ORDER),
-    "Order Completed": (("order_id", "total", "currency", "products"), {**_ORDER, "checkout_id": "string"}),
-    "Order Refunded": (("order_id",), _ORDER),
-    "Order Cancelled": (("order_id",), _ORDER),
-    "Coupon Entered": (("coupon_id",), {"order_id": "string", "cart_id": "string", "coupon_id": "string"}),
-    "Coupon Applied": (
-        ("coupon_id",),
-        {"order_id": "string", "cart_id": "string", "coupon_id": "string", "coupon_name": "string",
-         "discount": "number"},
-    ),
-    "Coupon Denied": (
-        ("coupon",),
-        {"order_id": "string", "cart_id": "string", "coupon": "string", "reason": "string"},
-    ),
-    "Coupon Removed": (
-        ("coupon_id",),
-        {"order_id": "string", "cart_id": "string", "coupon_id": "string", "coupon_name": "string",
-         "discount": "number"},
-    ),
-    "Product Added to Wishlist": (
-        ("product_id",),
-        {**_PRODUCT, "wishlist_id": "string", "wishlist_name": "string"},
-    ),
-    "Product Removed from Wishlist": (
-        ("product_id",),
-        {**_PRODUCT, "wishlist_id": "string", "wishlist_name": "string"},
-    ),
-    "Wishlist Product Added to Cart": (
-        ("product_id",),
-        {**_PRODUCT, "wishlist_id": "string", "wishlist_name": "string", "cart_id": "string"},
-    ),
-    "Product Shared": (
-        ("product_id",),
-        {**_PRODUCT, "share_via": "string", "share_message": "string", "recipient": "string"},
-    ),
-    "Cart Shared": (
-        ("products",),
-        {"share_via": "string", "share_message": "string", "recipient": "string", "cart_id": "string",
-         "products": "array"},
-    ),
-    "Product Reviewed": (
-        ("product_id",),
-        {"product_id": "string", "review_id": "string", "review_body": "string", "rating": "number"},
-    ),
-}
 _COMPATIBLE = {"number": {"number", "integer"}}
 
 
@@ -239,14 +158,14 @@ def _ecommerce_standard(catalog: Catalog) -> Iterator[Finding]:
         fields = {f.field.name: f for f in e.fields if not f.envelope}
         missing = [p for p in required if p not in fields]
         if missing:
-            yield (f"event:{e.name}", ("standard",), f"'{e.event.standard}' events carry "
+            yield (object_key("event", e.name), ("standard",), f"'{e.event.standard}' events carry "
                    + ", ".join(f"'{p}'" for p in missing) + " but this one does not",
                    "add the fields Segment's Ecommerce v2 spec names, or remove standard")
         for name, f in fields.items():
             expected = types.get(name)
             if expected and f.field.type not in _COMPATIBLE.get(expected, {expected}):
                 own = [i for i, x in enumerate(e.event.fields) if x.name == name]
-                yield (f"event:{e.name}", ("fields", own[0], "type") if own else ("standard",),
+                yield (object_key("event", e.name), ("fields", own[0], "type") if own else ("standard",),
                        f"field '{name}' is {f.field.type} but Segment's '{e.event.standard}' spec "
                        f"makes it {expected}", f"set type: {expected}")
 
@@ -254,7 +173,7 @@ def _ecommerce_standard(catalog: Catalog) -> Iterator[Finding]:
 def _deprecated_replacement(catalog: Catalog) -> Iterator[Finding]:
     for e in catalog.events:
         if e.event.status == "deprecated" and not e.event.replaced_by:
-            yield (f"event:{e.name}", ("status",), f"deprecated event '{e.name}' names no "
+            yield (object_key("event", e.name), ("status",), f"deprecated event '{e.name}' names no "
                    "replacement", "add replaced_by: the event to use instead")
 
 
@@ -274,7 +193,7 @@ def todo_placeholders(documents: list[RawDocument]) -> Iterator[Diagnostic]:
                              "write the real value")
 
 
-RULES: dict[str, Rule] = {rule.id: rule for rule in (
+RULES: dict[LintId, Rule] = {rule.id: rule for rule in (
     Rule("todo-placeholder", "error", "No TODO placeholder is left in a definition.",
          "`eventcat new` marks every value you still have to write with `TODO`; the catalog is not "
          "done until none is left.", None),
@@ -318,7 +237,7 @@ def lint(catalog: Catalog, documents: list[RawDocument],
     `overrides` (pyproject.toml). Suppressions apply per event and must name a real rule."""
     severities: dict[str, RuleSetting] = {rule_id: rule.severity for rule_id, rule in RULES.items()}
     problems: list[Diagnostic] = []
-    config_def = catalog.definitions.get("config")
+    config_def = catalog.definitions.get(CONFIG_KEY)
     for source, settings in (("config", catalog.config.rules), ("pyproject", overrides or {})):
         for rule_id, severity in settings.items():
             if rule_id in RULES:
@@ -329,7 +248,7 @@ def lint(catalog: Catalog, documents: list[RawDocument],
     for e in catalog.events:
         for rule_id in e.event.suppress:
             if rule_id not in RULES:
-                d = catalog.definitions[f"event:{e.name}"]
+                d = catalog.definitions[object_key("event", e.name)]
                 problems.append(Diagnostic(*d.at("suppress", rule_id, key=True), "unknown-rule",
                                            f"unknown rule '{rule_id}'", did_you_mean(rule_id, RULES)))
     todo_severity = severities["todo-placeholder"]
@@ -341,7 +260,7 @@ def lint(catalog: Catalog, documents: list[RawDocument],
             continue
         for key, loc, message, hint in rule.check(catalog):
             definition = catalog.definitions[key]
-            if key.startswith("event:") and rule_id in definition.item.suppress:
+            if key_kind(key) == "event" and rule_id in definition.item.suppress:
                 continue
             problems.append(Diagnostic(*definition.at(*loc), rule_id, message, hint, severity))
     return problems

@@ -18,7 +18,7 @@ from typing import Any
 import yaml
 from yaml.constructor import SafeConstructor
 
-from .diagnostics import CatalogError, Diagnostic
+from .diagnostics import CatalogError, CheckId, Diagnostic
 from .model import SECTIONS
 
 CONFIG_FILE = "catalog.yaml"
@@ -125,7 +125,7 @@ def load_file(path: Path, section: str, catalog_dir: Path | None = None) -> RawD
     shown = display_path(path)
     in_catalog = path.relative_to(catalog_dir).as_posix() if catalog_dir else path.name
 
-    def fail(line: int, column: int, rule: str, message: str, hint: str = "") -> CatalogError:
+    def fail(line: int, column: int, rule: CheckId, message: str, hint: str = "") -> CatalogError:
         return CatalogError([Diagnostic(shown, line, column, rule, message, hint)])
 
     if path.is_symlink() or not path.is_file():
@@ -255,7 +255,7 @@ def _build(node: yaml.Node, loc: Loc, doc: RawDocument, problems: list[Diagnosti
             doc.placeholders.append(loc)
         return node.value
 
-    def problem(rule: str, message: str, hint: str = "", at: yaml.Node = node) -> None:
+    def problem(rule: CheckId, message: str, hint: str = "", at: yaml.Node = node) -> None:
         problems.append(Diagnostic(doc.path, at.start_mark.line + 1, at.start_mark.column + 1,
                                    rule, message, hint))
 

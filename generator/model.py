@@ -34,7 +34,8 @@ Side = Literal["server", "browser", "mobile", "task"]
 FieldType = Literal["string", "integer", "number", "boolean", "datetime", "object", "array"]
 Pii = Literal["none", "pseudonymous", "identifier", "contact", "network", "location", "free-text",
               "sensitive"]
-Channel = Literal["direct", "segment", "tracking-log"]
+Hub = Literal["segment", "tracking-log"]  # a channel that is also a tool, with its own page
+Channel = Literal["direct", Hub]
 ToolCategory = Literal[
     "web-analytics",
     "tag-manager",
@@ -50,7 +51,7 @@ ToolCategory = Literal[
     "data-warehouse",
 ]
 
-PII_TEXT = {
+PII_TEXT: dict[Pii, str] = {
     "none": "no personal data",
     "pseudonymous": "an opaque id (user id, anonymous id, device id) that points to a person "
                     "only together with other data",
@@ -61,7 +62,7 @@ PII_TEXT = {
     "free-text": "text a person typed, which may contain anything",
     "sensitive": "special-category data (health, beliefs, payment details)",
 }
-CHANNEL_TEXT = {
+CHANNEL_TEXT: dict[Channel, str] = {
     "direct": "directly from the emitting code",
     "segment": "through Segment",
     "tracking-log": "through the tracking-log pipeline",
@@ -416,7 +417,7 @@ class Tool(Strict):
     receives: tuple[Channel, ...] = doc(
         "How data reaches it: `direct`, `segment` or `tracking-log`.", ["segment"], min_length=1
     )
-    hub: Literal["segment", "tracking-log"] | None = doc(
+    hub: Hub | None = doc(
         "Set on the tool that *is* a channel (the Segment workspace, the tracking log), so that "
         "routes show its storage notes.",
         default=None,

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 
 from .export import csv_text
 from .link import Catalog, EventEntry
-from .model import PII_TEXT, Tool
+from .model import PII_TEXT, Pii, Tool
 
 # Most sensitive first: the order of the page and of the CSV.
-PII_ORDER = ("sensitive", "contact", "identifier", "free-text", "location", "network", "pseudonymous")
+PII_ORDER: tuple[Pii, ...] = ("sensitive", "contact", "identifier", "free-text", "location", "network", "pseudonymous")
 
 
 @dataclass(frozen=True)
@@ -29,7 +29,7 @@ class Flow:
 @dataclass(frozen=True)
 class PiiField:
     name: str
-    pii: str
+    pii: Pii
     events: tuple[str, ...]
     flows: tuple[Flow, ...]
 
@@ -42,7 +42,7 @@ class PiiField:
 class Received:
     """One kind of personal data as one tool or team sees it."""
     field: str
-    pii: str
+    pii: Pii
     events: tuple[str, ...]
     tools: tuple[str, ...] = ()  # for a team: the tools its events bring the field to
 
@@ -75,9 +75,9 @@ def reached_tools(entry: EventEntry, catalog: Catalog) -> list[tuple[Tool, str]]
 
 def privacy_map(catalog: Catalog) -> PrivacyMap:
     rank = {p: i for i, p in enumerate(PII_ORDER)}
-    field_events: dict[tuple[str, str], list[str]] = defaultdict(list)
-    field_flows: dict[tuple[str, str], dict[str, tuple[Tool, str, list[str]]]] = defaultdict(dict)
-    team_fields: dict[str, dict[tuple[str, str], tuple[list[str], set[str]]]] = defaultdict(dict)
+    field_events: dict[tuple[str, Pii], list[str]] = defaultdict(list)
+    field_flows: dict[tuple[str, Pii], dict[str, tuple[Tool, str, list[str]]]] = defaultdict(dict)
+    team_fields: dict[str, dict[tuple[str, Pii], tuple[list[str], set[str]]]] = defaultdict(dict)
     unclassified = []
     for entry in catalog.events:
         tools = reached_tools(entry, catalog)
@@ -130,7 +130,7 @@ def processing_record_csv(catalog: Catalog, pmap: PrivacyMap | None = None) -> s
     rows = []
     for tool_id in sorted(pmap.by_tool, key=lambda t: catalog.tools[t].name.lower()):
         tool = catalog.tools[tool_id]
-        by_class: dict[str, list] = defaultdict(list)
+        by_class: dict[Pii, list[Received]] = defaultdict(list)
         for received in pmap.by_tool[tool_id]:
             by_class[received.pii].append(received)
         vias = {flow.via for f in pmap.fields for flow in f.flows if flow.tool.id == tool_id}

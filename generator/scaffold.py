@@ -6,10 +6,11 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from typing import Literal
 
 from .apis import PAYLOAD_KEYS
-from .diagnostics import CatalogError, Diagnostic, did_you_mean
-from .link import derive_domain, page_slug
+from .diagnostics import CatalogError, Diagnostic, ProblemId, did_you_mean
+from .link import derive_domain, object_key, page_slug
 from .lint import name_style_hint, name_style_pattern
 from .model import EVENT_NAME_MAX, ID_RE, NAME_RE, ApiDefinition, Event
 from .pipeline import check
@@ -23,7 +24,7 @@ def default_api(apis: dict[str, ApiDefinition], side: str) -> ApiDefinition | No
     return next((a for a in fitting if a.default), fitting[0] if fitting else None)
 
 
-def _refuse(target: str, rule: str, message: str, hint: str = "") -> CatalogError:
+def _refuse(target: str, rule: ProblemId, message: str, hint: str = "") -> CatalogError:
     return CatalogError([Diagnostic(target, 0, 0, rule, message, hint)])
 
 
@@ -160,13 +161,13 @@ def new_event(catalog_dir: Path, name: str, owner: str | None = None, side: str 
     return _write_new(target, "".join(lines))
 
 
-def _new_by_id(catalog_dir: Path, section: str, kind: str, new_id: str, body: str,
+def _new_by_id(catalog_dir: Path, section: str, kind: Literal["tool", "team"], new_id: str, body: str,
                schemas_dir: Path | None) -> Path:
     """A new tool or team file, after the checks both share: a valid id, not taken yet."""
     if not ID_RE.match(new_id) or len(new_id) > 64:
         raise _refuse(f"{kind} id '{new_id}'", "bad-name", f"'{new_id}' is not a valid id", ID_HINT)
     catalog = check(Path(catalog_dir)).catalog
-    taken = catalog.definitions.get(f"{kind}:{new_id}")
+    taken = catalog.definitions.get(object_key(kind, new_id))
     if taken is not None:
         raise _refuse(f"{kind} id '{new_id}'", "duplicate-name", f"a {kind} with this id already exists",
                       f"see {taken.source.path}")

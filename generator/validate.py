@@ -10,7 +10,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
-from .diagnostics import Diagnostic, did_you_mean
+from .diagnostics import CheckId, Diagnostic, did_you_mean
 from .load import RawDocument, is_placeholder
 from .model import EVENT_NAME_PATTERN, FIELD_NAME_PATTERN, ID_PATTERN, SECTIONS, CatalogConfig, Strict
 
@@ -149,7 +149,7 @@ def _diagnostic(err: ErrorDetails, loc: tuple, model: type[BaseModel], document:
     owner, key = _model_at(model, loc[:-1]), (loc[-1] if loc else None)
     name = ".".join(str(p) for p in loc) or "file"
 
-    def at(rule: str, message: str, hint: str = "", *, where: tuple | None = None,
+    def at(rule: CheckId, message: str, hint: str = "", *, where: tuple | None = None,
            key_position: bool = False) -> Diagnostic:
         line, column = document.position(loc if where is None else where, key=key_position)
         return Diagnostic(document.path, line, column, rule, message, hint)

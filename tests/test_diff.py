@@ -5,7 +5,7 @@ import json
 from conftest import MINI, write
 from history_repo import STOPPED, edit
 
-from eventcat.diff import CatalogDiff, diff, diff_catalogs, snapshot, to_markdown
+from eventcat.diff import CatalogDiff, diff, snapshot, to_markdown
 from eventcat.pipeline import build_catalog
 
 
@@ -16,7 +16,7 @@ def changes_of(result, name):
 
 def test_the_same_catalog_has_no_changes():
     catalog = build_catalog(MINI)[0]
-    result = diff_catalogs(catalog, catalog)
+    result = diff(snapshot(catalog), snapshot(catalog))
     assert result.events == () and not result.breaking
     assert result.counts() == {"added": 0, "removed": 0, "renamed": 0, "changed": 0, "breaking": 0}
 
@@ -28,7 +28,7 @@ def test_each_kind_of_event_change_between_two_folders(mini):
     edit(mini / "events" / "edx.video.paused.yaml", "aliases: [pause_video]", "aliases: [pause_video, edx.video.paused]")
     (mini / "events" / "edx.bi.email.sent.yaml").unlink()
     edit(mini / "events" / "seq_goto.yaml", "owner: learner", "owner: mercury")
-    result = diff_catalogs(old, build_catalog(mini)[0])
+    result = diff(snapshot(old), snapshot(build_catalog(mini)[0]))
     assert [(e.name, e.change, e.old_name, e.breaking) for e in result.events] == [
         ("edx.bi.email.sent", "removed", "", True),
         ("edx.video.pause_toggled", "renamed", "edx.video.paused", False),
@@ -48,7 +48,7 @@ def test_field_changes_follow_resolved_fields(mini):
     edit(mini / "fields" / "envelope.yaml", "example: learner1", "example: {name: learner1}")
     edit(mini / "events" / "edx.video.played.yaml", "  - name: currentTime\n    type: number\n",
          "  - name: currentTime\n    type: number\n    required: true\n")
-    result = diff_catalogs(old, build_catalog(mini)[0])
+    result = diff(snapshot(old), snapshot(build_catalog(mini)[0]))
     assert changes_of(result, "edx.video.played") == [  # by field name
         ("made-required", "currentTime", None, None, True),
         ("type-changed", "username", "string", "object", True)]
@@ -109,7 +109,7 @@ def test_event_level_changes():
 def test_json_round_trips_and_has_stable_keys(mini):
     old = build_catalog(MINI)[0]
     (mini / "events" / "edx.bi.email.sent.yaml").unlink()
-    result = diff_catalogs(old, build_catalog(mini)[0])
+    result = diff(snapshot(old), snapshot(build_catalog(mini)[0]))
     data = json.loads(json.dumps(result.to_json()))
     assert set(data) == {"counts", "old_events", "new_events", "events"}
     assert data["events"] == [{"name": "edx.bi.email.sent", "change": "removed", "old_name": None,

@@ -7,7 +7,6 @@ checked while the site is generated."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -52,14 +51,6 @@ def load_report(catalog: Catalog, sources: list[Path]) -> Report:
     # file names only: the page is published, the build machine's folders are nobody's business
     report.files = [type(f)(**{**f.__dict__, "path": Path(f.path).name}) for f in report.files]
     return report
-
-
-@dataclass
-class Row:
-    name: str
-    count: int
-    last: str
-    documented: bool
 
 
 def _groups(catalog: Catalog, report: Report, key: Callable[[EventEntry], str]) -> list[dict[str, Any]]:

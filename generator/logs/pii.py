@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from typing import Literal
 
 _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
 _IPV4 = re.compile(r"(?<![\w.])(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)(?![\w.])")
@@ -19,9 +20,9 @@ _CARD = re.compile(r"(?<![\w-])\d(?:[ -]?\d){12,18}(?![\w-])")
 # cheap gate: a value with no digit and no @ cannot match any detector
 _GATE = re.compile(r"[\d@]")
 
-KINDS = ("email", "ip-address", "phone", "card-number")
+PiiKind = Literal["email", "ip-address", "phone", "card-number"]  # what a value seems to hold
 _CACHE_MAX = 50_000
-_cache: dict[str, str | None] = {}
+_cache: dict[str, PiiKind | None] = {}
 
 
 def _luhn(digits: str) -> bool:
@@ -48,9 +49,9 @@ def _url_host(value: str, start: int) -> bool:
     return value.endswith("://", 0, start) or value.endswith("://[", 0, start)
 
 
-def _spans(value: str) -> list[tuple[int, int, str]]:
+def _spans(value: str) -> list[tuple[int, int, PiiKind]]:
     """(start, end, kind) of every PII-looking part of the value."""
-    found = []
+    found: list[tuple[int, int, PiiKind]] = []
     for match in _EMAIL.finditer(value):
         found.append((match.start(), match.end(), "email"))
     for match in _IPV4.finditer(value):
@@ -69,7 +70,7 @@ def _spans(value: str) -> list[tuple[int, int, str]]:
     return found
 
 
-def pii_kind(value: str) -> str | None:
+def pii_kind(value: str) -> PiiKind | None:
     """The first kind of personal data the string seems to hold, or None."""
     if value in _cache:
         return _cache[value]

@@ -20,7 +20,6 @@ from .parse import BadLine, loads_text
 
 TRACKING, PROCESSED, SEGMENT = "tracking-log", "event-tracking", "segment"
 PAYLOAD_KEY = {TRACKING: "event", PROCESSED: "data", SEGMENT: "properties"}
-NAME_KEYS = {TRACKING: ("name", "event_type"), PROCESSED: ("name",), SEGMENT: ("event",)}
 SEGMENT_CALLS = ("track", "identify", "page", "screen", "group", "alias")
 # keys only a Segment message has; with a known `type`, one of them makes a record a message
 SEGMENT_KEYS = ("messageId", "anonymousId", "userId", "properties", "traits")
