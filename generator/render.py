@@ -44,6 +44,7 @@ def _packaged_templates() -> Path:
 
 
 DEFAULT_TEMPLATES = _packaged_templates()
+PAGE_SUFFIX = ".html"  # what Sphinx's HTML builder names a page; every link the templates make uses Page.href
 HOME_INCLUDE = "_home.md"  # included by the hand-written home page, not a page of its own
 
 
@@ -96,12 +97,12 @@ class Page:
         one folder deep, which keeps this simple: same folder, or up to the root and down."""
         target_folder, _, name = target.rpartition("/")
         if target_folder == self.folder:
-            rel = name + ".html"
+            rel = name
         elif "/" in self.folder or "/" in target_folder:
-            rel = posixpath.relpath(target + ".html", self.folder or ".")
+            rel = posixpath.relpath(target, self.folder or ".")
         else:
-            rel = ("../" if self.folder else "") + target + ".html"
-        return rel + (f"#{fragment}" if fragment else "")
+            rel = ("../" if self.folder else "") + target
+        return rel + PAGE_SUFFIX + (f"#{fragment}" if fragment else "")
 
     def _link(self, kind: str, key: str, build: Callable[[], Markup]) -> Markup:
         cache_key = (self.folder, kind, key)

@@ -23,6 +23,7 @@ from sphinx.domains import Domain, ObjType
 from sphinx.environment import BuildEnvironment
 from sphinx.roles import XRefRole
 from sphinx.util import logging
+from sphinx.util.nodes import make_refnode
 from sphinx.util.typing import RoleFunction
 
 from .diagnostics import did_you_mean
@@ -61,9 +62,18 @@ class CatalogDomain(Domain):
     label = "Event catalog"
     object_types: ClassVar[dict[str, ObjType]] = {role: ObjType(role, role) for role in ROLES}
     roles: ClassVar[dict[str, RoleFunction | XRefRole]] = {role: CatalogRole() for role in ROLES}
+    # Per-build state, kept with the environment between builds (Sphinx starts afresh when
+    # data_version changes). The first two last; the others describe the current run and are
+    # set again when the builder starts (load_objects).
+    data_version = 1
     initial_data: ClassVar[dict[str, Any]] = {
         "objects": {},  # the contents of _objects.json, with the generated folder's prefix
         "refs": {},  # docname → sorted list of [role, target] that the page references
+        "mentions_before": {},  # event → pages mentioning it, when this run started
+        "mentions": None,  # the same after this run read the pages (None until then)
+        "stale": [],  # pages not re-read whose references now point elsewhere
+        "event_pages": {},  # docname of each event page → the event
+        "pages_changed": False,  # a generated page came or went in this run
     }
     dangling_warnings: ClassVar[dict[str, str]] = {role: f"unknown {role} '%(target)s'" for role in ROLES}
 
@@ -109,11 +119,7 @@ class CatalogDomain(Domain):
         _name, docname, anchor, title = found
         if typ in ("tool", "team") and not node.get("refexplicit"):
             contnode = nodes.inline("", title, classes=contnode["classes"])  # its name, not its id
-        reference = nodes.reference("", "", internal=True, reftitle=title)
-        uri = builder.get_relative_uri(fromdocname, docname)
-        reference["refuri"] = uri + ("#" + anchor if anchor else "")
-        reference += contnode
-        return reference
+        return make_refnode(builder, fromdocname, docname, anchor, contnode, title)
 
     def resolve_any_xref(self, env: BuildEnvironment, fromdocname: str, builder: Builder, target: str,
                          node: addnodes.pending_xref, contnode: nodes.Element
@@ -211,16 +217,17 @@ def load_objects(app: Sphinx, output: str) -> None:
         objects = {}
     if objects:
         objects["prefix"] = output + "/"
-    app.eventcat_mentions_before = domain.mentions()  # type: ignore[attr-defined]
-    app.eventcat_stale_refs = set()  # type: ignore[attr-defined]
+    domain.data["mentions_before"] = domain.mentions()
+    domain.data["mentions"] = None
+    domain.data["stale"] = []
     if objects != domain.data["objects"]:
         refs = {(role, t) for docs in domain.data["refs"].values() for role, t in docs}
         before = {ref: domain.find(*ref) for ref in refs}
         domain.data["objects"] = objects
-        app.eventcat_stale_refs = {  # type: ignore[attr-defined]
+        domain.data["stale"] = sorted(
             docname for docname, docs in domain.data["refs"].items()
-            if any(domain.find(role, t) != before[(role, t)] for role, t in docs)}
-    app.eventcat_page_events = {  # type: ignore[attr-defined]
+            if any(domain.find(role, t) != before[(role, t)] for role, t in docs))
+    domain.data["event_pages"] = {
         f"{output}/events/{entry['slug']}": name for name, entry in objects.get("events", {}).items()}
 
 
@@ -228,9 +235,9 @@ def _pages_to_write(app: Sphinx, env: BuildEnvironment) -> list[str]:
     """Pages not re-read that must be written again: those whose references changed target, and
     the event pages whose list of mentioning pages changed."""
     domain = catalog_domain(env)
-    before = getattr(app, "eventcat_mentions_before", {})
-    after = app.eventcat_mentions = domain.mentions()  # type: ignore[attr-defined]
-    pages = set(getattr(app, "eventcat_stale_refs", set()))
+    before = domain.data["mentions_before"]
+    after = domain.data["mentions"] = domain.mentions()
+    pages = set(domain.data["stale"])
     for event in {*before, *after}:
         if before.get(event) != after.get(event) and (found := domain.find("event", event)):
             pages.add(found[1])
@@ -273,11 +280,11 @@ def _fill_mentions(app: Sphinx, doctree: nodes.document, docname: str) -> None:
     placeholders = list(doctree.findall(mentions_placeholder))
     if not placeholders:
         return
-    event = getattr(app, "eventcat_page_events", {}).get(docname)
-    mentions = getattr(app, "eventcat_mentions", None)
-    if mentions is None:  # no env-get-updated in this run (nothing was read)
-        mentions = app.eventcat_mentions = catalog_domain(app.env).mentions()  # type: ignore[attr-defined]
-    pages = mentions.get(event, []) if event else []
+    domain = catalog_domain(app.env)
+    event = domain.data["event_pages"].get(docname)
+    if domain.data["mentions"] is None:  # no env-get-updated in this run (nothing was read)
+        domain.data["mentions"] = domain.mentions()
+    pages = domain.data["mentions"].get(event, []) if event else []
     if pages:
         result: nodes.Element = nodes.bullet_list(classes=["ec-mentions"])
         for page in pages:

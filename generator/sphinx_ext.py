@@ -131,6 +131,7 @@ def _config_inited(app: Sphinx, config: Config) -> None:
 
 def _builder_inited(app: Sphinx) -> None:
     project: Project = app.eventcat_project  # type: ignore[attr-defined]
+    sphinx_domain.catalog_domain(app.env).data["pages_changed"] = False
     if app.config.eventcat_generate:
         _generate(app, project)
     sphinx_domain.load_objects(app, project.settings.generated.strip("/"))
@@ -149,7 +150,7 @@ def _generate(app: Sphinx, project: Project) -> None:
         raise SystemExit(2) from None
     for warning in warnings:  # lint warnings: with -W they fail the build like any other
         logger.warning(str(warning), type="eventcat", subtype=warning.rule)
-    app.eventcat_pages_came_or_went = bool(report.added or report.deleted)  # type: ignore[attr-defined]
+    sphinx_domain.catalog_domain(app.env).data["pages_changed"] = bool(report.added or report.deleted)
     logger.info("eventcat: %d pages written, %d unchanged, %d removed",
                 len(report.written), report.unchanged, len(report.deleted))
 
@@ -172,14 +173,14 @@ def _navigation_outdated(app: Sphinx, env: BuildEnvironment, added: Set[str], ch
     """Sphinx writes only the pages it re-reads, so after a page is added or removed every other
     page would keep its old navigation. Event pages show no navigation tree (they are outside
     it), so re-reading the rest is enough, and cheap."""
-    if not getattr(app, "eventcat_pages_came_or_went", False):
+    if not sphinx_domain.catalog_domain(env).data["pages_changed"]:
         return []
     events = app.eventcat_project.settings.generated.strip("/") + "/events/"  # type: ignore[attr-defined]
     return [doc for doc in env.found_docs
             if not doc.startswith(events) or doc == events + "index"]
 
 
-def setup(app: Sphinx) -> dict:
+def setup(app: Sphinx) -> dict[str, Any]:
     app.setup_extension("myst_parser")
     app.add_config_value("eventcat_project", "", "env", types=[str])
     app.add_config_value("eventcat_settings", "", "env", types=[str])
