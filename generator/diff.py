@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from .link import Catalog, EventEntry
@@ -44,7 +44,8 @@ def snapshot_event(entry: EventEntry) -> dict[str, Any]:
         "sides": list(entry.sides),
         "destinations": sorted(event.destinations),
         "fields": {rf.field.name: {"type": rf.field.type, "required": rf.field.required,
-                                   "pii": rf.field.pii, "allowed": _plain(rf.field.allowed)}
+                                   "pii": rf.field.pii, "allowed": _plain(rf.field.allowed),
+                                   "group": rf.origin if rf.origin_kind == "group" else ""}
                    for rf in entry.fields},
     }
 
@@ -63,12 +64,14 @@ def snapshot(catalog: Catalog) -> Snapshot:
 
 @dataclass(frozen=True)
 class Change:
-    """One thing that changed on an event. `field` is empty for an event-level change."""
+    """One thing that changed on an event. `field` is empty for an event-level change; `group`
+    names the field group the field comes from, when it does (its history is the group's)."""
     what: str  # see DETAILS for the vocabulary
     field: str = ""
     old: Any = None
     new: Any = None
     breaking: bool = False
+    group: str = ""
 
     @property
     def detail(self) -> str:
@@ -208,11 +211,13 @@ def _event_changes(old: dict[str, Any], new: dict[str, Any]) -> tuple[Change, ..
     for name in sorted(old_fields.keys() | new_fields.keys()):
         before, after = old_fields.get(name), new_fields.get(name)
         if before is None:
-            changes.append(Change("field-added", name, None, after["required"]))
+            changes.append(Change("field-added", name, None, after["required"], group=after.get("group", "")))
         elif after is None:
-            changes.append(Change("field-removed", name, before["type"], None, breaking=True))
+            changes.append(Change("field-removed", name, before["type"], None, breaking=True,
+                                  group=before.get("group", "")))
         else:
-            changes += _field_changes(name, before, after)
+            group = after.get("group", "") or before.get("group", "")
+            changes += [replace(c, group=group) for c in _field_changes(name, before, after)]
     return tuple(changes)
 
 

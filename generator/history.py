@@ -23,7 +23,7 @@ from typing import NamedTuple
 
 from . import forkpool
 from .config import DEFAULT_HISTORY
-from .diff import CatalogDiff, EventChange, Snapshot, diff, snapshot
+from .diff import CatalogDiff, Change, EventChange, Snapshot, diff, snapshot
 from .gitrepo import UNSHALLOW_HINT, GitError, Repo, Tag, inside_a_repository
 from .link import Catalog
 from .revision import TreeReader, UnreadableCatalog
@@ -51,6 +51,18 @@ class Step:
     def anchor(self) -> str:
         return "ec-change-" + self.commit[:12] + ("-unreleased" if self.label == "Unreleased" else "")
 
+    @property
+    def quiet(self) -> bool:
+        """Compared, and no event changed (only tools, teams or settings): nothing to show."""
+        return self.diff is not None and not self.diff.events and self.initial < 0 and not self.unseen
+
+
+# What a reader sees of one step on an event page: how the event changed, field-group fields left
+# out (they are shown once, on the field groups page).
+EventStep = tuple[Step, EventChange]
+# ... and on the field groups page: the changes to one group's fields.
+GroupStep = tuple[Step, tuple[Change, ...]]
+
 
 @dataclass(frozen=True)
 class History:
@@ -59,10 +71,19 @@ class History:
     steps: tuple[Step, ...] = ()
     notes: tuple[str, ...] = ()  # what could not be seen (a shallow clone)
     reason: str = ""  # why there is no history at all
-    by_event: dict[str, tuple[tuple[Step, EventChange], ...]] = field(default_factory=dict, repr=False)
+    by_event: dict[str, tuple[EventStep, ...]] = field(default_factory=dict, repr=False)
+    by_group: dict[str, tuple[GroupStep, ...]] = field(default_factory=dict, repr=False)
 
-    def of_event(self, name: str) -> tuple[tuple[Step, EventChange], ...]:
+    def of_event(self, name: str) -> tuple[EventStep, ...]:
         return self.by_event.get(name, ())
+
+    def of_group(self, group_id: str) -> tuple[GroupStep, ...]:
+        return self.by_group.get(group_id, ())
+
+    @property
+    def shown(self) -> tuple[Step, ...]:
+        """The steps the What changed page lists: not those where no event changed."""
+        return tuple(s for s in self.steps if not s.quiet)
 
     @property
     def shallow(self) -> bool:
@@ -76,7 +97,7 @@ class History:
         """What an event page's history section shows, as text for the page's digest. It leaves
         out what changes with every commit (the number of steps, the oldest commit), so that a
         new commit re-renders only the pages of the events it changed."""
-        entries = [(s.label, s.anchor, s.short, s.date, s.subject, s.initial >= 0, e.change,
+        entries = [(s.label, s.anchor, s.short, s.date, s.initial >= 0, e.change, e.name,
                     e.old_name, [c.__dict__ for c in e.changes]) for s, e in self.of_event(name)]
         return json.dumps([self.mode, self.window, self.reason, self.shallow, self.unseen, entries],
                           default=str)
@@ -204,18 +225,45 @@ def _step(cache: TreeCache, step: Step, old_tree: str, new_tree: str) -> Step:
 
 
 def _index(history: History, current: Catalog) -> History:
-    """Each step's event changes filed under the event's CURRENT name: an event renamed since
-    lists its older names as aliases, which the catalog's lookup knows."""
-    by_event: dict[str, list] = {}
+    """Each step's changes in the reader's terms: for each event under its CURRENT name (an event
+    renamed since lists its older names as aliases, which the catalog's lookup knows), one entry
+    per step with its own changes; the changes to a field group's fields once, for the group.
+    A step that changed an event only through a field group leaves no entry on its page."""
+    by_event: dict[str, list[EventStep]] = {}
+    by_group: dict[str, list[GroupStep]] = {}
     for step in history.steps:
-        for change in (step.diff.events if step.diff else ()):
+        if step.diff is None:
+            continue
+        merged: dict[str, EventChange] = {}  # several changes may land on one current event
+        group_changes: dict[str, dict[str, Change]] = {}
+        for change in step.diff.events:
+            for c in change.changes:
+                if c.group:
+                    group_changes.setdefault(c.group, {}).setdefault(_change_key(c), c)
             if change.change == "removed":
                 continue  # no event page to show it on (a later event may reuse the name)
             entry = current.lookup.get(change.name) or current.lookup.get(change.old_name)
-            if entry is not None:
-                by_event.setdefault(entry.name, []).append((step, change))
-    return History(history.mode, history.window, history.steps, history.notes, history.reason,
-                   {k: tuple(v) for k, v in by_event.items()})
+            if entry is None:
+                continue
+            own = tuple(c for c in change.changes if not c.group)
+            if change.change == "changed" and not own:
+                continue
+            before = merged.get(entry.name)
+            if before is not None:  # keep the first's kind, add what the other says that is new
+                seen = {_change_key(c) for c in before.changes}
+                own = before.changes + tuple(c for c in own if _change_key(c) not in seen)
+                change = before
+            merged[entry.name] = replace(change, changes=own)
+        for name, change in merged.items():
+            by_event.setdefault(name, []).append((step, change))
+        for group_id, changes in group_changes.items():
+            by_group.setdefault(group_id, []).append((step, tuple(changes.values())))
+    return replace(history, by_event={k: tuple(v) for k, v in by_event.items()},
+                   by_group={k: tuple(v) for k, v in by_group.items()})
+
+
+def _change_key(change: Change) -> str:
+    return json.dumps([change.what, change.field, change.old, change.new], default=str, sort_keys=True)
 
 
 # --- reading a catalog at a tree, with the cache ---------------------------------------------------

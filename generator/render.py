@@ -208,7 +208,7 @@ def render(catalog: Catalog, templates_dir: Path = DEFAULT_TEMPLATES,
         files = None
         if downloads and len(catalog.events) >= PARALLEL_FROM and workers > 1:
             files = stack.enter_context(forkpool.fork_one(_downloads_of, catalog))
-        pages.update(_render_listings(catalog, templates_dir, home_prefix, downloads, files))
+        pages.update(_render_listings(catalog, templates_dir, home_prefix, history, downloads, files))
     # the coverage page (see logs/coverage.py): always there, explaining itself without a report
     _renderer(catalog, templates_dir)(pages, "coverage.md", "coverage.md.j2",
                                       coverage=coverage or {"report": None})
@@ -250,7 +250,8 @@ def _render_events(catalog: Catalog, templates_dir: Path, entries: Iterable[Even
     return pages
 
 
-def _render_listings(catalog: Catalog, templates_dir: Path, home_prefix: str, with_downloads: bool = True,
+def _render_listings(catalog: Catalog, templates_dir: Path, home_prefix: str, history: History,
+                     with_downloads: bool = True,
                      files_future: Future[dict[str, tuple[str, str, str | bytes]]] | None = None
                      ) -> dict[str, str | bytes]:
     """The lists and pages made from the whole catalog; `files_future`, when given, is the
@@ -264,7 +265,7 @@ def _render_listings(catalog: Catalog, templates_dir: Path, home_prefix: str, wi
     for team in catalog.teams.values():
         put(pages, f"teams/{team.id}.md", "team.md.j2", team=team, owned=pmap.by_team.get(team.id, ()))
     put(pages, "teams/index.md", "team_index.md.j2")
-    put(pages, "field-groups.md", "field_groups.md.j2")
+    put(pages, "field-groups.md", "field_groups.md.j2", history=history)
     put(pages, "format.md", "format.md.j2", models=format_reference())
     put(pages, "rules.md", "rules.md.j2", rules=list(RULES.values()))
     put(pages, "settings.md", "settings.md.j2", settings=settings_reference())

@@ -146,7 +146,8 @@ def test_snapshot_holds_resolved_fields():
     catalog = build_catalog(MINI)[0]
     facts = snapshot(catalog)
     assert facts["edx.video.played"]["fields"]["code"] == {"type": "string", "required": True,
-                                                          "pii": "none", "allowed": []}
+                                                          "pii": "none", "allowed": [], "group": ""}
+    assert facts["edx.video.played"]["fields"]["context.course_id"]["group"] == "envelope"
     assert facts["edx.video.paused"]["aliases"] == ["pause_video"]
     assert set(facts["edx.video.paused"]["fields"]) == {"username", "context.course_id", "code",
                                                         "currentTime"}  # group + fields_from + own

@@ -197,11 +197,15 @@ def test_per_commit_history_compares_each_commit_with_its_parent(untagged):
          counts(added=1, removed=1, renamed=1, breaking=1)),
         (short["initial"], "", "Add the mini catalog", 6, "", counts(added=6)),
     ]
-    # each event's history, under its current name: the rename is found through its alias
+    # each event's history, under its current name: the rename is found through its alias; the
+    # envelope's change is not the event's own (it is the field group's, shown once, for the group)
     toggled = [(s.label, e.change, e.old_name) for s, e in found.of_event("edx.video.pause_toggled")]
-    assert toggled == [(short["group"], "changed", ""), (short["fields"], "changed", ""),
+    assert toggled == [(short["fields"], "changed", ""),
                        (short["events"], "renamed", "edx.video.paused"),
                        (short["initial"], "added", "")]  # as edx.video.paused, its name then
+    envelope = [(s.label, [(c.what, c.field, c.breaking) for c in changes])
+                for s, changes in found.of_group("envelope")]
+    assert envelope == [(short["group"], [("field-removed", "context.course_id", True)])]
     assert found.of_event("edx.video.pause_toggled")[-1][1].name == "edx.video.paused"
     assert found.of_event("edx.bi.email.sent") == ()  # gone: no page to show it on
     assert [s.label for s, _ in found.of_event("edx.video.stopped")] == [short["events"]]
@@ -225,9 +229,10 @@ def test_per_release_history_compares_each_tag_with_the_one_before(repo):
     ]
     # the broken commit lies between two releases' catalogs: it is not compared on its own
     played = [(s.label, [c.what for c in e.changes]) for s, e in found.of_event("edx.video.played")]
-    assert played == [("Unreleased", ["field-removed"]),
-                      ("v1.1", ["type-changed", "made-required", "field-added"]),
-                      ("v1.0", [])]
+    assert played == [("v1.1", ["type-changed", "made-required", "field-added"]),
+                      ("v1.0", [])]  # Unreleased only took a field out of the envelope: the group's change
+    assert [(s.label, [c.field for c in changes]) for s, changes in found.of_group("envelope")] == [
+        ("Unreleased", ["context.course_id"])]
 
 
 def test_no_repository_and_history_off(tmp_path):
@@ -360,8 +365,14 @@ def test_sphinx_builds_the_changes_page_and_event_histories(tmp_path):
     assert "<code>edx.bi.email.sent</code> removed" in changes  # no page any more: no link
     played = (html / "events" / "edx.video.played.html").read_text()
     assert 'id="history"' in played
-    assert f'<a href="../changes.html#{anchor}"><code>{commits["fields"][:7]}</code></a>' in played
+    # dated entries in the reader's terms: the date leads to the step, no commit subject, no
+    # envelope change (it is the field group's, on the field groups page)
+    assert f'<a href="../changes.html#{anchor}"><time datetime="2026-01-03">2026-01-03</time></a>' in played
     assert "<li><code>currentTime</code> made required" in played
+    assert "Fields: code becomes" not in played and "context.course_id</code> removed" not in played
+    groups = (html / "field-groups.html").read_text()
+    assert groups.count("<li><code>context.course_id</code> removed") == 1
+    assert "No event changed" not in changes
     stopped = (html / "events" / "edx.video.stopped.html").read_text()
     assert stopped.count("<li><a href=\"../changes.html#ec-change-") == 1
     index = (tmp_path / "_build" / "html" / "index.html").read_text()
@@ -413,3 +424,38 @@ def test_a_revision_is_read_as_check_reads_the_folder(repo):
             assert reader.snapshot(tree) == snapshot(build_catalog(root.parent / "check" / "catalog")[0]), name
         finally:
             git("worktree", "remove", "--force", str(root.parent / "check"), cwd=root)
+
+
+# --- history in the reader's terms ----------------------------------------------------------------
+
+def test_event_history_merges_a_step_once_per_event_and_leaves_field_group_changes_to_the_group():
+    from eventcat.diff import CatalogDiff, Change, EventChange
+    catalog = build_catalog(MINI)[0]
+    course = Change("type-changed", "context.course_id", "string", "integer", True, group="envelope")
+    step = history.Step("abc1234", "abc1234" * 5, "abc1234", "2026-02-01", "Tidy up", diff=CatalogDiff((
+        # the current event under its name then and under an alias: one entry, nothing said twice
+        EventChange("edx.video.paused", "changed", (Change("summary-changed"), course)),
+        EventChange("pause_video", "changed", (Change("summary-changed"), Change("owner-changed"))),
+        # an event changed only through the envelope: no entry of its own
+        EventChange("edx.video.played", "changed", (course,)),
+    )))
+    found = history._index(history.History("commits", 30, (step,)), catalog)
+    [(entry_step, entry)] = found.of_event("edx.video.paused")
+    assert entry_step is step and [c.what for c in entry.changes] == ["summary-changed", "owner-changed"]
+    assert found.of_event("edx.video.played") == ()
+    assert found.of_group("envelope") == ((step, (course,)),)  # once, though two events carry it
+    assert found.shown == (step,)
+
+
+def test_a_step_that_changed_no_event_is_left_off_the_what_changed_page(tmp_path):
+    from eventcat.render import render
+    root = tmp_path / "repo"
+    make_repo(root, tags=False)
+    edit(root / "catalog" / "tools" / "sailthru.yaml", "access: Marketing.", "access: The marketing team.")
+    git("commit", "-qam", "Only a tool's access note", cwd=root, when="2026-01-09T12:00:00+00:00")
+    catalog = build_catalog(root / "catalog")[0]
+    found = history.collect(root / "catalog", catalog, 30)
+    quiet = found.steps[0]
+    assert quiet.subject == "Only a tool's access note" and quiet.quiet and quiet not in found.shown
+    page = render(catalog, history=found)["changes.md"]
+    assert quiet.anchor not in page and found.shown[0].anchor in page
