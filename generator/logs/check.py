@@ -24,7 +24,7 @@ from .pii import _cache as pii_cache
 from .pii import pii_kind
 from .read import MAX_LINE_BYTES, TOO_LONG, FileStats, Progress, json_part, read_lines
 from .records import PAYLOAD_KEY, PROCESSED, SEGMENT, TRACKING, normalise
-from .report import EXAMPLES, FileSummary, Finding, Report, Seen
+from .report import EXAMPLES, FINDING_KINDS, FileSummary, Finding, Report, Seen
 
 MAX_NAMES = 10_000  # distinct undocumented names kept; records of others are only counted
 MAX_GROUPS = 1_000  # distinct implicit-event groups kept; the rest fold into one
@@ -283,7 +283,7 @@ class Checker:
                                  key=lambda f: (f.event.lower(), kinds.index(f.kind), f.part, f.field, f.detail))
         return report
 
-    _kinds = ("missing-required", "unknown-field", "type-mismatch", "not-allowed", "side", "pii")
+    _kinds = tuple(FINDING_KINDS)  # the order findings of one event are listed in
 
     def malformed(self, file_index: int, line: int, reason: str) -> None:
         report = self.report
