@@ -110,7 +110,6 @@ def _config_inited(app: Sphinx, config: Config) -> None:
         if not _user_set(config, name) and not (own_theme and name in THEME_BOUND):
             setattr(config, name, value)
     project = project_of(app)
-    app.eventcat_project = project  # type: ignore[attr-defined]
     config.html_static_path.append(str(STATIC_DIR))
     output = project.settings.generated.strip("/")
     config.exclude_patterns.extend([f"{output}/{HOME_INCLUDE}", f"{output}/{MANIFEST}"])
@@ -130,8 +129,10 @@ def _config_inited(app: Sphinx, config: Config) -> None:
 
 
 def _builder_inited(app: Sphinx) -> None:
-    project: Project = app.eventcat_project  # type: ignore[attr-defined]
-    sphinx_domain.catalog_domain(app.env).data["pages_changed"] = False
+    project = project_of(app)  # settings were checked when the configuration was read
+    domain = sphinx_domain.catalog_domain(app.env)
+    domain.data["pages_changed"] = False
+    domain.data["generated"] = project.settings.generated.strip("/")
     if app.config.eventcat_generate:
         _generate(app, project)
     sphinx_domain.load_objects(app, project.settings.generated.strip("/"))
@@ -175,7 +176,7 @@ def _navigation_outdated(app: Sphinx, env: BuildEnvironment, added: Set[str], ch
     it), so re-reading the rest is enough, and cheap."""
     if not sphinx_domain.catalog_domain(env).data["pages_changed"]:
         return []
-    events = app.eventcat_project.settings.generated.strip("/") + "/events/"  # type: ignore[attr-defined]
+    events = sphinx_domain.catalog_domain(env).data["generated"] + "/events/"
     return [doc for doc in env.found_docs
             if not doc.startswith(events) or doc == events + "index"]
 

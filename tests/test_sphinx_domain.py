@@ -24,11 +24,10 @@ Its {field}`edx.video.played/code` field reaches {tool}`segment`.
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
     shutil.copytree(MINI, tmp_path / "catalog")
+    write(tmp_path / "eventcat.toml", 'catalog = "catalog"\ndocs = "docs"\nhistory = 0\n')
     docs = tmp_path / "docs"
-    write(docs / "conf.py", f"""
-        extensions = ["myst_parser", "eventcat.sphinx_ext"]
-        eventcat_catalog = {str(tmp_path / "catalog")!r}
-        eventcat_history = 0
+    write(docs / "conf.py", """
+        extensions = ["eventcat.sphinx_ext"]
         eventcat_downloads = False
         myst_enable_extensions = ["colon_fence", "deflist"]
         myst_heading_anchors = 3
