@@ -10,6 +10,7 @@ import pytest
 import yaml
 
 from conftest import ROOT
+
 from eventcat.schema import all_schemas
 
 

@@ -7,9 +7,10 @@ import sys
 from pathlib import Path
 
 from ..load import display_path
+from .common import Commands
 
 
-def add_parsers(commands) -> None:
+def add_parsers(commands: Commands) -> None:
     init = commands.add_parser(
         "init", help="start a catalog project: a catalog, a home page, settings, CI and editor "
                      "schemas that build strictly as they are",
