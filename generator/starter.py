@@ -111,8 +111,8 @@ def example_files(settings: Settings) -> dict[str, str]:
              "fields": [{"name": "plan", "type": "string", "required": True,
                          "description": "The plan chosen at sign-up.", "pii": "none",
                          "example": "free"}]}
-    paths = {"api": f"{c}/apis/analytics.track.yaml", "team": f"{c}/teams/analytics.yaml", "tool": f"{c}/tools/product-analytics.yaml",
-             "event": f"{c}/events/account/account.signed_up.yaml"}
+    paths = {"api": f"{c}/apis/analytics.track.yaml", "team": f"{c}/teams/analytics.yaml",
+             "tool": f"{c}/tools/product-analytics.yaml", "event": f"{c}/events/account/account.signed_up.yaml"}
     headers = {"api": "A call that sends events; its recipe is the code shown on event pages.\n"
                       "Declare yours (gtag, Amplitude, a server SDK, ...) beside it.",
                "team": "A team: owns events. The Catalog format page lists every key.",
