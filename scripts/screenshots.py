@@ -1,14 +1,19 @@
 """Take the README's screenshots of a built site in headless Chromium (Debian's package).
 
     python scripts/screenshots.py [_build/html] [docs/_static/screenshots]
+        [--width 1280] [--page NAME=PATH ...]
 
-Serves the site on 127.0.0.1, opens each page with Playwright and saves a PNG of it."""
+Serves the site on 127.0.0.1, opens each page with Playwright and saves a PNG of it. Without
+--page, the shipped site's pages below; the second organisation's example is taken with
+    python scripts/screenshots.py examples/acme-shop/_build/html docs/_static/screenshots \
+        --width 1366 --page acme-home=index.html \
+        --page acme-event=catalog/events/product-viewed.html"""
 
 from __future__ import annotations
 
+import argparse
 import functools
 import http.server
-import sys
 import threading
 from pathlib import Path
 
@@ -41,15 +46,22 @@ def serve(folder: Path) -> http.server.ThreadingHTTPServer:
 
 
 def main() -> int:
-    site = Path(sys.argv[1] if len(sys.argv) > 1 else "_build/html")
-    out = Path(sys.argv[2] if len(sys.argv) > 2 else "docs/_static/screenshots")
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("site", nargs="?", default="_build/html", type=Path)
+    parser.add_argument("out", nargs="?", default="docs/_static/screenshots", type=Path)
+    parser.add_argument("--width", type=int, default=1280, help="viewport width in CSS pixels")
+    parser.add_argument("--page", action="append", metavar="NAME=PATH",
+                        help="a page to take, saved as NAME.png (repeat; default: the README's)")
+    args = parser.parse_args()
+    pages = dict(p.split("=", 1) for p in args.page) if args.page else PAGES
+    site, out = args.site, args.out
     out.mkdir(parents=True, exist_ok=True)
     server = serve(site)
     base = f"http://127.0.0.1:{server.server_address[1]}/"
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1280, "height": 900})
-        for name, path in PAGES.items():
+        page = browser.new_page(viewport={"width": args.width, "height": 900})
+        for name, path in pages.items():
             page.goto(base + path, wait_until="networkidle")
             page.screenshot(path=str(out / f"{name}.png"), full_page=False)
             print(f"{out / f'{name}.png'}")
