@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import errno
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -64,6 +65,34 @@ class Diagnostic:
         where = f"{path}:{self.line}:{self.column}" if self.line else path
         hint = f" ({printable(self.hint)})" if self.hint else ""
         return f"{where}: {self.severity} {self.rule}: {printable(self.message)}{hint}"
+
+
+# What to do about an operating-system error, by errno: the one line a person reads instead of a
+# traceback. The path comes first, as in every other message.
+_OS_ADVICE = {
+    errno.ENOSPC: "the disk is full (free some space, then run again; nothing half-written was left)",
+    errno.EDQUOT: "the disk quota is used up (free some space, then run again)",
+    errno.EROFS: "the file system is read-only (choose a folder you can write to)",
+    errno.EACCES: "permission denied (choose a folder you can write to, or fix its permissions)",
+    errno.EPERM: "not permitted (choose a folder you can write to, or fix its permissions)",
+    errno.EISDIR: "a folder is where a file is expected (move it away, or choose another path)",
+    errno.ENOTDIR: "a file is where a folder is expected (move it away, or choose another path)",
+    errno.EEXIST: "a file is already there (move it away, or choose another path)",
+    errno.ENOTEMPTY: "the folder is not empty (move it away, or choose another path)",
+    errno.ELOOP: "a loop of symbolic links (remove the link)",
+    errno.ENAMETOOLONG: "the path is too long (choose a shorter one)",
+    errno.ENOENT: "no such file or folder",
+    errno.EMFILE: "too many open files (raise the limit with `ulimit -n`, then run again)",
+}
+
+
+def os_problem(error: OSError) -> str:
+    """`path: what happened (what to do)` for an OSError, on one line."""
+    what = _OS_ADVICE.get(error.errno or -1) or printable(error.strerror or str(error))
+    path = error.filename
+    if isinstance(path, bytes):
+        path = path.decode("utf-8", "surrogateescape")
+    return f"{printable(str(path))}: {what}" if path not in (None, "") else what
 
 
 class CatalogError(Exception):

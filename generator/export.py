@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from .link import Catalog, EventEntry, ResolvedField
+from .yamltext import comment, scalar
 from .model import KnownIssue, PayloadField
 
 SCHEMA_DIALECT = "http://json-schema.org/draft-07/schema#"  # what Segment Protocols and RudderStack read
@@ -66,7 +67,7 @@ def catalog_json(catalog: Catalog, indent: int | None = None) -> str:
     5,000-event catalog). YAML dates become ISO text."""
     separators = (",", ": ") if indent else (",", ":")
     return json.dumps(catalog_document(catalog), indent=indent, separators=separators,
-                      ensure_ascii=False, default=str) + "\n"
+                      ensure_ascii=False, default=str, allow_nan=False) + "\n"
 
 
 # --- CSV -----------------------------------------------------------------------------------------
@@ -215,11 +216,18 @@ def schema_file_name(entry: EventEntry) -> str:
     return f"{entry.slug}.schema.json"
 
 
+# marks an exported schema file as eventcat's, so a later export may replace it (and no other)
+SCHEMA_COMMENT = "Made by `eventcat export jsonschema` from the catalog; export again rather than edit."
+
+
 def schema_texts(catalog: Catalog, additional_properties: bool = True,
-                 indent: int | None = 2) -> dict[str, str]:
+                 indent: int | None = 2, mark: bool = True) -> dict[str, str]:
     nullable = catalog.config.nullable
-    return {schema_file_name(e): json.dumps(payload_schema(e, additional_properties, nullable), indent=indent,
-                                            ensure_ascii=False) + "\n"
+
+    def marked(schema: dict[str, Any]) -> dict[str, Any]:
+        return {"$schema": schema["$schema"], "$comment": SCHEMA_COMMENT, **schema} if mark else schema
+    return {schema_file_name(e): json.dumps(marked(payload_schema(e, additional_properties, nullable)),
+                                            indent=indent, ensure_ascii=False, allow_nan=False) + "\n"
             for e in catalog.events}
 
 
@@ -228,7 +236,7 @@ def schemas_zip(catalog: Catalog) -> bytes:
     dates), so an unchanged catalog does not rewrite the download."""
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, text in schema_texts(catalog, indent=None).items():  # compact: see catalog_json
+        for name, text in schema_texts(catalog, indent=None, mark=False).items():  # compact: see catalog_json
             info = zipfile.ZipInfo(f"event-schemas/{name}", date_time=(1980, 1, 1, 0, 0, 0))
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16
@@ -263,12 +271,14 @@ def segment_whitelist_yaml(catalog: Catalog) -> str:
     """YAML for edx-platform's settings (lms.yml). Names are written as double-quoted strings,
     which are valid YAML whatever characters the name holds."""
     lines = [f"# {WHITELIST_SETTING}: tracking-log events that are also sent to Segment.",
-             f"# Made by eventcat from the catalog '{catalog.config.title}'; do not edit by hand:",
+             comment(f"Made by eventcat from the catalog '{catalog.config.title}'; do not edit by "
+                     "hand:").rstrip("\n"),
              "# set `segment_whitelist: true` on the event instead.",
              f"{WHITELIST_SETTING}:"]
     entries = whitelist_names(catalog)
     for name, why in entries:
-        lines.append(f"  - {json.dumps(name, ensure_ascii=False)}  # {why.replace(chr(10), ' ')}")
+        # each through the YAML emitter or made one line: a summary cannot end its comment
+        lines.append(f"  - {scalar(name)}  " + comment(why).rstrip("\n"))
     if not entries:
         lines[-1] += " []"
     return "\n".join(lines) + "\n"

@@ -8,6 +8,7 @@ refuse anchors and aliases (an alias bomb expands exponentially once the data is
 from __future__ import annotations
 
 import gc
+import math
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -268,10 +269,17 @@ def _build(node: yaml.Node, loc: Loc, doc: RawDocument, problems: list[Diagnosti
         return None
     if isinstance(node, yaml.ScalarNode):
         try:
-            return _SCALARS[tag](_constructor, node)
+            value = _SCALARS[tag](_constructor, node)
         except (yaml.YAMLError, ValueError) as error:
             problem("yaml-syntax", f"cannot read value: {getattr(error, 'problem', error)}")
             return None
+        if type(value) is float and not math.isfinite(value):
+            # .nan, .inf, or a number past a double: no JSON form (exports, schemas, the site's
+            # data would hold invalid JSON), and no field means it
+            problem("not-finite", f"{node.value!r} is not a finite number",
+                    "write a number, or quote it if text is meant")
+            return None
+        return value
     if isinstance(node, yaml.SequenceNode):
         return [_build(item, (*loc, i), doc, problems, depth + 1)
                 for i, item in enumerate(node.value)]

@@ -16,7 +16,7 @@ from .lint import lint
 from .load import collector_paused, load_catalog
 from .logs.coverage import coverage_page
 from .render import DEFAULT_TEMPLATES, render
-from .sync import SyncReport, read_manifest_data, sync
+from .sync import SyncReport, interrupted, read_manifest_data, sync
 from .validate import validate
 
 
@@ -90,7 +90,8 @@ def generate(catalog_dir: Path, out_dir: Path, templates_dir: Path = DEFAULT_TEM
     last = read_manifest_data(out_dir)
     files = last.get("files", [])
     present = {f for f in files if (out_dir / f).is_file()}
-    if last.get("inputs") == everything and files and len(present) == len(files):
+    if last.get("inputs") == everything and files and len(present) == len(files) \
+            and not interrupted(out_dir):  # a run that stopped part-way is finished properly
         warnings = [Diagnostic(**w) for w in last.get("warnings", [])]
         if strict and warnings:
             raise CatalogError(warnings)

@@ -3,7 +3,6 @@ schema line, and TODO placeholders that `eventcat check` lists until they are fi
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 from typing import Literal
@@ -15,6 +14,7 @@ from .lint import name_style_hint, name_style_pattern
 from .model import EVENT_NAME_MAX, ID_RE, NAME_RE, ApiDefinition, Event
 from .pipeline import check
 from .validate import ID_HINT, NAME_HINT
+from .yamltext import comment, scalar
 
 
 def default_api(apis: dict[str, ApiDefinition], side: str) -> ApiDefinition | None:
@@ -29,8 +29,8 @@ def _refuse(target: str, rule: ProblemId, message: str, hint: str = "") -> Catal
 
 
 def _quote(text: str) -> str:
-    """A YAML double-quoted scalar (JSON strings are valid YAML)."""
-    return json.dumps(text, ensure_ascii=False)
+    """A YAML double-quoted scalar, through the emitter."""
+    return scalar(text)
 
 
 def default_schemas(catalog_dir: Path) -> Path:
@@ -122,7 +122,7 @@ def new_event(catalog_dir: Path, name: str, owner: str | None = None, side: str 
         'summary: "TODO: one line saying what happened"\n',
         "# When it is emitted and what it tells an analyst (Markdown).\n",
         "description: |\n  TODO: when is it emitted, and what question does it answer?\n",
-        "".join(f"# {k}: {' '.join(d.description.split())}\n" for k, d in kinds.items()),
+        "".join(comment(f"{k}: {' '.join(d.description.split())}") for k, d in kinds.items()),
         f"kind: {kind}\n",
     ]
     if kind in kinds and kinds[kind].review:
@@ -132,11 +132,11 @@ def new_event(catalog_dir: Path, name: str, owner: str | None = None, side: str 
         "# proposed until the code ships; then active.\n",
         "status: proposed\n",
         "# The team that owns the event (an id from catalog/teams/).\n",
-        f"owner: {owner if owner else _quote('TODO: a team id')}\n",
+        f"owner: {_quote(owner if owner else 'TODO: a team id')}\n",
         "# Where the code emits it. side: server | browser | mobile | task.\n",
         "# api: " + ", ".join(a.name for a in catalog.apis.values() if side in a.sides) + ".\n",
         "implementations:\n",
-        f"  - side: {side}\n",
+        f"  - side: {_quote(side)}\n",
         f"    api: {_quote(api)}\n",
         '    where: "TODO: repository and path of the emitting code"\n',
     ]
@@ -144,9 +144,9 @@ def new_event(catalog_dir: Path, name: str, owner: str | None = None, side: str 
         lines += ["# Server-side events carry more context; say why this one cannot be.\n",
                   "suppress:\n  prefer-server: \"TODO: why the browser is the only place it happens\"\n"]
     lines += [
-        f"# Shared fields it carries (available: {groups}).\n",
-        f"field_groups: [{envelope}]\n" if envelope else "field_groups: []\n",
-        f"# Tools that receive it (available: {tools}).\n",
+        comment(f"Shared fields it carries (available: {groups})."),
+        f"field_groups: {scalar([envelope] if envelope else [])}\n",
+        comment(f"Tools that receive it (available: {tools})."),
         "destinations: []\n",
         "# The event's own fields. pii: none, pseudonymous, identifier, contact, network,\n",
         "# location, free-text or sensitive.\n",

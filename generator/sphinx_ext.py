@@ -20,6 +20,7 @@ from collections.abc import Set
 from pathlib import Path
 from typing import Any
 
+from markupsafe import Markup
 from sphinx.application import Sphinx
 from sphinx.builders.html import StandaloneHTMLBuilder
 from sphinx.config import Config
@@ -29,7 +30,7 @@ from sphinx.util import logging
 
 from . import __version__, sphinx_domain
 from .config import Project, Settings, load_project
-from .diagnostics import CatalogError
+from .diagnostics import CatalogError, os_problem
 from .load import CONFIG_FILE, load_file
 from .pipeline import generate_project
 from .render import HOME_INCLUDE
@@ -124,8 +125,18 @@ def _config_inited(app: Sphinx, config: Config) -> None:
         if settings.is_file():
             with contextlib.suppress(CatalogError):  # reported properly when the catalog is generated
                 title = load_file(settings, "config").data.get("title", title)
+        title = title if isinstance(title, str) else str(title)
         config.project = title
         config.html_title = title
+    # Sphinx's own templates escape the title; a theme need not (pydata-sphinx-theme prints it
+    # raw into every page's navigation bar: a title with markup was a stored script on every
+    # page). The template context gets them escaped once, as Markup: Sphinx's `|e` leaves Markup
+    # as it is, so nothing shows escaped twice. (html_context is laid over Sphinx's own context.)
+    escaped = {key: Markup.escape(value) for key, value in (
+        ("project", config.project), ("docstitle", config.html_title),
+        ("shorttitle", config.html_short_title)) if isinstance(value, str)}
+    # a new dict: the default one is shared by every build in the process
+    config.html_context = {**escaped, **config.html_context}
 
 
 def _builder_inited(app: Sphinx) -> None:
@@ -148,6 +159,9 @@ def _generate(app: Sphinx, project: Project) -> None:
         for problem in error.diagnostics:
             (logger.error if problem.severity == "error" else logger.warning)(str(problem))
         logger.error("the event catalog is invalid; nothing was generated (fix the problems above)")
+        raise SystemExit(2) from None
+    except OSError as error:  # one line, not a Sphinx crash report
+        logger.error("eventcat: %s", os_problem(error))
         raise SystemExit(2) from None
     for warning in warnings:  # lint warnings: with -W they fail the build like any other
         logger.warning(str(warning), type="eventcat", subtype=warning.rule)

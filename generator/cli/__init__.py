@@ -38,11 +38,16 @@ def main(argv: list[str] | None = None) -> int:
         # `eventcat logs check big.log | head`: end quietly when the reader stops, as Unix tools
         # do, not with a traceback. (Not for serve: a browser closing a connection is normal.)
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)
-    if hasattr(args, "catalog"):  # every command that works on a catalog works in its project
-        args.catalog_given = args.catalog is not None
-        if open_project(args) is None:
-            return 2
-    return args.run(args)
+    try:
+        if hasattr(args, "catalog"):  # every command that works on a catalog works in its project
+            args.catalog_given = args.catalog is not None
+            if open_project(args) is None:
+                return 2
+        return args.run(args)
+    except OSError as error:  # a full disk, a read-only folder, a file where a folder should be
+        from ..diagnostics import os_problem
+        print(f"eventcat {args.command}: {os_problem(error)}", file=sys.stderr)
+        return 1
 
 
 def run() -> None:

@@ -4,10 +4,14 @@ processing (the same files the site offers as downloads)."""
 from __future__ import annotations
 
 import argparse
+import json
+import re
 import sys
 from pathlib import Path
+from typing import Callable
 
-from .common import Commands, catalog_option, load_catalog, plural
+from ..diagnostics import CatalogError
+from .common import Commands, catalog_option, load_catalog, plural, print_problems
 
 EXPORTS = {
     "json": "the whole resolved catalog as one JSON document",
@@ -31,14 +35,29 @@ def add_parsers(commands: Commands) -> None:
     export.add_argument("--out", type=Path, default=None,
                         help="a file (json, segment-whitelist, processing-record; default: "
                              "standard output) or a folder (csv, jsonschema; required)")
+    export.add_argument("--force", action="store_true",
+                        help="replace files at --out that eventcat did not write")
     export.add_argument("--no-additional-properties", action="store_true",
                         help="jsonschema: reject payload keys the catalog does not declare")
+
+
+def _ours(fmt: str, text: str) -> Callable[[bytes], bool]:
+    """How a file eventcat exported in this format is told from its first bytes (see
+    sync.write_output): the catalog JSON by its "format", a JSON Schema by its "$comment", the
+    whitelist and the CSV files by their first line, which is the same in every export."""
+    if fmt == "json":
+        return lambda head: re.match(rb'\s*\{\s*"format"\s*:\s*"eventcat-catalog/', head) is not None
+    if fmt == "jsonschema":
+        from ..export import SCHEMA_COMMENT
+        return lambda head: json.dumps(SCHEMA_COMMENT).encode() in head
+    first = text.split("\n", 1)[0].encode("utf-8") + b"\n"
+    return lambda head: head.startswith(first)
 
 
 def _export(args: argparse.Namespace) -> int:
     from .. import export
     from ..privacy import processing_record_csv
-    from ..sync import write_file
+    from ..sync import check_output, write_file
 
     if args.no_additional_properties and args.format != "jsonschema":
         print("eventcat export: --no-additional-properties is for jsonschema only", file=sys.stderr)
@@ -69,6 +88,13 @@ def _export(args: argparse.Namespace) -> int:
             return 0
         files = {args.out.name: text}
     folder = args.out if args.format in ("csv", "jsonschema") else args.out.parent
+    try:  # every file checked before any is written
+        for name, text in files.items():
+            check_output(folder / name, _ours(args.format, text), args.force)
+    except CatalogError as error:
+        print_problems(error.diagnostics)
+        print("eventcat export: nothing was written", file=sys.stderr)
+        return 2
     for name, text in files.items():
         write_file(folder / name, text.encode("utf-8"))
     where = folder if len(files) > 1 else folder / next(iter(files))

@@ -10,7 +10,7 @@ from pathlib import Path
 from ..link import Catalog
 from ..logs.read import Progress
 from ..logs.report import Gate
-from .common import Commands, catalog_option, usable_catalog
+from .common import Commands, catalog_option, print_problems, usable_catalog
 
 
 def _gate(text: str) -> Gate:
@@ -49,6 +49,8 @@ def add_parsers(commands: Commands) -> None:
                        help="a CI threshold, e.g. undocumented=0 or coverage<80%% (repeatable)")
     check.add_argument("--save-report", type=Path, metavar="PATH",
                        help="also write the JSON report here (the site's coverage page reads it)")
+    check.add_argument("--force", action="store_true",
+                       help="let --save-report replace a file eventcat did not write")
     check.add_argument("--no-progress", action="store_true",
                        help="no progress bar (it only shows on a terminal anyway)")
     _max_line_option(check)
@@ -116,14 +118,30 @@ def _logs_check(args: argparse.Namespace, catalog: Catalog) -> int:
 
     from ..logs.check import check_logs
     from ..logs.text import to_text
+    if args.save_report is not None:  # refused now, not after the logs were read
+        from ..diagnostics import CatalogError
+        from ..logs.report import is_saved_report
+        from ..sync import check_output
+        try:
+            check_output(args.save_report, is_saved_report, args.force)
+        except CatalogError as error:
+            print_problems(error.diagnostics)
+            return 2
     started = time.perf_counter()
     made = datetime.datetime.now(datetime.UTC).replace(microsecond=0).isoformat()
     report = check_logs(catalog, args.files, _progress(args), str(args.catalog), made,
                         args.max_line_bytes)
     elapsed = time.perf_counter() - started
     if args.save_report is not None:
-        from ..sync import write_file
-        write_file(args.save_report, report.to_json().encode("utf-8"))
+        from ..diagnostics import CatalogError
+        from ..logs.report import is_saved_report
+        from ..sync import write_output
+        try:
+            write_output(args.save_report, report.to_json().encode("utf-8"), is_saved_report,
+                         args.force)
+        except CatalogError as error:
+            print_problems(error.diagnostics)
+            return 2
     if args.format == "json":
         print(report.to_json(), end="")
     else:

@@ -224,7 +224,9 @@ def _build(args: argparse.Namespace) -> int:
     if args.clean:
         argv += ["-E"]
     started = time.perf_counter()
-    status = build_main([*argv, str(project.docs), str(html)])
+    status, said = _sphinx(build_main, [*argv, str(project.docs), str(html)])
+    if said:
+        return status
     if status == 0:
         print(f"eventcat: site built in {time.perf_counter() - started:.1f} s → "
               f"{display_path(html / 'index.html')}")
@@ -244,6 +246,30 @@ def port_busy(port: int) -> bool:
         except OSError:
             return True
     return False
+
+
+def _sphinx(build_main, argv: list[str]) -> tuple[int, bool]:
+    """Sphinx's build, with an operating-system error (a read-only or full output folder) said in
+    one line instead of Sphinx's crash report and saved traceback."""
+    import sphinx._cli.util.errors as errors
+    from ..diagnostics import os_problem
+    report = errors.handle_exception
+    said = []
+
+    def handle(exception: BaseException, /, **kwargs) -> None:
+        cause: BaseException | None = exception
+        while cause is not None and not isinstance(cause, OSError):
+            cause = getattr(cause, "orig_exc", None) or cause.__cause__
+        if isinstance(cause, OSError):
+            print(f"eventcat build: {os_problem(cause)}", file=sys.stderr)
+            said.append(cause)
+            return
+        report(exception, **kwargs)
+    errors.handle_exception = handle
+    try:
+        return build_main(argv), bool(said)
+    finally:
+        errors.handle_exception = report
 
 
 def _serve(args: argparse.Namespace) -> int:

@@ -5,7 +5,6 @@ they appear, masked example values and the side from `event_source`. What a log 
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import tempfile
@@ -19,6 +18,7 @@ from ..lint import name_style_pattern
 from ..model import EVENT_NAME_MAX, FIELD_NAME_PATTERN, NAME_RE, Event
 from ..scaffold import _schema_line, default_api, default_schemas
 from ..sync import FILE_MODE
+from ..yamltext import comment, scalar
 from .check import _is_datetime, build_lookup, json_type, parse_line, time_key
 from .pii import mask, pii_kind
 from .read import MAX_LINE_BYTES, Progress, read_lines
@@ -120,8 +120,8 @@ def field_type(types: Counter) -> str:
 
 
 def _q(value: Any) -> str:
-    """A YAML scalar: JSON text is valid YAML, and quotes every string safely."""
-    return json.dumps(value, ensure_ascii=False)
+    """A YAML scalar through the emitter: one line, whatever the log put in it."""
+    return scalar(value)
 
 
 def draft(name: str, sample: NameSample, catalog: Catalog, schema_target: Path,
@@ -135,7 +135,7 @@ def draft(name: str, sample: NameSample, catalog: Catalog, schema_target: Path,
                                         else f" between {sample.first} and {sample.last}")
     lines = [
         _schema_line(schema_target, "event", schemas_dir),
-        f"# Drafted by `eventcat logs infer` from {sample.count} record(s){when}.\n",
+        comment(f"Drafted by `eventcat logs infer` from {sample.count} record(s){when}."),
         "# Replace every TODO and check the inferred types and required flags, then run\n",
         "# `eventcat check`. Example values that looked like personal data are masked.\n\n",
         f"name: {_q(name)}\n",
@@ -152,7 +152,8 @@ def draft(name: str, sample: NameSample, catalog: Catalog, schema_target: Path,
     lines += [
         "# It is on the wire already.\nstatus: active\n",
         'owner: "TODO: a team id"\n',
-        f"# Sides seen (event_source): {', '.join(f'{s} ({n})' for s, n in sample.sides.most_common()) or 'none'}.\n",
+        comment("Sides seen (event_source): "
+                + (", ".join(f"{s} ({n})" for s, n in sample.sides.most_common()) or "none") + "."),
         "implementations:\n",
     ]
     for side in sides:
@@ -160,11 +161,11 @@ def draft(name: str, sample: NameSample, catalog: Catalog, schema_target: Path,
                        and a.channel == "segment"), None) if shape == SEGMENT else None
         chosen = chosen or default_api(catalog.apis, side)
         api = chosen.name if chosen else "TODO: an API from apis/"
-        lines += [f"  - side: {side}\n", f"    api: {_q(api)}\n",
+        lines += [f"  - side: {_q(side)}\n", f"    api: {_q(api)}\n",
                   '    where: "TODO: repository and path of the emitting code"\n']
     if sides == ["browser"]:
         lines.append('suppress:\n  prefer-server: "TODO: why the browser is the only place it happens"\n')
-    lines += [f"field_groups: [{envelope}]\n" if envelope else "field_groups: []\n",
+    lines += [f"field_groups: {_q([envelope] if envelope else [])}\n",
               "destinations: []\n"]
     if not sample.fields:
         lines.append("fields: []\n")
@@ -175,10 +176,10 @@ def draft(name: str, sample: NameSample, catalog: Catalog, schema_target: Path,
         ftype = field_type(found.types)
         seen_types = ", ".join(sorted(found.types))
         lines += [
-            f"  # in {found.present} of {sample.count} record(s)"
-            + (f"; values seen: {seen_types}" if len(found.types) > 1 else "") + "\n",
+            comment(f"in {found.present} of {sample.count} record(s)"
+                    + (f"; values seen: {seen_types}" if len(found.types) > 1 else ""), "  "),
             f"  - name: {_q(field_name)}\n",
-            f"    type: {ftype}\n",
+            f"    type: {_q(ftype)}\n",
             f"    required: {'true' if required else 'false'}\n",
             '    description: "TODO: what the value means"\n',
         ]

@@ -218,6 +218,14 @@ def _seen_table(value: Any) -> dict[str, Seen]:
     return table
 
 
+_SAVED = re.compile(rb'\s*\{\s*"format"\s*:\s*"' + FORMAT.encode() + rb'"')
+
+
+def is_saved_report(head: bytes) -> bool:
+    """Whether a file's first bytes are those of a report `--save-report` wrote."""
+    return _SAVED.match(head) is not None
+
+
 def looks_like_report(head: bytes) -> bool:
     """Whether a file is meant as a saved report rather than a log: it starts with a JSON object
     that is not one complete record on the first line (pretty-printed JSON), or whose first line
