@@ -26,9 +26,11 @@ def hostile_site(tmp_path_factory):
     catalog = base / "catalog"
     shutil.copytree(MINI, catalog)
     title = f"Guide {SCRIPT} {IMG} [x](javascript:alert(2)) {{eval-rst}}`.. raw:: html`"
-    (catalog / "catalog.yaml").write_text(
-        f"title: {scalar(title)}\norganization: {scalar('Org ' + SCRIPT)}\n"
-        "name_prefix: edx.\ninternal_prefix: edx.bi.\n")
+    settings = catalog / "catalog.yaml"
+    lines = [line for line in settings.read_text().splitlines()
+             if not line.startswith(("title:", "organization:"))]
+    settings.write_text(f"title: {scalar(title)}\norganization: {scalar('Org ' + SCRIPT)}\n"
+                        + "\n".join(lines) + "\n")
     logs = base / "logs"
     logs.mkdir()
     hostile_log = logs / f"track{IMG.replace('/', '')}.log"  # a file name is shown on the page
