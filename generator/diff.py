@@ -20,10 +20,12 @@ status, routing) is reported but not breaking; a PII class change is worth a pri
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
+from .diagnostics import printable
 from .link import Catalog, EventEntry
 
 Snapshot = dict[str, dict[str, Any]]  # event name → facts (see snapshot_event)
@@ -280,23 +282,36 @@ def grouped(events: Iterable[EventChange]) -> list[ChangeGroup]:
 
 # --- Markdown, for a terminal or a pull request comment -----------------------------------------
 
-_MARKDOWN_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_[]<>&"})
+# Backslash-escaped (CommonMark allows it for any ASCII punctuation): what could start emphasis,
+# code, a link or image, HTML or an entity, a table cell, strikethrough or a GitHub @mention.
+# Commas and full stops stay as they are: the text is read in terminals too.
+_MARKDOWN_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_[]<>&|~!@"})
 
 
 def _md(text: str) -> str:
-    """User text (allowed values, names in details) as inert Markdown text."""
-    return " ".join(str(text).split()).translate(_MARKDOWN_SPECIAL)
+    """User text (allowed values, names in details, labels) as inert Markdown text, one line."""
+    return printable(" ".join(str(text).split())).translate(_MARKDOWN_SPECIAL)
+
+
+def _code(text: str) -> str:
+    """User text (an event or field name) as a Markdown code span that nothing in it can end: the
+    fence is longer than any run of backticks inside."""
+    text = printable(" ".join(str(text).split()))
+    if "`" not in text:
+        return f"`{text}`"
+    fence = "`" * (max(len(run) for run in re.findall("`+", text)) + 1)
+    return f"{fence} {text} {fence}"
 
 
 def _md_changes(changes: Iterable[Change], indent: str = "  ") -> list[str]:
-    return [f"{indent}- " + (f"`{c.field}`: " if c.field else "") + _md(c.detail)
+    return [f"{indent}- " + (f"{_code(c.field)}: " if c.field else "") + _md(c.detail)
             + (" **(breaking)**" if c.breaking else "") for c in changes]
 
 
 def _md_group(group: ChangeGroup) -> list[str]:
-    names = ", ".join(f"`{n}`" for n in group.names)
+    names = ", ".join(_code(n) for n in group.names)
     if group.change == "renamed":
-        head = f"`{group.old_names[0]}` renamed to `{group.names[0]}`"
+        head = f"{_code(group.old_names[0])} renamed to {_code(group.names[0])}"
     elif group.change == "removed":
         head = f"{names} removed **(breaking)**"
     elif len(group.names) > 1:

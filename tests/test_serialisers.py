@@ -195,3 +195,20 @@ def test_diagnostics_escape_every_part():
     shown = str(Diagnostic("a\nb", 1, 2, "rule", "m\x1b[2J\u2028", "h\r"))
     assert shown == "a\\nb:1:2: error rule: m\\x1b[2J\\u2028 (h\\r)"
     assert printable("plain é € 😀") == "plain é € 😀"
+
+
+def test_diff_markdown_keeps_names_in_their_code_spans_and_text_inert():
+    from eventcat.diff import diff, to_markdown
+    base = {"aliases": [], "kind": "research", "status": "active", "replaced_by": None,
+            "owner": "t", "summary": "s", "sides": ["server"], "destinations": []}
+    field = {"type": "string", "required": False, "pii": "none", "allowed": []}
+    hostile_name = "edx.`<img src=x onerror=alert(1)>`` @team\nx"
+    old = {hostile_name: {**base, "fields": {"f": field}}}
+    new = {hostile_name: {**base, "fields": {"f": {**field, "allowed": ["[a](javascript:x)", "\x1b[2J", "@org/team"]}}}}
+    text = to_markdown(diff(old, new), "v1 <b>", "v2\n# heading")
+    from markdown_it import MarkdownIt
+    html = MarkdownIt("commonmark").render(text)
+    assert 'href="javascript' not in html and "<img" not in html and "<b>" not in html
+    assert "\x1b" not in text and text.count("\n# ") == 0  # one heading only: ours
+    assert "<code>edx.`&lt;img src=x onerror=alert(1)&gt;`` @team x</code>" in html
+    assert "\\@org/team" in text

@@ -159,10 +159,11 @@ def _logs_infer(args: argparse.Namespace, catalog: Catalog) -> int:
     from ..logs.infer import collect, write_drafts
     samples = collect(catalog, args.files, _progress(args), args.max_line_bytes)
     result = write_drafts(catalog, samples, args.out, args.project.schemas)
+    from ..diagnostics import printable  # names and paths come from the logs: one line each
     for path in result.written:
-        print(f"eventcat logs infer: wrote {path}")
+        print(f"eventcat logs infer: wrote {printable(str(path))}")
     for name, why in result.skipped:
-        print(f"eventcat logs infer: skipped {name}: {why}", file=sys.stderr)
+        print(f"eventcat logs infer: skipped {printable(name)}: {printable(why)}", file=sys.stderr)
     if not samples:
         print("eventcat logs infer: every named event in the logs is documented; nothing to draft")
     else:
