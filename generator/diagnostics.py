@@ -19,8 +19,9 @@ CheckId = Literal["api-name", "api-side", "bad-coverage", "bad-example", "bad-ke
                   "bad-name", "bad-setting", "bad-settings", "bad-value", "duplicate-key",
                   "duplicate-name", "empty-file", "empty-value", "file-exists", "file-too-large",
                   "foreign-file", "missing-key", "no-catalog", "not-a-file", "not-a-mapping",
-                  "not-utf8", "page-collision", "reference-cycle", "too-deep", "too-long",
+                  "not-finite", "not-utf8", "page-collision", "reference-cycle", "too-deep", "too-long",
                   "two-settings-files", "unknown-key", "unknown-reference", "unknown-rule",
+                  "unsafe-output",
                   "unknown-setting", "wrong-type", "yaml-alias", "yaml-syntax", "yaml-tag"]
 ProblemId = LintId | CheckId
 LINT_IDS: tuple[LintId, ...] = get_args(LintId)

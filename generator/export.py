@@ -12,8 +12,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from .link import Catalog, EventEntry, ResolvedField
-from .yamltext import comment, scalar
 from .model import KnownIssue, PayloadField
+from .yamltext import comment, scalar
 
 SCHEMA_DIALECT = "http://json-schema.org/draft-07/schema#"  # what Segment Protocols and RudderStack read
 

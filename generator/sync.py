@@ -25,14 +25,15 @@ protection, since its bytes are not the ones eventcat meant to write.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import tempfile
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator
 
 from .diagnostics import CatalogError, Diagnostic
 
@@ -76,10 +77,8 @@ def write_file(path: Path, data: bytes) -> None:
         os.chmod(tmp, FILE_MODE)
         os.replace(tmp, path)
     except BaseException as error:
-        try:
+        with contextlib.suppress(OSError):
             os.unlink(tmp)
-        except OSError:
-            pass
         if isinstance(error, OSError) and error.errno is not None:
             # a full disk fails in write() with no file name: name the file meant, not the temp
             raise OSError(error.errno, error.strerror, str(path)) from error
@@ -159,19 +158,15 @@ def locked(out_dir: Path) -> Iterator[None]:
         if fcntl is None:  # pragma: no cover
             break
         fcntl.flock(fd, fcntl.LOCK_EX)
-        try:
+        with contextlib.suppress(FileNotFoundError):
             if os.fstat(fd).st_ino == os.stat(path).st_ino:
                 break
-        except FileNotFoundError:
-            pass
         os.close(fd)
     try:
         yield
     finally:
-        try:
+        with contextlib.suppress(OSError):
             os.unlink(path)
-        except OSError:
-            pass
         os.close(fd)  # closing releases the lock
 
 
@@ -201,10 +196,8 @@ def _remove_temporary_files(out_dir: Path, deep: bool) -> None:
     for folder, folders, names in os.walk(out_dir):
         for name in names:
             if name.startswith(TEMP_PREFIX) and name.endswith(TEMP_SUFFIX):
-                try:
+                with contextlib.suppress(OSError):
                     os.unlink(os.path.join(folder, name))
-                except OSError:
-                    pass
         if not deep:
             folders.clear()
 
@@ -253,12 +246,10 @@ def _sync(pages: dict[str, str | bytes | None], out_dir: Path, record: dict | No
         data = page.encode("utf-8") if isinstance(page, str) else page
         if relative not in listed:
             adds[relative] = _digest(data)
-        try:
+        with contextlib.suppress(FileNotFoundError):
             if targets[relative].read_bytes() == data:
                 report.unchanged += 1  # (a page the stopped run made is right already)
                 continue
-        except FileNotFoundError:
-            pass
         writes[relative] = data
     gone = sorted(previous - pages.keys())
     manifest = {"generator": "eventcat", **(record or {}), "files": sorted(pages)}
@@ -285,10 +276,8 @@ def _sync(pages: dict[str, str | bytes | None], out_dir: Path, record: dict | No
 
     if read_manifest_data(out_dir) != manifest:
         write_file(out_dir / MANIFEST, (json.dumps(manifest, indent=1) + "\n").encode())
-    try:
+    with contextlib.suppress(FileNotFoundError):
         os.unlink(out_dir / PENDING)
-    except FileNotFoundError:
-        pass
     return report
 
 

@@ -30,7 +30,7 @@ def tree(folder: Path) -> dict[str, bytes | None]:
 
 def leftovers(folder: Path) -> list[str]:
     return [p.name for p in folder.rglob("*") if p.name == PENDING
-            or p.name.startswith(TEMP_PREFIX) and p.name.endswith(TEMP_SUFFIX)]
+            or (p.name.startswith(TEMP_PREFIX) and p.name.endswith(TEMP_SUFFIX))]
 
 
 def _run_stopped(catalog: Path, out: Path, stop_at: int, how: str = "kill") -> tuple[int, int]:

@@ -12,6 +12,7 @@ import sys
 import pytest
 
 from conftest import MINI, ROOT, home_docs
+
 from eventcat.yamltext import scalar
 
 SCRIPT = "<script>alert('x')</script>"

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from conftest import FIXTURES, MINI, ROOT, home_docs
+
 from eventcat.cli import main
 from eventcat.sync import TEMP_PREFIX, TEMP_SUFFIX
 

@@ -14,6 +14,7 @@ import pytest
 import yaml
 
 from conftest import FIXTURES, MINI, ROOT, write
+
 from eventcat import export
 from eventcat.diagnostics import Diagnostic, printable
 from eventcat.logs.infer import collect, write_drafts

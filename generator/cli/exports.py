@@ -7,8 +7,8 @@ import argparse
 import json
 import re
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from ..diagnostics import CatalogError
 from .common import Commands, catalog_option, load_catalog, plural, print_problems

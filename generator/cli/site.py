@@ -7,7 +7,9 @@ import argparse
 import json
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from ..config import Project
 from ..diagnostics import CatalogError, Diagnostic
@@ -248,15 +250,16 @@ def port_busy(port: int) -> bool:
     return False
 
 
-def _sphinx(build_main, argv: list[str]) -> tuple[int, bool]:
+def _sphinx(build_main: Callable[[list[str]], int], argv: list[str]) -> tuple[int, bool]:
     """Sphinx's build, with an operating-system error (a read-only or full output folder) said in
     one line instead of Sphinx's crash report and saved traceback."""
     import sphinx._cli.util.errors as errors
+
     from ..diagnostics import os_problem
     report = errors.handle_exception
-    said = []
+    said: list[OSError] = []
 
-    def handle(exception: BaseException, /, **kwargs) -> None:
+    def handle(exception: BaseException, /, **kwargs: Any) -> None:
         cause: BaseException | None = exception
         while cause is not None and not isinstance(cause, OSError):
             cause = getattr(cause, "orig_exc", None) or cause.__cause__
