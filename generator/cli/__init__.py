@@ -9,7 +9,7 @@ import signal
 import sys
 
 from .. import __version__
-from . import diff, exports, logs, site, start
+from . import code, diff, exports, logs, site, start
 from .common import open_project
 
 
@@ -20,7 +20,7 @@ def make_parser() -> argparse.ArgumentParser:
                     "Sphinx research guide.")
     parser.add_argument("--version", action="version", version=f"eventcat {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for group in (start, site, exports, logs, diff):  # each sub-parser names its handler as `run`
+    for group in (start, site, exports, logs, code, diff):  # each sub-parser names its handler as `run`
         group.add_parsers(commands)
     return parser
 
