@@ -8,6 +8,7 @@ The fixture trees under tests/fixtures/code/ are small source trees written for 
 import json
 
 import pytest
+
 from conftest import FIXTURES, write
 
 from eventcat.code.report import Report, parse_gate

@@ -183,11 +183,13 @@ def _param_names(params: Any) -> list[str]:
 
 
 class Reader:
-    def __init__(self, module: Module, matcher: Matcher, relative: str) -> None:
+    def __init__(self, module: Module, matcher: Matcher, relative: str,
+                 callable_names: frozenset[str] | None = None) -> None:
         self.module = module
+        self.callable = callable_names
         self.folder = posixpath.dirname(relative)
         self.matcher = matcher
-        self.scopes: dict[int, _Scope] = {}  # by call node id
+        self.scopes: dict[int, list[Any]] = {}  # by call node id: see enclose
         self.resolving: set[int] = set()
 
     # --- module level --------------------------------------------------------------------------
@@ -281,7 +283,7 @@ class Reader:
 
     # --- scopes --------------------------------------------------------------------------------
 
-    def enclose(self, captures: dict[str, list[Any]]) -> dict[int, _Scope]:
+    def enclose(self, captures: dict[str, list[Any]]) -> dict[int, list[Any]]:
         """For each call (by node id), the innermost function around it, found by one sweep over
         the captured nodes in source order: tree-sitter's Node.parent walks down from the root
         each time, which costs the square of the depth on deeply nested code."""
@@ -296,8 +298,8 @@ class Reader:
         items += [(n.start_byte, -n.end_byte, 1, n) for n in captures.get("function", ())]
         items += [(n.start_byte, -n.end_byte, 2, n) for n in captures.get("call", ())]
         items.sort(key=lambda item: item[:3])
-        stack: list[tuple[int, Any, Any]] = []  # (kind, node, scope or class name)
-        scopes: dict[int, _Scope] = {}
+        stack: list[tuple[int, Any, Any]] = []  # (kind, node, class name or [holder, class, scope])
+        scopes: dict[int, list[Any]] = {}
         for start, _neg_end, kind, node in items:
             while stack and stack[-1][1].end_byte <= start:
                 stack.pop()
@@ -306,12 +308,12 @@ class Reader:
                 stack.append((0, node, _text(named) if named is not None else ""))
             elif kind == 1:
                 cls = stack[-1][2] if stack and stack[-1][0] == 0 else ""
-                scope = self.define(node, holders.get(node.id), cls)
-                stack.append((1, node, scope))
+                # [function, holder, class, scope]: the scope is made for functions with calls kept
+                stack.append((1, node, [node, holders.get(node.id), cls, None]))
             else:
-                inner = next((item[2] for item in reversed(stack) if item[0] == 1), None)
+                inner = next((item for item in reversed(stack) if item[0] == 1), None)
                 if inner is not None:
-                    scopes[node.id] = inner
+                    scopes[node.id] = inner[2]
         return scopes
 
     def define(self, node: Any, holder: Any, cls: str) -> _Scope:
@@ -444,10 +446,17 @@ class Reader:
         if not callee or arguments is None or arguments.type != "arguments":
             return
         shape = self.matcher.match(callee, self.expand(callee))
+        if shape is None and self.callable is not None and callee.rsplit(".", 1)[-1] not in self.callable:
+            return  # no function of the scanned tree has that name: it cannot be a wrapper
         items = [a for a in arguments.named_children if a.type != "comment"]
         if shape is None and not items:
             return
-        scope = self.scopes.get(node.id)
+        entry = self.scopes.get(node.id)
+        scope = None
+        if entry is not None:
+            if entry[3] is None:
+                entry[3] = self.define(entry[0], entry[1], entry[2])
+            scope = entry[3]
         args = tuple(Arg(tuple(self.values(a, scope)), self.payload(a, scope)) for a in items)
         if shape is None and not any(_useful(a) for a in args):
             return
@@ -480,7 +489,8 @@ def _first_error(node: Any) -> Any:
     return None
 
 
-def read(path: str, relative: str, source: bytes, matcher: Matcher, dialect: str) -> Module:
+def read(path: str, relative: str, source: bytes, matcher: Matcher, dialect: str,
+         callable_names: frozenset[str] | None = None) -> Module:
     module = Module(path, "javascript", module_key(relative))
     parser, cursor = _grammar(dialect)
     tree = parser.parse(source)
@@ -491,7 +501,7 @@ def read(path: str, relative: str, source: bytes, matcher: Matcher, dialect: str
             line, column = bad.start_point
             what = f"missing {bad.type}" if bad.is_missing else "syntax error"
             module.error = f"{line + 1}:{column + 1}: {what} (the rest of the file was still read)"
-    reader = Reader(module, matcher, relative)
+    reader = Reader(module, matcher, relative, callable_names)
     captures = cursor.captures(root)
     try:
         for node in captures.get("import", ()):

@@ -4,6 +4,9 @@ emit events. Nothing is run or imported; a file that does not parse is reported,
 from __future__ import annotations
 
 import ast
+import bisect
+import functools
+import re
 import string
 
 from .facts import (
@@ -23,7 +26,6 @@ from .facts import (
 )
 from .signatures import Matcher
 
-_FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 _PERCENT = ("%s", "%d", "%r", "%i")
 
 
@@ -47,37 +49,60 @@ def _dotted(node: ast.expr) -> str:
 
 
 class _Scope:
-    """What a function body knows: its parameters, and the values its locals are assigned."""
+    """What a function body knows: its parameters, the values its locals are assigned, and the
+    calls in it, read once the whole body has been seen (a local may be assigned after the call
+    in a loop, and the body is walked only once)."""
 
-    def __init__(self, params: set[str], body: list[ast.stmt]) -> None:
+    def __init__(self, params: set[str], function: str, cls: str) -> None:
         self.params = params
+        self.function = function
+        self.cls = cls
         self.assigned: dict[str, list[ast.expr]] = {}
         self.extra_keys: dict[str, list[str]] = {}
-        stack: list[ast.AST] = list(body)
-        while stack:
-            node = stack.pop()
-            if isinstance(node, (*_FUNCTIONS, ast.ClassDef, ast.Lambda)):
-                continue
-            if isinstance(node, ast.Assign):
-                for target in node.targets:
-                    if isinstance(target, ast.Name):
-                        self.assigned.setdefault(target.id, []).append(node.value)
-                    elif isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name) \
-                            and isinstance(target.slice, ast.Constant) and isinstance(target.slice.value, str):
-                        self.extra_keys.setdefault(target.value.id, []).append(target.slice.value)
-            elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.value:
+        self.calls: list[ast.Call] = []
+
+    def assign(self, node: ast.Assign | ast.AnnAssign) -> None:
+        if isinstance(node, ast.AnnAssign):
+            if isinstance(node.target, ast.Name) and node.value is not None:
                 self.assigned.setdefault(node.target.id, []).append(node.value)
-            stack.extend(ast.iter_child_nodes(node))
+            return
+        for target in node.targets:
+            if isinstance(target, ast.Name):
+                self.assigned.setdefault(target.id, []).append(node.value)
+            elif isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name) \
+                    and isinstance(target.slice, ast.Constant) and isinstance(target.slice.value, str):
+                self.extra_keys.setdefault(target.value.id, []).append(target.slice.value)
+
+
+class _Exit:
+    """Marks, on the walk's stack, where a function's or a class's body ends."""
+
+    def __init__(self, scope: _Scope | None, cls: str) -> None:
+        self.scope = scope
+        self.cls = cls
+
+
+# statements skipped when no call that may emit starts on their lines (module-level simple ones:
+# inside a function every statement is read, its assignments may name what a call emits)
+_DEFINITIONS = frozenset({ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef})
+_SIMPLE = frozenset({ast.Expr, ast.Assign, ast.AnnAssign, ast.AugAssign, ast.Return, ast.Raise,
+                     ast.Assert, ast.Delete})
+
+# nodes that hold no call, function or assignment: never walked into
+_LEAVES = (ast.expr_context, ast.operator, ast.cmpop, ast.boolop, ast.unaryop, ast.Constant,
+           ast.Name, ast.alias, ast.Pass, ast.Break, ast.Continue, ast.Global, ast.Nonlocal)
 
 
 class Reader:
-    def __init__(self, module: Module, source: bytes, matcher: Matcher) -> None:
+    def __init__(self, module: Module, source: bytes, matcher: Matcher,
+                 callable_names: frozenset[str] | None = None) -> None:
         self.module = module
+        self.callable = callable_names
+        self.call_lines = None if callable_names is None else _call_lines(source, callable_names, matcher)
         self.lines = source.split(b"\n")
         self.matcher = matcher
         self.scopes: list[_Scope] = []
         self.resolving: set[str] = set()
-        self.function = ""
         self.cls = ""
 
     # --- expressions as names ----------------------------------------------------------------
@@ -273,58 +298,96 @@ class Reader:
             self.module.constants[name] = found
 
     def walk(self, body: list[ast.stmt]) -> None:
-        stack: list[ast.AST] = list(reversed(body))
+        """One pass over the whole tree with an explicit stack (no recursion limit to hit)."""
+        stack: list[ast.AST | _Exit] = list(reversed(body))
         while stack:
             node = stack.pop()
-            if isinstance(node, _FUNCTIONS):
-                self.define(node)
+            kind = type(node)
+            if kind is _Exit:
+                assert isinstance(node, _Exit)
+                if node.scope is not None:
+                    self.finish(node.scope)
+                    self.scopes.pop()
+                self.cls = node.cls
                 continue
-            if isinstance(node, ast.ClassDef):
-                outer, self.cls = self.cls, node.name
-                self.walk(node.body)
-                self.cls = outer
+            if self.call_lines is not None and (kind in _DEFINITIONS or (kind in _SIMPLE and not self.scopes)) \
+                    and not self.holds_call(node):  # type: ignore[arg-type]
+                continue  # no call in it can emit: nothing to read there
+            if kind is ast.FunctionDef or kind is ast.AsyncFunctionDef:
+                assert isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+                scope = self.define(node)
+                stack.append(_Exit(scope, self.cls))
+                self.scopes.append(scope)
+                stack.extend(reversed(node.body))
                 continue
-            if isinstance(node, (ast.Import, ast.ImportFrom)):
+            if kind is ast.ClassDef:
+                assert isinstance(node, ast.ClassDef)
+                stack.append(_Exit(None, self.cls))
+                self.cls = node.name
+                stack.extend(reversed(node.body))
+                continue
+            if kind is ast.Import or kind is ast.ImportFrom:
+                assert isinstance(node, (ast.Import, ast.ImportFrom))
                 self.imports(node)
                 continue
-            if isinstance(node, ast.Call):
-                self.call(node)
-            stack.extend(reversed(list(ast.iter_child_nodes(node))))
+            if kind is ast.Call:
+                assert isinstance(node, ast.Call)
+                if self.scopes:
+                    self.scopes[-1].calls.append(node)
+                else:
+                    self.call(node, None)
+            elif (kind is ast.Assign or kind is ast.AnnAssign) and self.scopes:
+                assert isinstance(node, (ast.Assign, ast.AnnAssign))
+                self.scopes[-1].assign(node)
+            for name in node._fields:  # type: ignore[union-attr]
+                value = getattr(node, name, None)
+                if type(value) is list:
+                    stack.extend(v for v in reversed(value) if not isinstance(v, _LEAVES))
+                elif isinstance(value, ast.AST) and not isinstance(value, _LEAVES):
+                    stack.append(value)
 
-    def define(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+    def holds_call(self, node: ast.stmt) -> bool:
+        """Whether a call of a name that may emit starts on one of the statement's lines."""
+        lines = self.call_lines
+        assert lines is not None
+        first = node.lineno
+        for decorator in getattr(node, "decorator_list", ()):
+            first = min(first, decorator.lineno)
+        at = bisect.bisect_left(lines, first)
+        return at < len(lines) and lines[at] <= (node.end_lineno or node.lineno)
+
+    def define(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> _Scope:
         args = node.args
         positional = [a.arg for a in (*args.posonlyargs, *args.args)]
         static = any(isinstance(d, ast.Name) and d.id == "staticmethod" for d in node.decorator_list)
-        method = bool(self.cls) and not self.function
+        method = bool(self.cls) and not self.scopes
         if method and not static and positional:
             positional = positional[1:]  # self or cls: callers do not pass it
         every = {*positional, *(a.arg for a in args.kwonlyargs)}
         name = f"{self.cls}.{node.name}" if method else node.name
         self.module.functions.setdefault(name, Function(name, tuple(positional), node.lineno,
                                                        self.cls if method else ""))
-        outer = self.function
-        self.function = name
-        self.scopes.append(_Scope(every, node.body))
-        try:
-            self.walk(node.body)
-        finally:
-            self.scopes.pop()
-            self.function = outer
+        return _Scope(every, name, self.cls)
 
-    def call(self, node: ast.Call) -> None:
+    def finish(self, scope: _Scope) -> None:
+        for call in scope.calls:
+            self.call(call, scope)
+
+    def call(self, node: ast.Call, scope: _Scope | None) -> None:
         callee = _dotted(node.func)
         if not callee:
             return
         shape = self.matcher.match(callee, self.expand(callee))
-        if shape is None and not (node.args or node.keywords):
-            return
+        if shape is None and (not (node.args or node.keywords) or (self.callable is not None
+                              and callee.rsplit(".", 1)[-1] not in self.callable)):
+            return  # no function of the scanned tree has that name: it cannot be a wrapper
         args = tuple(self.arg(a) for a in node.args)
         kwargs = {k.arg: self.arg(k.value) for k in node.keywords if k.arg}
         if shape is None and not any(_useful(a) for a in (*args, *kwargs.values())):
             return  # no argument could carry a name: not worth keeping
         self.module.sites.append(Site(node.lineno, node.col_offset + 1, callee,
-                                      shape.api if shape else "", args, kwargs, self.function,
-                                      self.cls))
+                                      shape.api if shape else "", args, kwargs,
+                                      scope.function if scope else "", scope.cls if scope else ""))
 
     def expand(self, callee: str) -> str:
         head, _, rest = callee.partition(".")
@@ -336,11 +399,42 @@ class Reader:
         return f"{full}.{rest}" if rest else full
 
 
+_CALL = re.compile(rb"(?<!def )(?<![\w.])([A-Za-z_]\w*)\s*\(|\.([A-Za-z_]\w*)\s*\(")
+_NEWLINE = re.compile(rb"\n")
+
+
+@functools.lru_cache(maxsize=4)
+def _as_bytes(names: frozenset[str]) -> frozenset[bytes]:
+    return frozenset(n.encode("utf-8") for n in names)
+
+
+def _call_lines(source: bytes, callable_names: frozenset[str], matcher: Matcher) -> list[int]:
+    """The lines (sorted) on which a call of an API's or a scanned function's name starts. Found
+    in the text, so that functions and classes with none are never walked; a name in a string or
+    comment only makes the walk look at a little more. (`def name(` is a definition, not a call.)"""
+    called = {a or b for a, b in _CALL.findall(source)}
+    names = called & _as_bytes(callable_names)
+    if not names:
+        return []
+    offsets = []
+    for name in names:  # every occurrence of the name: a few too many is harmless
+        at = source.find(name)
+        while at >= 0:
+            offsets.append(at)
+            at = source.find(name, at + len(name))
+    starts = [0]
+    starts += (m.end() for m in _NEWLINE.finditer(source))
+    return sorted({bisect.bisect_right(starts, offset) for offset in offsets})
+
+
 def _useful(arg: Arg) -> bool:
     return any(not isinstance(p, Hole) for v in arg.names for p in v) or bool(arg.payload.param)
 
 
-def read(path: str, relative_key: str, source: bytes, matcher: Matcher) -> Module:
+def read(path: str, relative_key: str, source: bytes, matcher: Matcher,
+         callable_names: frozenset[str] | None = None) -> Module:
+    """`callable_names`, when given, are the names of every function of the scanned tree and the
+    last names of the APIs: a call of any other name cannot reach an emit call, so it is not kept."""
     module = Module(path, "python", module_key(relative_key))
     try:
         tree = ast.parse(source, filename=path)
@@ -351,7 +445,7 @@ def read(path: str, relative_key: str, source: bytes, matcher: Matcher) -> Modul
         module.error = f"0:0: {error}"
         return module
     try:
-        Reader(module, source, matcher).run(tree)
+        Reader(module, source, matcher, callable_names).run(tree)
     except RecursionError:
         module.error = "0:0: too deeply nested to read"
     return module

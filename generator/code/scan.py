@@ -3,7 +3,9 @@ tree-sitter), resolve names across the tree, compare with the catalog, and make 
 
 from __future__ import annotations
 
+import gc
 import os
+import re
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
@@ -18,6 +20,19 @@ from .signatures import Matcher, Shape, shapes
 
 MAX_BYTES = 1_000_000  # larger files are bundles or generated code: listed as skipped
 SKIPPED_FOLDERS = {"node_modules", "__pycache__", "bower_components"}
+
+
+# Names a function can be called by, found in the source text before any file is parsed: a call
+# of any other name (and not of an API) cannot be a wrapper call, so the readers skip it. Finding
+# too many names costs a little time; too few would lose wrappers, so the patterns are generous.
+_DEFINED = {
+    "python": re.compile(rb"\bdef\s+([A-Za-z_]\w*)"),
+    "javascript": re.compile(
+        rb"function\s*\*?\s*([A-Za-z_$][\w$]*)"
+        rb"|([A-Za-z_$][\w$]*)\s*[=:]\s*(?:async\s+)?(?:function\b|\(|[A-Za-z_$][\w$]*\s*=>)"
+        rb"|^[ \t]*(?:(?:static|async|get|set|public|private|protected|override)\s+)*"
+        rb"([A-Za-z_$][\w$]*)\s*(?:<[^>\n]*>)?\s*\(", re.MULTILINE),
+}
 
 
 class ScanError(Exception):
@@ -63,7 +78,22 @@ def shown_path(path: Path, base: Path) -> str:
         return path.as_posix()
 
 
-def read_module(path: Path, shown: str, matchers: dict[str, Matcher]) -> Module | str:
+def defined_names(path: Path) -> set[str]:
+    """The names functions are given in a file, read from its text ({} when unreadable)."""
+    language = language_of(path.name)
+    try:
+        if path.stat().st_size > MAX_BYTES:
+            return set()
+        source = path.read_bytes()
+    except OSError:
+        return set()
+    pattern = _DEFINED["python" if language == "python" else "javascript"]
+    return {name.decode("utf-8", "replace") for match in pattern.findall(source)
+            for name in (match if isinstance(match, tuple) else (match,)) if name}
+
+
+def read_module(path: Path, shown: str, matchers: dict[str, Matcher],
+                callable_names: frozenset[str] | None = None) -> Module | str:
     """The module's facts; or why it was skipped."""
     language = language_of(path.name)
     try:
@@ -74,13 +104,27 @@ def read_module(path: Path, shown: str, matchers: dict[str, Matcher]) -> Module 
     except OSError as error:
         return f"cannot read: {error.strerror or error}"
     if language == "python":
-        return python.read(shown, shown, source, matchers["python"])
-    return javascript.read(shown, shown, source, matchers["javascript"], language)
+        return python.read(shown, shown, source, matchers["python"], callable_names)
+    return javascript.read(shown, shown, source, matchers["javascript"], language, callable_names)
 
 
 def scan(catalog: Catalog, paths: list[Path], base: Path | None = None, catalog_name: str = "",
          made: str = "", repo_url: str = "",
          progress: Callable[[int], None] | None = None) -> Report:
+    # The facts of thousands of modules stay alive until the end, and hold no reference cycles:
+    # the cyclic garbage collector would walk them again and again (it took more time than
+    # parsing on a 10,000-file tree), so it is paused while scanning.
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _scan(catalog, paths, base, catalog_name, made, repo_url, progress)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _scan(catalog: Catalog, paths: list[Path], base: Path | None, catalog_name: str, made: str,
+          repo_url: str, progress: Callable[[int], None] | None) -> Report:
     base = (base or Path.cwd()).resolve()
     by_language = shapes(declared_apis(catalog))
     matchers = {lang: Matcher(found) for lang, found in by_language.items()}
@@ -89,13 +133,19 @@ def scan(catalog: Catalog, paths: list[Path], base: Path | None = None, catalog_
     modules: list[Module] = []
     report = Report(made, catalog_name, [shown_path(p, base) for p in paths], repo_url)
     seen: set[Path] = set()
-    for number, path in enumerate(files_under(paths), 1):
+    every: list[Path] = []
+    for path in files_under(paths):
         real = path.resolve()
-        if real in seen:
-            continue
-        seen.add(real)
+        if real not in seen:
+            seen.add(real)
+            every.append(path)
+    names: set[str] = set()
+    for path in every:
+        names |= defined_names(path)
+    callable_names = frozenset(names | matchers["python"].last_names | matchers["javascript"].last_names)
+    for number, path in enumerate(every, 1):
         shown = shown_path(path, base)
-        found = read_module(path, shown, matchers)
+        found = read_module(path, shown, matchers, callable_names)
         if isinstance(found, str):
             report.skipped.append(f"{shown}: {found}")
             continue

@@ -71,6 +71,7 @@ class Matcher:
         self.by_last: dict[str, list[Shape]] = {}
         for shape in candidates:
             self.by_last.setdefault(shape.suffix.rsplit(".", 1)[-1], []).append(shape)
+        self.last_names = frozenset(self.by_last)
 
     def match(self, *texts: str) -> Shape | None:
         for text in texts:
