@@ -77,6 +77,10 @@ class Settings(_Table):
         "The coverage page's sources: reports saved by `eventcat logs check --save-report`, or "
         "tracking-log files. Empty: the page says how to add one.",
         ["logs/tracking-sample.log"], default=())
+    code_report: StrictStr = _setting(
+        "The implementation status page's source, and each event page's \"Emitted at\": a report "
+        "saved by `eventcat code scan --save-report`. Empty: the page says how to make one.",
+        "reports/code.json", default="")
     history: Annotated[StrictInt, Field(ge=0, le=10_000)] = _setting(
         "How many releases (or, without release tags, commits that touched the catalog) the "
         "What changed page and each event's history show; 0 switches history off.",
@@ -125,6 +129,10 @@ class Project:
     @property
     def coverage(self) -> list[Path]:
         return [self.path(p) for p in self.settings.coverage]
+
+    @property
+    def code_report(self) -> Path | None:
+        return self.path(self.settings.code_report) if self.settings.code_report else None
 
     @property
     def conf_py(self) -> Path | None:

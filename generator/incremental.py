@@ -5,8 +5,10 @@ own inputs did not change is not rendered again (see pipeline.generate)."""
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from . import __version__
 from . import history as git_history
@@ -22,8 +24,8 @@ def _digest(*parts: bytes) -> str:
 
 
 def read_inputs(catalog_dir: Path, templates_dir: Path, home_prefix: str, settings: str = "",
-                coverage: Sequence[Path] = (), history: int = git_history.DEFAULT_WINDOW
-                ) -> tuple[str, str, dict[str, str]]:
+                coverage: Sequence[Path] = (), history: int = git_history.DEFAULT_WINDOW,
+                code_report: Path | None = None) -> tuple[str, str, dict[str, str]]:
     """Digests of what the pages are made from: of everything; of what every page shares (the
     templates, the generator's own code, the settings); and of each catalog file, by its path
     relative to the catalog. Reading a few thousand small files costs a fraction of parsing them.
@@ -34,12 +36,15 @@ def read_inputs(catalog_dir: Path, templates_dir: Path, home_prefix: str, settin
     per_file = {name: _digest(path.read_bytes()) for name, path in files.items()}
     shared = [__version__.encode(), home_prefix.encode(), git_history.setting_text(history).encode()]
     for path in [*sorted(Path(templates_dir).glob("*.j2")), *sorted(Path(__file__).parent.glob("*.py")),
-                 *sorted(Path(__file__).parent.glob("logs/*.py"))]:
+                 *sorted(Path(__file__).parent.glob("logs/*.py")),
+                 *sorted(Path(__file__).parent.glob("code/*.py"))]:
         shared += [path.name.encode(), path.read_bytes()]
     shared_digest = _digest(*shared)
     # what only the listings depend on (the coverage report, whether downloads are made) is part
     # of everything but not of what event pages share: a new log report re-renders no event page
-    listings_only = [settings.encode(), *coverage_digests(coverage)]
+    # (so is the code report: each event page's key holds its own call sites instead)
+    listings_only = [settings.encode(), *coverage_digests(coverage),
+                     *coverage_digests([code_report] if code_report else [])]
     everything = _digest(shared_digest.encode(), git_history.state(catalog_dir, history).encode(),
                          *listings_only,
                          *(f"{n}\0{d}".encode() for n, d in sorted(per_file.items())))
@@ -60,15 +65,17 @@ def coverage_digests(paths: Sequence[Path]) -> list[bytes]:
 
 
 def page_keys(catalog: Catalog, shared: str, per_file: dict[str, str],
-              history: git_history.History) -> dict[str, str]:
-    """For each event page, a digest of its inputs (see event_page_inputs) and of what its
-    history section shows."""
+              history: git_history.History,
+              code: dict[str, list[dict[str, Any]]] | None = None) -> dict[str, str]:
+    """For each event page, a digest of its inputs (see event_page_inputs), of what its
+    history section shows and of its call sites from a code report ("Emitted at")."""
     def file_of(key: ObjectKey) -> str:
         return catalog.definitions[key].source.catalog_path
     return {f"{e.docname}.md": _digest(_digest(shared.encode(), *(
                 f"{key}\0{per_file.get(file_of(key), '')}".encode()
                 for key in event_page_inputs(e, catalog))).encode(),
-                history.page_key(e.name).encode())
+                history.page_key(e.name).encode(),
+                json.dumps(code.get(e.name) if code is not None else None, sort_keys=True).encode())
             for e in catalog.events}
 
 

@@ -14,6 +14,7 @@ from .incremental import page_keys, read_inputs
 from .link import Catalog, link, page_slug
 from .lint import lint
 from .load import collector_paused, load_catalog
+from .code.status import status_page
 from .logs.coverage import coverage_page
 from .render import DEFAULT_TEMPLATES, render
 from .sync import SyncReport, interrupted, read_manifest_data, sync
@@ -74,7 +75,8 @@ class Generated:
 
 def generate(catalog_dir: Path, out_dir: Path, templates_dir: Path = DEFAULT_TEMPLATES,
              home_prefix: str = "catalog/", strict: bool = False, downloads: bool = True,
-             coverage: Sequence[Path] = (), history: int = git_history.DEFAULT_WINDOW) -> Generated:
+             coverage: Sequence[Path] = (), history: int = git_history.DEFAULT_WINDOW,
+             code_report: Path | None = None) -> Generated:
     """Nothing is written unless the whole catalog is valid and every page rendered.
 
     Two shortcuts keep repeated runs fast, both checked against digests of the files' contents
@@ -85,8 +87,9 @@ def generate(catalog_dir: Path, out_dir: Path, templates_dir: Path = DEFAULT_TEM
     preview does, to keep each save fast: they cost seconds on a large catalog)."""
     out_dir = Path(out_dir)
     coverage = [Path(p) for p in coverage]
+    code_report = Path(code_report) if code_report else None
     everything, shared, per_file = read_inputs(catalog_dir, templates_dir, home_prefix,
-                                               f"downloads={downloads}", coverage, history)
+                                               f"downloads={downloads}", coverage, history, code_report)
     last = read_manifest_data(out_dir)
     files = last.get("files", [])
     present = {f for f in files if (out_dir / f).is_file()}
@@ -100,11 +103,14 @@ def generate(catalog_dir: Path, out_dir: Path, templates_dir: Path = DEFAULT_TEM
                          SyncReport(unchanged=len(files)), warnings, None)
     catalog, warnings = build_catalog(catalog_dir, strict)
     changes = git_history.collect(catalog_dir, catalog, history)
-    keys = page_keys(catalog, shared, per_file, changes)
+    implementation, code = status_page(catalog, code_report)
+    code_sites = code if code_report else None
+    keys = page_keys(catalog, shared, per_file, changes, code_sites)
     old_keys = last.get("keys", {})
     reuse = frozenset(p for p, k in keys.items() if old_keys.get(p) == k and p in present)
     pages = render(catalog, templates_dir, home_prefix=home_prefix, reuse=reuse, downloads=downloads,
-                   coverage=coverage_page(catalog, coverage), history=changes)
+                   coverage=coverage_page(catalog, coverage), history=changes,
+                   implementation=implementation, code=code_sites)
     counts = {"events": len(catalog.events), "tools": len(catalog.tools), "teams": len(catalog.teams)}
     record = {"inputs": everything, "counts": counts, "warnings": [asdict(w) for w in warnings],
               "keys": keys}
@@ -118,4 +124,4 @@ def generate_project(project: Project, strict: bool = False, downloads: bool = T
     return generate(project.catalog, project.generated, project.templates or DEFAULT_TEMPLATES,
                     home_prefix=project.settings.generated.strip("/") + "/", strict=strict,
                     downloads=downloads, coverage=project.coverage,
-                    history=project.settings.history)
+                    history=project.settings.history, code_report=project.code_report)

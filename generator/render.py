@@ -179,13 +179,16 @@ def implementation_views(entry: EventEntry, catalog: Catalog, who: Identity) -> 
     return views
 
 
+CodeSites = dict[str, list[dict[str, Any]]]  # event name → its call sites (code/status.py)
+
 PARALLEL_FROM = 800  # below this many events, starting worker processes costs more than it saves
 
 
 def render(catalog: Catalog, templates_dir: Path = DEFAULT_TEMPLATES,
            home_prefix: str = "catalog/", reuse: frozenset[str] = frozenset(),
            downloads: bool = True, coverage: dict[str, Any] | None = None,
-           history: History | None = None) -> dict[str, str | bytes | None]:
+           history: History | None = None, implementation: dict[str, Any] | None = None,
+           code: CodeSites | None = None) -> dict[str, str | bytes | None]:
     """Every generated page. `home_prefix` is where the generated folder stands as seen from the
     hand-written home page that includes `_home.md`. Event pages named in `reuse` are not
     rendered (their inputs did not change) and come back as None. The other event pages, most of
@@ -199,10 +202,11 @@ def render(catalog: Catalog, templates_dir: Path = DEFAULT_TEMPLATES,
     workers = forkpool.available()
     if len(todo) >= PARALLEL_FROM and workers > 1:
         environment(templates_dir).get_template("event.md.j2")  # compiled once, before the fork
-        for part in forkpool.fork_map(_render_event_slice, (catalog, templates_dir, todo, history), workers):
+        for part in forkpool.fork_map(_render_event_slice, (catalog, templates_dir, todo, history, code),
+                                      workers):
             pages.update(part)
     else:
-        pages.update(_render_events(catalog, templates_dir, todo, history))
+        pages.update(_render_events(catalog, templates_dir, todo, history, code))
     # The downloads (seconds at 5,000 events) are made on another core while the lists render.
     with contextlib.ExitStack() as stack:
         files = None
@@ -213,6 +217,9 @@ def render(catalog: Catalog, templates_dir: Path = DEFAULT_TEMPLATES,
     _renderer(catalog, templates_dir)(pages, "coverage.md", "coverage.md.j2",
                                       coverage=coverage or {"report": None})
     _renderer(catalog, templates_dir)(pages, "changes.md", "changes.md.j2", history=history)
+    # the implementation status page (see code/status.py): like coverage, always there
+    _renderer(catalog, templates_dir)(pages, "implementation.md", "implementation.md.j2",
+                                      status=implementation or {"report": None})
     return dict(sorted(pages.items()))
 
 
@@ -220,10 +227,10 @@ def _downloads_of(catalog: Catalog) -> dict[str, tuple[str, str, str | bytes]]:
     return downloads(catalog, privacy_map(catalog))
 
 
-def _render_event_slice(shared: tuple[Catalog, Path, list[EventEntry], History], index: int,
-                        count: int) -> dict[str, str]:
-    catalog, templates_dir, todo, history = shared
-    return _render_events(catalog, templates_dir, todo[index::count], history)
+def _render_event_slice(shared: tuple[Catalog, Path, list[EventEntry], History, CodeSites | None],
+                        index: int, count: int) -> dict[str, str]:
+    catalog, templates_dir, todo, history, code = shared
+    return _render_events(catalog, templates_dir, todo[index::count], history, code)
 
 
 Put = Callable[..., None]  # put(pages, path, template, **context): render one page into `pages`
@@ -240,13 +247,15 @@ def _renderer(catalog: Catalog, templates_dir: Path) -> Put:
 
 
 def _render_events(catalog: Catalog, templates_dir: Path, entries: Iterable[EventEntry],
-                   history: History) -> dict[str, str]:
+                   history: History, code: CodeSites | None = None) -> dict[str, str]:
+    """`code`: each event's call sites from a saved code report ("Emitted at"), None without one."""
     put, pages = _renderer(catalog, templates_dir), dict[str, str]()
     who = identity(catalog)
     for entry in entries:
         views = implementation_views(entry, catalog, who)
         put(pages, f"{entry.docname}.md", "event.md.j2", entry=entry, implementations=views,
-            field_examples=field_examples(entry, [v.example for v in views], who), history=history)
+            field_examples=field_examples(entry, [v.example for v in views], who), history=history,
+            code=code)
     return pages
 
 

@@ -16,7 +16,7 @@ from ..load import display_path
 # defaults are None, so that what is not given comes from the settings (eventcat.toml or
 # [tool.eventcat]), and relative paths given here are relative to the current folder.
 OVERRIDES = {"docs": "docs", "templates": "templates", "history": "history", "out": "build_dir",
-             "jobs": "jobs", "coverage": "coverage"}
+             "jobs": "jobs", "coverage": "coverage", "code_report": "code_report"}
 
 # What add_parsers() receives: the `eventcat` parser's sub-command collection.
 Commands = argparse._SubParsersAction  # argparse names no public type for it

@@ -50,6 +50,7 @@ def add_parsers(commands: Commands) -> None:
     gen.set_defaults(run=lambda args: 0 if _generate(args) else 1)
     site_options(gen)
     _coverage_option(gen)
+    _code_report_option(gen)
 
     build = commands.add_parser("build", help="generate, then build the HTML site")
     build.set_defaults(run=_build)
@@ -66,6 +67,7 @@ def add_parsers(commands: Commands) -> None:
     build.add_argument("--clean", action="store_true",
                        help="start from nothing: delete OUT/html and OUT/doctrees first")
     _coverage_option(build)
+    _code_report_option(build)
 
     serve = commands.add_parser("serve", help="preview the site, rebuilt and reloaded as you save")
     serve.set_defaults(run=_serve)
@@ -95,6 +97,12 @@ def _coverage_option(parser: argparse.ArgumentParser) -> None:
                         help="the coverage page's source: a report saved by `eventcat logs check "
                              "--save-report`, or log files (repeat for several); default: the "
                              "`coverage` setting")
+
+
+def _code_report_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--code-report", type=Path, metavar="PATH",
+                        help="the implementation status page's source: a report saved by "
+                             "`eventcat code scan --save-report`; default: the `code_report` setting")
 
 
 def _github(problem: Diagnostic) -> str:
