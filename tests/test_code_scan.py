@@ -314,3 +314,27 @@ def test_gates(platform):
                          ("missing=x", "whole number"), ("coverage<200%", "from 0 to 100")):
         with pytest.raises(ValueError, match=message):
             parse_gate(bad)
+
+
+def test_text_conversions_keep_the_name_and_api_definitions_are_not_calls(catalog, tmp_path):
+    # edx-platform's own segment.track wraps analytics.track: its inner call is how the API
+    # works, not an emit call of an unknown name; six.text_type(NAME) is still NAME
+    write(tmp_path / "common" / "djangoapps" / "track" / "segment.py", """
+        import analytics
+        def track(user_id, event_name, properties=None, context=None):
+            analytics.track(user_id, event_name, properties, {})
+        """)
+    write(tmp_path / "lms" / "grades.py", """
+        import six
+        from eventtracking import tracker
+        from common.djangoapps.track import segment
+        SUBMITTED = u'edx.grades.problem.submitted'
+        def graded():
+            tracker.emit(six.text_type(SUBMITTED), {'user_id': 1})
+            segment.track(1, str('edx.bi.graded'), {})
+        """)
+    write(tmp_path / "src" / "a.js", "sendTrackEvent(String(NAME), {});\nconst NAME = 'edx.bi.js';\n")
+    report = scan(catalog, [tmp_path], tmp_path)
+    assert rows(report) == {("lms/grades.py", 6, "tracker.emit", "edx.grades.problem.submitted", "constant"),
+                            ("lms/grades.py", 7, "segment.track", "edx.bi.graded", "literal"),
+                            ("src/a.js", 1, "sendTrackEvent", "edx.bi.js", "constant")}

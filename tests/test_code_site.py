@@ -9,6 +9,7 @@ import subprocess
 import sys
 
 import pytest
+
 from conftest import FIXTURES, ROOT, home_docs
 
 from eventcat.code.scan import scan

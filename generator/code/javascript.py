@@ -8,6 +8,7 @@ recovers from syntax errors: the first one is reported and the rest of the file 
 from __future__ import annotations
 
 import posixpath
+import re
 from typing import Any
 
 from .facts import (
@@ -25,7 +26,7 @@ from .facts import (
     concat,
     hole,
 )
-from .signatures import Matcher
+from .signatures import Matcher, as_bytes
 
 SUFFIXES = {".js": "javascript", ".jsx": "javascript", ".mjs": "javascript", ".cjs": "javascript",
             ".ts": "typescript", ".tsx": "tsx", ".mts": "typescript", ".cts": "typescript"}
@@ -39,8 +40,8 @@ _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f", "v": "\v", "0
 _grammars: dict[str, Any] = {}
 
 
-def _grammar(dialect: str) -> tuple[Any, Any]:
-    """The parser and the query for a dialect, made once per process."""
+def _grammar(dialect: str) -> tuple[Any, Any, Any]:
+    """The parser, the query for everything and the one for imports only, made once per process."""
     if dialect not in _grammars:
         import tree_sitter
         if dialect == "javascript":
@@ -61,9 +62,12 @@ def _grammar(dialect: str) -> tuple[Any, Any]:
             [{functions}] @function
             [{classes}] @class
             (variable_declarator name: (identifier) @holder value: [{functions}])
+            (pair key: (_) @holder value: [{functions}])
             ({field}: (_) @holder value: [{functions}])
         """)
-        _grammars[dialect] = (tree_sitter.Parser(language), tree_sitter.QueryCursor(query))
+        imports = tree_sitter.Query(language, "(import_statement) @import")
+        _grammars[dialect] = (tree_sitter.Parser(language), tree_sitter.QueryCursor(query),
+                              tree_sitter.QueryCursor(imports))
     return _grammars[dialect]
 
 
@@ -320,7 +324,14 @@ class Reader:
         """A function's scope, named as callers name it: `f`, `Class.method`, `Class.field`."""
         own = node.child_by_field_name("name")
         name = ""
-        if node.type == "method_definition" and own is not None:
+        if node.type == "method_definition" and own is not None and node.parent is not None \
+                and node.parent.type == "object":
+            cls = _object_name(node.parent)  # { log(name) { ... } }
+            name = f"{cls}.{_text(own)}" if cls else ""
+        elif holder is not None and holder.parent is not None and holder.parent.type == "pair":
+            cls = _object_name(holder.parent.parent)  # Plugin.prototype = { log: function (...) }
+            name = f"{cls}.{_key(holder) or ''}" if cls else ""
+        elif node.type == "method_definition" and own is not None:
             name = f"{cls}.{_text(own)}" if cls else ""
         elif own is not None and node.type != "method_definition":
             name, cls = _text(own), ""
@@ -368,6 +379,9 @@ class Reader:
         if kind == "call_expression":
             function = node.child_by_field_name("function")
             args = node.child_by_field_name("arguments")
+            if function is not None and function.type == "identifier" and _text(function) == "String" \
+                    and args is not None and args.named_child_count == 1:
+                return self.values(args.named_children[0], scope)  # String(NAME): the same name
             if function is not None and function.type == "member_expression" and args is not None:
                 prop = function.child_by_field_name("property")
                 target = _unwrap(function.child_by_field_name("object"))
@@ -474,6 +488,31 @@ class Reader:
         return f"{full}.{rest}" if rest else full
 
 
+def _object_name(node: Any) -> str:
+    """The name an object literal of methods goes by, as `this.method()` calls inside it see it:
+    `var View = {...}`, `Plugin.prototype = {...}`, `var View = Backbone.View.extend({...})`."""
+    holder = node.parent if node is not None else None
+    while holder is not None and holder.type in (*_WRAPPERS, "arguments", "call_expression"):
+        holder = holder.parent
+    if holder is None:
+        return ""
+    if holder.type == "variable_declarator":
+        name = holder.child_by_field_name("name")
+        return _text(name) if name is not None and name.type == "identifier" else ""
+    if holder.type == "assignment_expression":
+        dotted = _dotted(holder.child_by_field_name("left"))
+        return dotted[: -len(".prototype")] if dotted.endswith(".prototype") else dotted
+    if holder.type == "pair":
+        key = holder.child_by_field_name("key")
+        return (_key(key) or "") if key is not None else ""
+    return ""
+
+
+# a name followed by "(": a call, or a definition (`function name(` is left out; a method's
+# `name(args) {` is not, which only makes a file look worth reading)
+_CALL = re.compile(rb"(?<![\w$.])(?<!function )([A-Za-z_$][\w$]*)\s*\(|\.([A-Za-z_$][\w$]*)\s*\(")
+
+
 def _useful(arg: Arg) -> bool:
     return any(not isinstance(p, Hole) for v in arg.names for p in v) or bool(arg.payload.param)
 
@@ -492,7 +531,7 @@ def _first_error(node: Any) -> Any:
 def read(path: str, relative: str, source: bytes, matcher: Matcher, dialect: str,
          callable_names: frozenset[str] | None = None) -> Module:
     module = Module(path, "javascript", module_key(relative))
-    parser, cursor = _grammar(dialect)
+    parser, cursor, imports_only = _grammar(dialect)
     tree = parser.parse(source)
     root = tree.root_node
     if root.has_error:
@@ -502,6 +541,8 @@ def read(path: str, relative: str, source: bytes, matcher: Matcher, dialect: str
             what = f"missing {bad.type}" if bad.is_missing else "syntax error"
             module.error = f"{line + 1}:{column + 1}: {what} (the rest of the file was still read)"
     reader = Reader(module, matcher, relative, callable_names)
+    if callable_names is not None and not {a or b for a, b in _CALL.findall(source)} & as_bytes(callable_names):
+        cursor = imports_only  # no call here can emit: only what other files may import
     captures = cursor.captures(root)
     try:
         for node in captures.get("import", ()):

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import ast
 import bisect
-import functools
 import re
 import string
 
@@ -24,9 +23,10 @@ from .facts import (
     concat,
     hole,
 )
-from .signatures import Matcher
+from .signatures import Matcher, as_bytes
 
 _PERCENT = ("%s", "%d", "%r", "%i")
+_TEXT_CALLS = frozenset({"str", "six.text_type", "text_type", "unicode", "force_str", "force_text"})
 
 
 def module_key(relative: str) -> str:
@@ -99,7 +99,8 @@ class Reader:
         self.module = module
         self.callable = callable_names
         self.call_lines = None if callable_names is None else _call_lines(source, callable_names, matcher)
-        self.lines = source.split(b"\n")
+        self.source = source
+        self._lines: list[bytes] | None = None
         self.matcher = matcher
         self.scopes: list[_Scope] = []
         self.resolving: set[str] = set()
@@ -109,7 +110,10 @@ class Reader:
 
     def text(self, node: ast.expr) -> Value:
         """A Hole showing the expression's source (its first line)."""
-        line = self.lines[node.lineno - 1] if 0 < node.lineno <= len(self.lines) else b""
+        if self._lines is None:
+            self._lines = self.source.split(b"\n")  # only when some name is not a literal
+        lines = self._lines
+        line = lines[node.lineno - 1] if 0 < node.lineno <= len(lines) else b""
         end = node.end_col_offset if node.end_lineno == node.lineno else None
         return hole(line[node.col_offset:end].decode("utf-8", "replace"))
 
@@ -138,6 +142,9 @@ class Reader:
                 return self.percent(node.left.value, args)
         if isinstance(node, ast.IfExp):
             return (self.values(node.body) + self.values(node.orelse))[:MAX_ALTERNATIVES]
+        if isinstance(node, ast.Call) and len(node.args) == 1 and not node.keywords \
+                and _dotted(node.func) in _TEXT_CALLS:
+            return self.values(node.args[0])  # str(NAME), six.text_type(NAME): the same name
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
                 and isinstance(node.func.value, ast.Constant) and isinstance(node.func.value.value, str):
             if node.func.attr == "format":
@@ -399,21 +406,21 @@ class Reader:
         return f"{full}.{rest}" if rest else full
 
 
-_CALL = re.compile(rb"(?<!def )(?<![\w.])([A-Za-z_]\w*)\s*\(|\.([A-Za-z_]\w*)\s*\(")
+_CALL = re.compile(rb"(\w+)\s*\(")
+_DEF = re.compile(rb"def\s+(\w+)\s*\(")
 _NEWLINE = re.compile(rb"\n")
-
-
-@functools.lru_cache(maxsize=4)
-def _as_bytes(names: frozenset[str]) -> frozenset[bytes]:
-    return frozenset(n.encode("utf-8") for n in names)
 
 
 def _call_lines(source: bytes, callable_names: frozenset[str], matcher: Matcher) -> list[int]:
     """The lines (sorted) on which a call of an API's or a scanned function's name starts. Found
     in the text, so that functions and classes with none are never walked; a name in a string or
     comment only makes the walk look at a little more. (`def name(` is a definition, not a call.)"""
-    called = {a or b for a, b in _CALL.findall(source)}
-    names = called & _as_bytes(callable_names)
+    names = set(_CALL.findall(source)) & as_bytes(callable_names)
+    if not names:
+        return []
+    for name in names & set(_DEF.findall(source)):  # defined here: is it called here too?
+        if source.count(name + b"(") <= source.count(b"def " + name + b"("):
+            names.discard(name)
     if not names:
         return []
     offsets = []

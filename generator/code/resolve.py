@@ -263,7 +263,7 @@ class Resolver:
         # A wrapper nobody calls (in the scanned tree) still emits: list its own calls, each
         # parameter standing as an unknown part, so that no call site is dropped.
         for wrapper in self.wrappers.values():
-            if not wrapper.called:
+            if not wrapper.called and not self.defines_api(wrapper):
                 for inner in wrapper.inner:
                     unknown: list[Resolved] = [
                         (tuple(Hole(p.name) if isinstance(p, Param) else p for p in parts), used)
@@ -271,6 +271,14 @@ class Resolver:
                     self.emit(wrapper.module, inner.site, inner.api, inner.implements, unknown,
                               inner.payload, inner.via, False)
         return self.calls
+
+    def defines_api(self, wrapper: Wrapper) -> bool:
+        """Whether the wrapper is an API's own definition (`def track(user_id, event_name, ...)`
+        in `.../track/segment.py`): its calls are found as calls of the API, and the call inside
+        it is how the API works, not an emit call of a name nobody can tell."""
+        own = f"{wrapper.module.key}.{wrapper.function.name}".replace("/", ".")
+        return any(own == s.suffix or own.endswith("." + s.suffix)
+                   for s in self.shapes.values() if s.language == wrapper.module.language)
 
     def direct(self, module: Module, site: Site) -> None:
         shape = self.shapes[f"{module.language}:{site.api}"]

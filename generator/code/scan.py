@@ -19,6 +19,7 @@ from .resolve import Wrapper, resolve
 from .signatures import Matcher, Shape, shapes
 
 MAX_BYTES = 1_000_000  # larger files are bundles or generated code: listed as skipped
+KEEP_BYTES = 256_000_000  # source kept in memory between finding function names and reading
 SKIPPED_FOLDERS = {"node_modules", "__pycache__", "bower_components"}
 
 
@@ -33,6 +34,12 @@ _DEFINED = {
         rb"|^[ \t]*(?:(?:static|async|get|set|public|private|protected|override)\s+)*"
         rb"([A-Za-z_$][\w$]*)\s*(?:<[^>\n]*>)?\s*\(", re.MULTILINE),
 }
+
+
+# Words the JavaScript pattern's method alternative also catches (`if (`, `return (`): never names.
+_KEYWORDS = frozenset({"if", "for", "while", "switch", "catch", "return", "function", "typeof",
+                       "await", "yield", "new", "delete", "void", "super", "import", "with", "do",
+                       "else", "case", "throw", "in", "of", "instanceof", "constructor"})
 
 
 class ScanError(Exception):
@@ -78,31 +85,33 @@ def shown_path(path: Path, base: Path) -> str:
         return path.as_posix()
 
 
-def defined_names(path: Path) -> set[str]:
-    """The names functions are given in a file, read from its text ({} when unreadable)."""
+def defined_names(path: Path) -> tuple[set[str], bytes | None]:
+    """The names functions are given in a file, read from its text, and the text (None when it
+    is too large or unreadable: read_module says why)."""
     language = language_of(path.name)
     try:
         if path.stat().st_size > MAX_BYTES:
-            return set()
+            return set(), None
         source = path.read_bytes()
     except OSError:
-        return set()
+        return set(), None
     pattern = _DEFINED["python" if language == "python" else "javascript"]
     return {name.decode("utf-8", "replace") for match in pattern.findall(source)
-            for name in (match if isinstance(match, tuple) else (match,)) if name}
+            for name in (match if isinstance(match, tuple) else (match,)) if name} - _KEYWORDS, source
 
 
 def read_module(path: Path, shown: str, matchers: dict[str, Matcher],
-                callable_names: frozenset[str] | None = None) -> Module | str:
-    """The module's facts; or why it was skipped."""
+                callable_names: frozenset[str] | None = None, source: bytes | None = None) -> Module | str:
+    """The module's facts; or why it was skipped. `source`: the file's bytes, when already read."""
     language = language_of(path.name)
-    try:
-        size = path.stat().st_size
-        if size > MAX_BYTES:
-            return f"larger than {MAX_BYTES // 1_000_000} MB (a bundle or generated code?)"
-        source = path.read_bytes()
-    except OSError as error:
-        return f"cannot read: {error.strerror or error}"
+    if source is None:
+        try:
+            size = path.stat().st_size
+            if size > MAX_BYTES:
+                return f"larger than {MAX_BYTES // 1_000_000} MB (a bundle or generated code?)"
+            source = path.read_bytes()
+        except OSError as error:
+            return f"cannot read: {error.strerror or error}"
     if language == "python":
         return python.read(shown, shown, source, matchers["python"], callable_names)
     return javascript.read(shown, shown, source, matchers["javascript"], language, callable_names)
@@ -140,12 +149,18 @@ def _scan(catalog: Catalog, paths: list[Path], base: Path | None, catalog_name: 
             seen.add(real)
             every.append(path)
     names: set[str] = set()
+    kept: dict[Path, bytes] = {}  # the texts read for the names, up to KEEP_BYTES, not read twice
+    budget = KEEP_BYTES
     for path in every:
-        names |= defined_names(path)
+        defined, source = defined_names(path)
+        names |= defined
+        if source is not None and len(source) <= budget:
+            kept[path] = source
+            budget -= len(source)
     callable_names = frozenset(names | matchers["python"].last_names | matchers["javascript"].last_names)
     for number, path in enumerate(every, 1):
         shown = shown_path(path, base)
-        found = read_module(path, shown, matchers, callable_names)
+        found = read_module(path, shown, matchers, callable_names, kept.pop(path, None))
         if isinstance(found, str):
             report.skipped.append(f"{shown}: {found}")
             continue

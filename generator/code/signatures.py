@@ -8,6 +8,7 @@ name first and the payload second, as the recipes on event pages call them."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -79,3 +80,9 @@ class Matcher:
                 if text == shape.suffix or text.endswith("." + shape.suffix):
                     return shape
         return None
+
+
+@functools.lru_cache(maxsize=4)
+def as_bytes(names: frozenset[str]) -> frozenset[bytes]:
+    """The names as UTF-8, to compare with names found in source bytes (made once per scan)."""
+    return frozenset(n.encode("utf-8") for n in names)

@@ -66,14 +66,14 @@ def page_context(catalog: Catalog, report: Report | None) -> dict[str, Any]:
         return {"report": None}
     sites = emitted(catalog, report)
     expected = set(report.expected)
-    rows = []
+    rows: list[dict[str, Any]] = []
     for entry in catalog.events:
         found = sites.get(entry.name, [])
         exact = [s for s in found if s["how"] == "exact"]
         status = ("emitted" if exact else "pattern" if found else
                   "missing" if entry.name in expected else "not-scanned")
         rows.append({"name": entry.name, "status": status, "sites": len(exact),
-                     "first": (exact or found or [None])[0]})
+                     "first": (exact or found)[0] if found else None})
     order = {"missing": 0, "pattern": 1, "emitted": 2, "not-scanned": 3}
     rows.sort(key=lambda r: (order[r["status"]], r["name"].lower()))
     names = lookup(catalog)
