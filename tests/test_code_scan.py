@@ -249,12 +249,17 @@ def test_a_pattern_alone_finds_an_event(catalog, tmp_path):
 def test_declared_apis_of_the_catalog_are_recognised(catalog, tmp_path, monkeypatch):
     from eventcat.code import scan as scan_module
     monkeypatch.setattr(scan_module, "declared_apis",
-                        lambda _catalog: [("braze.logCustomEvent", "javascript"), ("audit.record", "python")])
+                        lambda _catalog: [("braze.logCustomEvent", "javascript", True), ("audit.record", "python", True),
+                                         ("braze.changeUser", "javascript", False)])
     write(tmp_path / "a.js", "braze.logCustomEvent('edx.bi.braze', {k: 1});\n")
     write(tmp_path / "b.py", "audit.record('edx.bi.audit', {'k': 1})\n")
+    write(tmp_path / "c.js", "braze.changeUser({id: 1});\n")
     report = scan(catalog, [tmp_path], tmp_path)
     assert rows(report) == {("a.js", 1, "braze.logCustomEvent", "edx.bi.braze", "literal"),
-                            ("b.py", 1, "audit.record", "edx.bi.audit", "literal")}
+                            ("b.py", 1, "audit.record", "edx.bi.audit", "literal"),
+                            ("c.js", 1, "braze.changeUser", "", "nameless")}
+    [nameless] = calls_at(report, "c.js", 1)
+    assert nameless.payload_keys == ["id"]
 
 
 def test_reassigned_locals_and_conditionals_give_every_name(catalog, tmp_path):

@@ -9,7 +9,6 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
-from ..apis import APIS
 from ..link import Catalog
 from . import javascript, python
 from .compare import Scope, compare
@@ -46,9 +45,9 @@ class ScanError(Exception):
     """A path to scan that does not exist or cannot be listed."""
 
 
-def declared_apis(catalog: Catalog | None = None) -> list[tuple[str, str]]:
-    """(name, language) of every API the catalog knows."""
-    return [(api.name, api.language) for api in APIS.values()]
+def declared_apis(catalog: Catalog) -> list[tuple[str, str, bool]]:
+    """(name, language, whether it puts a name on the wire) of every API the catalog declares."""
+    return [(api.name, api.language, api.wire_name) for api in catalog.apis.values()]
 
 
 def language_of(path: str) -> str:

@@ -51,17 +51,20 @@ LANGUAGES = {"python": "python", "javascript": "javascript", "typescript": "java
              "jsx": "javascript", "tsx": "javascript"}
 
 
-def shapes(declared: Iterable[tuple[str, str]] = ()) -> dict[str, tuple[Shape, ...]]:
-    """The shapes by language, the built-in ones plus one per declared (api name, language) pair
-    the built-ins do not cover; APIs of other languages (Kotlin, Swift) are not scanned."""
+def shapes(declared: Iterable[tuple[str, str, bool]] = ()) -> dict[str, tuple[Shape, ...]]:
+    """The shapes by language, the built-in ones plus one per declared (api name, language,
+    puts a name on the wire) the built-ins do not cover: the name first and the payload second,
+    as the catalog's recipes call them, or the payload first for a call with no name (identify).
+    APIs of other languages (Kotlin, Swift) are not scanned."""
     known = {(s.api, s.language) for s in BUILT_IN}
     found = list(BUILT_IN)
-    for name, language in declared:
+    for name, language, named in declared:
         lang = LANGUAGES.get(language)
         if lang and (name, lang) not in known:
             known.add((name, lang))
-            found.append(Shape(name, lang, name, 0, "name" if lang == "python" else "", 1,
-                               "data" if lang == "python" else ""))
+            python = lang == "python"
+            found.append(Shape(name, lang, name, 0 if named else -1, "name" if python and named else "",
+                               1 if named else 0, "data" if python else ""))
     return {lang: tuple(s for s in found if s.language == lang) for lang in ("python", "javascript")}
 
 
