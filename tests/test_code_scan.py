@@ -343,3 +343,28 @@ def test_text_conversions_keep_the_name_and_api_definitions_are_not_calls(catalo
     assert rows(report) == {("lms/grades.py", 6, "tracker.emit", "edx.grades.problem.submitted", "constant"),
                             ("lms/grades.py", 7, "segment.track", "edx.bi.graded", "literal"),
                             ("src/a.js", 1, "sendTrackEvent", "edx.bi.js", "constant")}
+
+
+def test_json_report_keeps_terminal_controls_escaped(catalog, tmp_path):
+    write(tmp_path / "a.py", "from eventtracking import tracker\ntracker.emit('edx.\u202eevil\u0085', {})\n")
+    text = scan(catalog, [tmp_path], tmp_path).to_json()
+    assert "\u202e" not in text and "\u0085" not in text and "\\u202e" in text
+    assert json.loads(text)["calls"][0]["name"] == "edx.\u202eevil\u0085"
+
+
+def test_prototype_object_methods_are_wrappers(catalog, tmp_path):
+    # edx-platform's video player: Plugin.prototype = {onPlay: ... this.log('play_video'), log: ...}
+    write(tmp_path / "plugin.js", """
+        var Plugin = function () {};
+        Plugin.prototype = {
+            onPlay: function () { this.log('play_video', {currentTime: 1}); },
+            log: function (eventName, data) { Logger.log(eventName, data); }
+        };
+        var View = Backbone.View.extend({
+            track(name) { window.analytics.track(name, {}); },
+            click() { this.track('edx.bi.view.clicked'); },
+        });
+        """)
+    assert rows(scan(catalog, [tmp_path], tmp_path)) == {
+        ("plugin.js", 3, "Logger.log", "play_video", "wrapper"),
+        ("plugin.js", 8, "analytics.track", "edx.bi.view.clicked", "wrapper")}

@@ -5,6 +5,7 @@ keep it and the site can render it later, as a saved logs report is."""
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -13,6 +14,9 @@ from .resolve import Call
 
 FORMAT = "eventcat-code-report"
 VERSION = 1
+# Characters json.dumps leaves as they are that a terminal acts on (C1 controls, bidirectional
+# overrides, line separators): written as \u escapes, which JSON readers decode the same.
+_TERMINAL_UNSAFE = re.compile("[\u0080-\u009f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]")
 RESOLVED = ("literal", "constant", "wrapper", "dynamic", "unresolved", "nameless")
 
 # Finding kinds, in the order reports list them, with what each counts. `--fail-on` takes these.
@@ -115,7 +119,8 @@ class Report:
                 "findings": [asdict(f) for f in self.findings], "expected": self.expected,
                 "found": self.found, "by_pattern": self.by_pattern, "counts": self.counts(),
                 "resolved": self.resolved_counts(), "coverage": round(self.coverage(), 1)}
-        return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+        return _TERMINAL_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}",
+                                    json.dumps(data, indent=2, ensure_ascii=False)) + "\n"
 
     @classmethod
     def from_json(cls, text: str) -> Report:
