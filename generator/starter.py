@@ -125,7 +125,7 @@ def example_files(settings: Settings) -> dict[str, str]:
 def _home_page(title: str, settings: Settings) -> str:
     g = settings.generated.strip("/")
     pages = ["events/index", "tools/index", "teams/index", "privacy", "field-groups", "format",
-             "rules", "settings", "downloads", "coverage", "changes"]
+             "rules", "settings", "downloads", "coverage", "implementation", "changes"]
     toctree = "\n".join(f"{g}/{page}" for page in pages)
     return (f"# {myst(title)}\n\n"
             "Every analytics event we send, documented in one place: what it means, which fields "
@@ -146,7 +146,9 @@ def _settings_file(settings: Settings) -> str:
             f"build_dir = {json.dumps(s.build_dir)}\n"
             f"schemas = {json.dumps(s.schemas)}\n"
             "# The coverage page's sources: logs, or reports of `eventcat logs check`.\n"
-            "coverage = []\n\n"
+            "coverage = []\n"
+            "# The implementation status page's source: a report of `eventcat code scan`.\n"
+            "code_report = \"\"\n\n"
             "[serve]\n"
             f"port = {s.serve.port}\n")
 
