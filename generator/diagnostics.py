@@ -15,7 +15,7 @@ from typing import Literal, get_args
 LintId = Literal["todo-placeholder", "kind-prefix", "name-style", "docs-review", "prefer-server",
                  "segment-routing", "pii-classified", "pii-destination", "ecommerce-standard",
                  "deprecated-replacement"]
-CheckId = Literal["api-name", "api-side", "bad-coverage", "bad-example", "bad-key",
+CheckId = Literal["api-name", "api-side", "bad-code-report", "bad-coverage", "bad-example", "bad-key",
                   "bad-name", "bad-setting", "bad-settings", "bad-value", "duplicate-key",
                   "duplicate-name", "empty-file", "empty-value", "file-exists", "file-too-large",
                   "foreign-file", "missing-key", "no-catalog", "not-a-file", "not-a-mapping",

@@ -8,13 +8,13 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from . import history as git_history
+from .code.status import status_page
 from .config import Project
 from .diagnostics import CatalogError, Diagnostic
 from .incremental import page_keys, read_inputs
 from .link import Catalog, link, page_slug
 from .lint import lint
 from .load import collector_paused, load_catalog
-from .code.status import status_page
 from .logs.coverage import coverage_page
 from .render import DEFAULT_TEMPLATES, render
 from .sync import SyncReport, interrupted, read_manifest_data, sync
