@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from conftest import FIXTURES, ROOT, home_docs
+from conftest import FIXTURES, ROOT, home_docs, squeeze
 
 from eventcat.logs.check import check_logs
 from eventcat.pipeline import build_catalog, generate
@@ -41,7 +41,7 @@ def site(tmp_path_factory):
         cwd=base, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "WARNING" not in result.stderr, result.stderr
-    return (base / "_build" / "html" / "catalog" / "coverage.html").read_text()
+    return squeeze((base / "_build" / "html" / "catalog" / "coverage.html").read_text())
 
 
 def test_seen_and_never_seen_by_team_and_domain(site):

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import MINI, write
+from conftest import MINI, squeeze, write
 
 from eventcat.pipeline import build_catalog
 from eventcat.render import render
@@ -44,7 +44,7 @@ def test_every_kind_of_page_is_rendered(pages):
 def test_event_page_has_fields_recipe_and_route(pages):
     page = pages["events/edx.video.played.md"]
     assert "# edx\\.video\\.played" in page
-    assert '<td><code>currentTime</code></td><td>number</td>' in page
+    assert '<td><code>currentTime</code></td><td>number</td>' in squeeze(page)
     assert 'Logger.log("edx.video.played", {' in page  # recipe with the event's name
     assert 'analytics.track("edx.video.played", buildJsonObject {' in page  # mobile recipe
     for recipe in page.split("```{code-block} ")[1:]:
@@ -59,7 +59,7 @@ def test_deprecated_event_points_to_its_replacement(pages):
 
 
 def test_index_rows_carry_filter_data(pages):
-    page = pages["events/index.md"]
+    page = squeeze(pages["events/index.md"])
     assert ('<tr data-kind="research" data-domain="video" data-side="browser mobile" '
             'data-team="learner" data-tool="tracking-log segment google-analytics"') in page
     assert 'data-team="learner mercury"' in page  # a sub-team's events show under its parent too
