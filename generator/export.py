@@ -7,10 +7,12 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import zipfile
 from collections.abc import Iterable
 from typing import Any
 
+from .diagnostics import printable
 from .link import Catalog, EventEntry, ResolvedField
 from .model import KnownIssue, PayloadField
 from .yamltext import comment, scalar
@@ -81,6 +83,7 @@ FIELD_COLUMNS = ("event", "field", "type", "required", "pii", "description", "al
 
 
 _FORMULA_START = frozenset("=+-@")
+_CELL_BREAKS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 def _cell(value: Any) -> str:
@@ -93,8 +96,11 @@ def _cell(value: Any) -> str:
         return "yes" if value else "no"
     if type(value) is not str:
         value = json.dumps(value, ensure_ascii=False, default=str)
-    if "\n" in value or "\r" in value or "\t" in value:
-        value = " ".join(value.split())  # one line per cell: Markdown line breaks mean nothing here
+    if _CELL_BREAKS.search(value):
+        # one line per cell: Markdown line breaks mean nothing here, and a reader that splits on
+        # every Unicode line break (str.splitlines does) must not see a new row; other control
+        # characters are shown as escapes
+        value = printable(" ".join(value.split()))
     if value and value[0] in _FORMULA_START:
         return "'" + value
     return value

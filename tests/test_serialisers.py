@@ -213,3 +213,57 @@ def test_diff_markdown_keeps_names_in_their_code_spans_and_text_inert():
     assert "\x1b" not in text and text.count("\n# ") == 0  # one heading only: ours
     assert "<code>edx.`&lt;img src=x onerror=alert(1)&gt;`` @team x</code>" in html
     assert "\\@org/team" in text
+
+
+def test_csv_cells_hold_no_unicode_line_break_either(mini):
+    import re
+    page = mini / "events" / "edx.video.played.yaml"
+    summary = f"summary: {scalar('one' + chr(0x2028) + 'two' + chr(0x85) + 'three' + chr(0x1c) + chr(0x1b) + '[2J')}"
+    page.write_text(re.sub(r"^summary: .*$", lambda _: summary, page.read_text(), count=1, flags=re.M))
+    catalog = build_catalog(mini)[0]
+    text = export.events_csv(catalog)
+    assert len(text.splitlines()) == len(catalog.events) + 1
+    assert "\x1b" not in text and "one two three \\x1b[2J" in text
+
+
+@pytest.mark.parametrize("operation, failing", [
+    ("write_file", "replace"), ("write_file", "write"), ("write_output", "write"),
+    ("generate", "replace"), ("generate", "write"), ("infer", "link"), ("infer", "write")])
+def test_no_temporary_file_is_left_after_a_failure(tmp_path, monkeypatch, operation, failing):
+    """Whatever call fails (the rename, the link, the write itself on a full disk), the
+    temporary file is gone and the target is as it was."""
+    import errno
+
+    from eventcat import sync
+    from eventcat.logs import infer
+    from eventcat.pipeline import generate
+    catalog = build_catalog(FIXTURES / "logs" / "catalog")[0]
+    log = tmp_path / "log.jsonl"
+    log.write_text(json.dumps({"event_type": "edx.new.thing", "event": {"a": 1}}) + "\n")
+    samples = collect(catalog, [log])
+    out = tmp_path / "out"
+    out.mkdir()
+
+    def fail(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+    if failing == "write":
+        real = os.fdopen
+
+        def fdopen(fd, *args, **kwargs):
+            handle = real(fd, *args, **kwargs)
+            handle.write = fail
+            return handle
+        monkeypatch.setattr(os, "fdopen", fdopen)
+    else:
+        monkeypatch.setattr(os, failing, fail)
+    with pytest.raises(OSError):
+        if operation == "write_file":
+            sync.write_file(out / "a.json", b"{}")
+        elif operation == "write_output":
+            sync.write_output(out / "a.json", b"{}", lambda head: True)
+        elif operation == "generate":
+            generate(MINI, out / "site", history=0)
+        else:
+            infer.write_drafts(catalog, samples, out)
+    assert [p for p in tmp_path.rglob("*") if p.name.endswith(".tmp")] == []
+    assert not (out / "a.json").exists()
