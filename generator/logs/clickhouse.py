@@ -1,0 +1,262 @@
+"""The ClickHouse engine: run sql.check_query in chDB (in-process ClickHouse, on local files, gzip,
+globs, S3 and HTTP URLs) or on a ClickHouse server through clickhouse-connect (a table of raw
+records), and assemble the same Report the Python engine makes.
+
+chDB and clickhouse-connect are an optional extra (`pip install eventcat[clickhouse]`); they are
+imported only when this engine runs. Places (file:line) come from the row numbers ClickHouse gives
+for files; a server table has none, and the report says so instead."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..link import Catalog
+from .check import MAX_FINDINGS_PER_EVENT, MAX_GROUPS, MAX_NAMES, expected_events
+from .pii import pii_kind
+from .read import GZIP_MAGIC
+from .report import EXAMPLES, FileSummary, Finding, Report, Seen
+from .sql import check_query, file_source, lit
+
+NO_PLACE = "(no line numbers in a table)"
+KIND_ORDER = ("missing-required", "unknown-field", "type-mismatch", "not-allowed", "side", "pii")
+_REMOTE = re.compile(r"^(s3|https?|gs)://", re.IGNORECASE)
+_GLOB = re.compile(r"[*?{]")
+
+
+class EngineError(Exception):
+    """The engine cannot run: not installed, or the source cannot be read."""
+
+
+@dataclass
+class Source:
+    """Where the lines come from: the SELECT giving (f, n, line), and the names of the files."""
+    select: str
+    names: list[str]
+    gzip: list[bool]
+    places: bool = True  # whether n holds line numbers
+
+
+def local_or_remote(specs: list[str]) -> Source:
+    """Each FILE, GLOB or URL as a ClickHouse table function. Local files are told gzip or not by
+    their magic bytes, as the Python engine does; globs and URLs by their suffix, as ClickHouse
+    does."""
+    selects, names, packed = [], [], []
+    for spec in specs:
+        index = len(selects)
+        if _REMOTE.match(spec):
+            function = "url" if spec.lower().startswith("http") and ".s3." not in spec.lower() else "s3"
+            select = (f"SELECT toUInt32({index}) AS f, toUInt64(_row_number + 1) AS n, line, _path AS path "
+                      f"FROM {function}({lit(spec)}, 'LineAsString', 'line String')")
+            selects.append(select)
+            names.append(spec)
+            packed.append(spec.endswith(".gz"))
+        elif _GLOB.search(spec):
+            selects.append(f"SELECT toUInt32({index}) AS f, toUInt64(_row_number + 1) AS n, line, _path AS path "
+                           f"FROM file({lit(str(Path(spec).absolute()))}, 'LineAsString', 'line String')")
+            names.append(spec)
+            packed.append(spec.endswith(".gz"))
+        else:
+            path = Path(spec)
+            with open(path, "rb") as handle:
+                is_gzip = handle.read(2) == GZIP_MAGIC
+            selects.append(file_source([str(path.absolute())], [is_gzip]).replace(
+                "toUInt32(0)", f"toUInt32({index})").replace(" line FROM", f" line, {lit(spec)} AS path FROM"))
+            names.append(spec)
+            packed.append(is_gzip)
+    return Source(" UNION ALL ".join(selects), names, packed)
+
+
+def table_source(table: str, column: str) -> Source:
+    """A server table with the raw record in a String column (Aspects keeps the tracking log's JSON
+    in `message`). It has no line numbers: places are not given."""
+    ident = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$")
+    if not ident.match(table) or not ident.match(column):
+        raise EngineError(f"'{table}' / '{column}': a table is NAME or DATABASE.NAME, a column NAME")
+    return Source(f"SELECT toUInt32(0) AS f, toUInt64(0) AS n, toString({column}) AS line, "
+                  f"{lit(table)} AS path FROM {table}", [table], [False], places=False)
+
+
+def query_for(catalog: Catalog, source: Source) -> str:
+    return check_query(catalog, source.select)
+
+
+# --- running ---------------------------------------------------------------------------------
+
+def run_chdb(sql: str) -> list[dict[str, Any]]:
+    try:
+        import chdb  # type: ignore[import-not-found]
+    except ImportError:
+        raise EngineError("the ClickHouse engine needs chDB: pip install 'eventcat[clickhouse]'") from None
+    try:
+        result = chdb.query(sql, "JSONEachRow")
+    except Exception as error:  # chDB raises its own error type for any failed query
+        raise EngineError(_short(str(error))) from None
+    text = result.bytes().decode("utf-8") if hasattr(result, "bytes") else str(result)
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+def run_server(sql: str, url: str) -> list[dict[str, Any]]:
+    try:
+        import clickhouse_connect  # type: ignore[import-not-found]
+    except ImportError:
+        raise EngineError("--clickhouse needs clickhouse-connect: pip install 'eventcat[clickhouse]'") from None
+    try:
+        client = clickhouse_connect.get_client(dsn=url)
+        result = client.query(sql)
+    except Exception as error:  # connection and query errors of every kind: said, not raised
+        raise EngineError(_short(str(error))) from None
+    return [dict(zip(result.column_names, row)) for row in result.result_rows]
+
+
+def _short(message: str) -> str:
+    """The first line of a ClickHouse error, without its stack trace."""
+    first = message.strip().splitlines()[0] if message.strip() else "the query failed"
+    return first[:500]
+
+
+# --- assembling the report -------------------------------------------------------------------
+
+def _places(row: dict[str, Any], source: Source, limit: int = EXAMPLES) -> list[str]:
+    if not source.places:
+        return [NO_PLACE] if limit else []
+    out = []
+    for place in row["places"][:limit]:
+        f, n = (place["1"], place["2"]) if isinstance(place, dict) else place
+        out.append(f"{source.names[int(f)]}:{int(n)}")
+    return out
+
+
+def _first_place(row: dict[str, Any]) -> tuple[int, int]:
+    places = row["places"]
+    if not places:
+        return (0, 0)
+    p = places[0]
+    return (int(p["1"]), int(p["2"])) if isinstance(p, dict) else (int(p[0]), int(p[1]))
+
+
+def _merge_seen(table: dict[str, Seen], name: str, row: dict[str, Any], source: Source) -> None:
+    seen = table.get(name)
+    if seen is None:
+        seen = table[name] = Seen()
+    seen.count += int(row["records"])
+    side = row.get("side")
+    if side is not None and (side in seen.sides or len(seen.sides) < 8):
+        seen.sides[side] = seen.sides.get(side, 0) + int(row["records"])
+    seen.where = _merge_places(seen.where, _places(row, source), source)
+    if row.get("first_at") is not None and row["first_time"]:
+        key = str(row["first_at"])
+        if not seen.first or key < getattr(seen, "_first_at", "~"):
+            seen.first = row["first_time"]
+            seen._first_at = key  # type: ignore[attr-defined]
+    if row.get("last_at") is not None and row["last_time"]:
+        key = str(row["last_at"])
+        if not seen.last or key > getattr(seen, "_last_at", ""):
+            seen.last = row["last_time"]
+            seen._last_at = key  # type: ignore[attr-defined]
+
+
+def _place_key(place: str, source: Source) -> tuple[int, int]:
+    path, _, line = place.rpartition(":")
+    try:
+        return (source.names.index(path), int(line))
+    except ValueError:
+        return (len(source.names), 0)
+
+
+def _merge_places(a: list[str], b: list[str], source: Source, limit: int = EXAMPLES) -> list[str]:
+    if not source.places:
+        return a or b
+    return sorted(dict.fromkeys([*a, *b]), key=lambda p: _place_key(p, source))[:limit]
+
+
+def assemble(rows: list[dict[str, Any]], catalog: Catalog, source: Source, catalog_name: str = "",
+             made: str = "") -> Report:
+    expected = expected_events(catalog)
+    report = Report(made=made, catalog=catalog_name, documented=len(expected), expected=expected)
+    files = [FileSummary(name, 0, 0, gz) for name, gz in zip(source.names, source.gzip)]
+    findings: dict[tuple, Finding] = {}
+    # first appearance decides which names the limits keep, as in the Python engine
+    rows.sort(key=_first_place)
+
+    def add(key: tuple, row: dict[str, Any]) -> None:
+        finding = findings.get(key)
+        if finding is None:
+            finding = findings[key] = Finding(*key)
+        finding.count += int(row["records"])
+        finding.where = _merge_places(finding.where, _places(row, source), source)
+
+    per_event: dict[str, set] = {}
+    for row in rows:
+        section, a, b, c, d, e = (row[k] for k in ("section", "a", "b", "c", "d", "e"))
+        count = int(row["records"])
+        if section == "shape":
+            report.shapes[a] = report.shapes.get(a, 0) + count
+            report.records += count
+            files[int(b)].lines += count
+        elif section in ("blank", "comment"):
+            summary = files[int(a)]
+            summary.lines += count
+            if section == "blank":
+                summary.blank += count
+            else:
+                summary.comments += count
+        elif section == "malformed":
+            report.malformed += count
+            if source.places:
+                for place in row["places"]:
+                    f, n = (place["1"], place["2"]) if isinstance(place, dict) else place
+                    report.malformed_examples.append({"where": f"{source.names[int(f)]}:{int(n)}", "reason": a})
+            else:
+                report.malformed_examples.append({"where": NO_PLACE, "reason": a})
+            files[int(b)].lines += count
+        elif section == "unnamed":
+            report.unnamed += count
+            report.unnamed_where = _merge_places(report.unnamed_where, _places(row, source), source)
+        elif section == "event":
+            _merge_seen(report.events, a, row, source)
+        elif section == "undocumented":
+            if a not in report.undocumented and len(report.undocumented) >= MAX_NAMES:
+                report.undocumented_overflow += count
+            else:
+                _merge_seen(report.undocumented, a, row, source)
+        elif section == "implicit":
+            group = a if a in report.implicit or len(report.implicit) < MAX_GROUPS else "(other paths)"
+            _merge_seen(report.implicit, group, row, source)
+        elif section == "call":
+            _merge_seen(report.calls, a, row, source)
+        elif section in ("finding", "pii?"):
+            if section == "pii?":
+                kind = pii_kind(d)
+                if kind is None:
+                    continue
+                key = ("pii", a, b, c, f"looks like {kind}")
+            else:
+                key = (a, b, c, d, e)
+            fields = per_event.setdefault(key[1], set())
+            if key not in findings and len(fields) >= MAX_FINDINGS_PER_EVENT:
+                key = (key[0], key[1], "(more fields)", key[3], "")
+            fields.add(key)
+            add(key, row)
+    if source.places:
+        report.malformed_examples.sort(key=lambda m: _place_key(m["where"], source))
+        report.malformed_examples = report.malformed_examples[:20]
+    else:
+        reasons = {m["reason"] for m in report.malformed_examples}
+        report.malformed_examples = [{"where": NO_PLACE, "reason": r} for r in sorted(reasons)][:20]
+    report.files = files
+    report.findings = sorted(findings.values(), key=lambda f: (
+        f.event.lower(), KIND_ORDER.index(f.kind), f.part, f.field, f.detail))
+    return report
+
+
+def check_clickhouse(catalog: Catalog, specs: list[str], catalog_name: str = "", made: str = "",
+                     server: str | None = None, table: str | None = None, column: str = "message") -> Report:
+    """The report of the ClickHouse engine: chDB over FILE|GLOB|URL specs, or a server table."""
+    source = table_source(table, column) if server and table else local_or_remote(specs)
+    sql = query_for(catalog, source)
+    rows = run_server(sql, server) if server else run_chdb(sql)
+    return assemble(rows, catalog, source, catalog_name, made)

@@ -1,0 +1,371 @@
+"""The log check as one ClickHouse query, generated from the catalog.
+
+The query reads raw lines (a file, a glob, an S3 or HTTP URL, or a server table's String column),
+works out each record's shape, name, side, time and payload the way records.py does, applies the
+same field checks as check.py, and turns every record into a few "facts" (a tuple of strings: the
+section of the report, its keys, the side). One GROUP BY over the facts gives every count, the
+first and last time and the first places; clickhouse.py assembles the Report from those rows.
+
+The catalog travels in the query as constant arrays (names → event index; per event and record
+shape, the field checks and the tree of declared keys), so the SQL stays a few kilobytes whatever
+the catalog's size and every record costs one JSON parse of the line plus one of its payload.
+
+Two things are left to Python, on the grouped rows only (never per record): the personal-data
+detectors (look-behind, an IPv6 parse and the Luhn sum have no exact ClickHouse form, so the query
+keeps the distinct string values that a looser regular expression matches, and pii.pii_kind decides),
+and the limits on distinct names (check.MAX_NAMES and friends)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from ..link import Catalog
+from .check import MAX_SHOWN, Part, build_lookup, compile_expectation
+from .records import (PAYLOAD_KEY, PROCESSED, SEGMENT, SEGMENT_CALLS, SEGMENT_KEYS, TRACKING,
+                      _SEGMENT_CHANNEL_SIDES, _SEGMENT_LIBRARY_SIDES)
+
+SHAPES = (TRACKING, PROCESSED, SEGMENT)
+PLACES = 20  # first places kept per fact: the report keeps 3, malformed examples 20
+MAX_LINE_BYTES = 4 << 20  # as read.py: a longer line is malformed
+
+# A superset of pii.py's detectors in RE2 (no look-arounds): a value matching none of these cannot
+# be personal data by pii_kind's rules; one matching any is decided by pii_kind itself.
+PII_PREFILTER = "|".join([
+    r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}",
+    r"(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)",
+    r"::|(?:[0-9A-Fa-f]{1,4}:){7}[0-9A-Fa-f]{1,4}",  # a valid IPv6 address has '::' or 8 groups
+    r"\+\d[\d .-]{7,16}\d|\(?\d{3}\)?[ .-]\d{3}[ .-]\d{4}",
+    r"\d(?:[ -]?\d){12,18}",
+])
+# check.implicit_group's id test
+ID_LIKE = r"(?i)^[\d_.-]+$|[:+@=]|\d{4,}|^[0-9a-f]{12,}$"
+# ISO 8601 as datetime.fromisoformat (Python 3.11) reads it, at least 10 characters long
+ISO_DATETIME = (r"^\d{4}-\d{2}-\d{2}(?:.\d{2}(?::?\d{2}(?::?\d{2}(?:[.,]\d{1,9})?)?)?"
+                r"(?:Z|[+-]\d{2}(?::?\d{2}(?::?\d{2}(?:\.\d{1,6})?)?)?)?)?$")
+
+
+def lit(value: str) -> str:
+    """A ClickHouse string literal."""
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def _arr(values: list[str]) -> str:
+    return "[" + ", ".join(lit(v) for v in values) + "]"
+
+
+def _shown(expr: str) -> str:
+    return (f"if(lengthUTF8({expr}) <= {MAX_SHOWN}, {expr}, "
+            f"concat(substringUTF8({expr}, 1, {MAX_SHOWN}), '…'))")
+
+
+# --- the catalog as constants ------------------------------------------------------------------
+
+@dataclass
+class Tables:
+    names: list[str]  # every name, alias and wire name ...
+    targets: list[int]  # ... and the 1-based index of its event
+    events: list[str]  # event names, by index
+    sides: list[list[str]]  # the sides each event lists
+    sides_text: list[str]  # as the side finding says them
+    segment_ok: list[int]  # 1 when the event goes through Segment
+    channels_text: list[str]
+    payload: list[int]  # per event: index into parts (its payload part)
+    envelope: list[list[int]]  # per event, per shape: index into parts, 0 for none
+    parts: list[Part]
+
+
+def tables(catalog: Catalog) -> Tables:
+    lookup = build_lookup(catalog)
+    entries = sorted({id(e): e for e in lookup.values()}.values(), key=lambda e: e.name)
+    index = {e.name: i + 1 for i, e in enumerate(entries)}
+    parts: list[Part] = []
+    keys: dict[str, int] = {}
+
+    def part_index(part: Part | None) -> int:
+        if part is None:
+            return 0
+        key = repr(part)
+        if key not in keys:
+            parts.append(part)
+            keys[key] = len(parts)
+        return keys[key]
+
+    payload, envelope = [], []
+    for entry in entries:
+        compiled = [compile_expectation(entry, catalog, shape) for shape in SHAPES]
+        payload.append(part_index(compiled[0].payload))
+        envelope.append([part_index(c.envelope) for c in compiled])
+    names = sorted(lookup)
+    return Tables(
+        names=names, targets=[index[lookup[n].name] for n in names], events=[e.name for e in entries],
+        sides=[sorted(e.sides) for e in entries],
+        sides_text=[", ".join(sorted(e.sides)) for e in entries],
+        segment_ok=[int("segment" in e.channels) for e in entries],
+        channels_text=[", ".join(sorted(e.channels)) or "no channel" for e in entries],
+        payload=payload, envelope=envelope, parts=parts)
+
+
+def _checks_literal(part: Part) -> str:
+    """Array(Tuple(head, rest, name, required, type, has_allowed, allowed strings, allowed numbers,
+    not-allowed detail, scan))."""
+    rows = []
+    for c in part.checks:
+        allowed = c.allowed or frozenset()
+        strings = sorted(v for v in allowed if isinstance(v, str))
+        numbers = sorted(float(v) for v in allowed if isinstance(v, (int, float)))
+        detail = f"a value outside {', '.join(sorted(map(str, allowed)))}" if c.allowed is not None else ""
+        rows.append(f"({lit(c.head)}, {_arr(list(c.rest))}, {lit(c.name)}, {int(c.required)}, "
+                    f"{lit(c.type)}, {int(c.allowed is not None)}, {_arr(strings)}, "
+                    f"CAST({numbers!r} AS Array(Float64)), {lit(detail)}, {int(c.scan)})")
+    empty = "CAST([] AS Array(Tuple(String, Array(String), String, UInt8, String, UInt8, " \
+            "Array(String), Array(Float64), String, UInt8)))"
+    return "[" + ", ".join(rows) + "]" if rows else empty
+
+
+def _nodes_literal(part: Part) -> str:
+    """Array(Tuple(path, declared children)): every object the tree looks into, the root first."""
+    rows = []
+
+    def walk(tree: dict, path: list[str]) -> None:
+        rows.append(f"({_arr(path)}, {_arr(sorted(tree))})")
+        for key, child in sorted(tree.items()):
+            if isinstance(child, dict):
+                walk(child, [*path, key])
+    walk(part.tree, [])
+    return "[" + ", ".join(rows) + "]"
+
+
+# --- the query ----------------------------------------------------------------------------------
+
+def _jtype(raw: str) -> str:
+    """The JSON type of a raw value, in check.json_type's words."""
+    return (f"multiIf(startsWith({raw}, '\"'), 'string', startsWith({raw}, '{{'), 'object', "
+            f"startsWith({raw}, '['), 'array', {raw} IN ('true', 'false'), 'boolean', "
+            f"{raw} = 'null', 'null', match({raw}, '^-?[0-9]+$'), 'integer', 'number')")
+
+
+def _repr(expr: str) -> str:
+    """Python's repr() of a plain string: single quotes, or double when it holds a single one."""
+    return (f"if(position({expr}, '''') > 0 AND position({expr}, '\"') = 0, concat('\"', {expr}, '\"'), "
+            f"concat('''', replaceAll(replaceAll({expr}, '\\\\', '\\\\\\\\'), '''', '\\\\'''), ''''))")
+
+
+def _at(obj_kv: str, key: str) -> str:
+    """The raw value of a key of a parsed object, '' when it has none."""
+    return f"{obj_kv}[indexOf(arrayMap(x -> x.1, {obj_kv}), {key})].2"
+
+
+def _fold(start: str, keys: str) -> str:
+    """Follow `keys` down from the raw value `start`; '' where a step is not an object."""
+    return f"arrayFold((acc, k) -> if(startsWith(acc, '{{'), JSONExtractRaw(acc, k), ''), {keys}, {start})"
+
+
+def _part_facts(obj_kv: str, part_ix: str, event: str, part_name: str) -> str:
+    """The findings of one part (envelope or payload) of a record, as facts."""
+    checks = f"arrayElement(CHECKS, {part_ix})"
+    nodes = f"arrayElement(NODES, {part_ix})"
+    values = f"arrayMap(c -> {_fold(_at(obj_kv, 'c.1'), 'c.2')}, {checks})"
+    typed = f"arrayMap(v -> (v, {_jtype('v')}), {values})"
+    vt = "vt.2"
+    text = "JSONExtractString(vt.1)"
+    fits = (f"multiIf(c.5 = 'number', {vt} IN ('integer', 'number'), c.5 = 'datetime', {vt} = 'string' "
+            f"AND match({text}, {lit(ISO_DATETIME)}) "
+            f"AND parseDateTime64BestEffortOrNull({text}, 6, 'UTC') IS NOT NULL, {vt} = c.5)")
+    allowed = (f"({vt} = 'string' AND has(c.7, {text})) OR ({vt} IN ('integer', 'number', "
+               f"'boolean') AND has(c.8, if({vt} = 'boolean', toFloat64(vt.1 = 'true'), toFloat64OrZero(vt.1))))")
+    field_facts = (
+        f"arrayMap((c, vt) -> multiIf("
+        f"vt.1 = '', if(c.4 = 1, ('finding', 'missing-required', {event}, c.3, {lit(part_name)}, "
+        f"concat('required ', c.5)), ('', '', '', '', '', '')), "
+        f"vt.1 IN ('null', '\"\"'), ('', '', '', '', '', ''), "
+        f"NOT ({fits}), ('finding', 'type-mismatch', {event}, c.3, {lit(part_name)}, "
+        f"concat('expected ', c.5, ', got ', {vt})), "
+        f"c.6 = 1 AND {vt} NOT IN ('object', 'array') AND NOT ({allowed}), "
+        f"('finding', 'not-allowed', {event}, c.3, {lit(part_name)}, c.9), "
+        f"c.10 = 1 AND match({text}, {lit(PII_PREFILTER)}), "
+        f"('pii?', {event}, c.3, {lit(part_name)}, {text}, ''), "
+        f"('', '', '', '', '', '')), {checks}, {typed})")
+    # unknown keys: every object the tree looks into, its keys that the tree does not declare
+    node_kv = (f"if(empty(n.1), {obj_kv}, JSONExtractKeysAndValuesRaw("
+               f"{_fold(_at(obj_kv, 'n.1[1]'), 'arrayPopFront(n.1)')}))")
+    unknown = (f"arrayFlatten(arrayMap(n -> arrayMap(x -> (concat(arrayStringConcat(n.1, '.'), "
+               f"if(empty(n.1), '', '.'), x.1), x.2), arrayFilter(x -> NOT has(n.2, x.1), {node_kv})), "
+               f"{nodes}))")
+    shown_key = _shown("u.1")
+    unknown_facts = (
+        f"arrayFlatten(arrayMap(u -> [('finding', 'unknown-field', {event}, {shown_key}, "
+        f"{lit(part_name)}, concat('not declared (', {_jtype('u.2')}, ')')), "
+        f"if(startsWith(u.2, '\"') AND u.2 != '\"\"' AND match(JSONExtractString(u.2), "
+        f"{lit(PII_PREFILTER)}), ('pii?', {event}, {shown_key}, {lit(part_name)}, "
+        f"JSONExtractString(u.2), ''), ('', '', '', '', '', ''))], {unknown}))")
+    return f"arrayConcat({field_facts}, {unknown_facts})"
+
+
+def check_query(catalog: Catalog, source: str) -> str:
+    """The whole check as one SELECT over `source`, a query or table function giving the columns
+    `f` (file index), `n` (line number, 0 when unknown) and `line` (the raw line)."""
+    t = tables(catalog)
+    calls = _arr(list(SEGMENT_CALLS))
+    libs = sorted(_SEGMENT_LIBRARY_SIDES)
+    chans = sorted(_SEGMENT_CHANNEL_SIDES)
+    nothing = "('', '', '', '', '', '')"
+    consts = f"""
+    {_arr(t.names)} AS NAMES,
+    CAST({t.targets!r} AS Array(UInt32)) AS TARGETS,
+    {_arr(t.events)} AS EVENTS,
+    [{", ".join(_arr(s) for s in t.sides)}] AS SIDES,
+    {_arr(t.sides_text)} AS SIDES_TEXT,
+    CAST({t.segment_ok!r} AS Array(UInt8)) AS SEGMENT_OK,
+    {_arr(t.channels_text)} AS CHANNELS_TEXT,
+    CAST({t.payload!r} AS Array(UInt32)) AS PAYLOAD_PART,
+    CAST({t.envelope!r} AS Array(Array(UInt32))) AS ENVELOPE_PART,
+    [{", ".join(_checks_literal(p) for p in t.parts)}] AS CHECKS,
+    [{", ".join(_nodes_literal(p) for p in t.parts)}] AS NODES"""
+
+    def raw(key: str) -> str:
+        return f"kv[indexOf(keys, {lit(key)})].2"
+
+    def strv(r: str) -> str:
+        return f"if(startsWith({r}, '\"'), JSONExtractString({r}), '')"
+
+    def nstr(r: str) -> str:
+        return (f"if(startsWith({r}, '\"'), toNullable(JSONExtractString({r})), "
+                "CAST(NULL AS Nullable(String)))")
+
+    def decoded(r: str) -> str:
+        s = f"JSONExtractString({r})"
+        return (f"if(startsWith({r}, '\"'), if({s} = '', '{{}}', if((startsWith({s}, '{{') OR "
+                f"startsWith({s}, '[')) AND isValidJSON({s}), {s}, {r})), if({r} = '', '{{}}', {r}))")
+
+    def lookup(x: str) -> str:
+        return f"transform({x}, NAMES, TARGETS, toUInt32(0))"
+
+    empty_kv = "CAST([] AS Array(Tuple(String, String)))"
+    null_str = "CAST(NULL AS Nullable(String))"
+    # Each layer is a subquery, so that a later layer reads a column rather than re-expanding the
+    # expression behind an alias (ClickHouse's analyser expands aliases before it dedupes them).
+    layer1 = f"""SELECT f, n, length(line) > {MAX_LINE_BYTES} AS too_long,
+        replaceRegexpOne(line, '[\\r\\n]+$', '') AS l0
+      FROM ({source})"""
+    layer2 = f"""SELECT f, n, multiIf(too_long, 'toolong', match(l0, '^[ \\t\\n\\r\\x0b\\x0c]*$'), 'blank',
+                startsWith(l0, '#'), 'comment', 'line') AS kind,
+        multiIf(startsWith(l0, '{{'), l0, position(l0, ' - {{') > 0, substring(l0, position(l0, ' - {{') + 3),
+                position(l0, '{{') > 0, substring(l0, position(l0, '{{')), l0) AS text,
+        NOT startsWith(l0, '{{') AND position(l0, '{{') = 0 AS nojson
+      FROM ({layer1})"""
+    layer3 = f"""SELECT f, n, kind, nojson,
+        multiIf(kind != 'line', kind, NOT isValidUTF8(text), 'not UTF-8 text',
+                NOT isValidJSON(text), if(nojson, 'no JSON object on the line', 'not valid JSON'),
+                JSONType(text) != 'Object', concat('a JSON ', multiIf(JSONType(text) = 'Array', 'array',
+                  JSONType(text) = 'String', 'string', JSONType(text) = 'Bool', 'boolean',
+                  JSONType(text) = 'Double', 'number', JSONType(text) = 'Null', 'null', 'integer'), ', not an object'),
+                '') AS bad,
+        if(bad = '', JSONExtractKeysAndValuesRaw(text), {empty_kv}) AS kv
+      FROM ({layer2})"""
+    layer4 = f"""SELECT f, n, bad, kv, keys,
+        {strv(raw('type'))} AS seg_type,
+        multiIf(has(keys, 'event_type') OR has(keys, 'event_source'), {lit(TRACKING)},
+                has(keys, 'messageId') OR (seg_type IN {calls} AND hasAny(keys, {_arr(list(SEGMENT_KEYS))})), {lit(SEGMENT)},
+                has(keys, 'event'), {lit(TRACKING)},
+                has(keys, 'data') OR has(keys, 'timestamp'), {lit(PROCESSED)}, {lit(TRACKING)}) AS shape,
+        {strv(raw('name'))} AS name_v,
+        {strv(raw('event_type'))} AS event_type_v,
+        {strv(raw('event'))} AS event_v,
+        {nstr(raw('event_source'))} AS source_v,
+        {raw('context')} AS context_raw,
+        {strv(raw('channel'))} AS chan,
+        {nstr(raw('time'))} AS time_v,
+        {nstr(raw('timestamp'))} AS timestamp_v,
+        {decoded(raw('event'))} AS event_payload,
+        {decoded(raw('data'))} AS data_payload,
+        if({raw('properties')} = '', '{{}}', {raw('properties')}) AS properties_payload
+      FROM (SELECT f, n, bad, kv, arrayMap(x -> x.1, kv) AS keys FROM ({layer3}))"""
+    layer5 = f"""SELECT f, n, bad, kv, shape, event_type_v,
+        indexOf({_arr(list(SHAPES))}, shape) AS shape_ix,
+        if(shape = {lit(SEGMENT)} AND seg_type IN {calls} AND seg_type != 'track', seg_type, '') AS call,
+        multiIf(shape = {lit(TRACKING)}, [name_v, if(event_type_v = name_v, '', event_type_v)],
+                shape = {lit(PROCESSED)}, [name_v, ''],
+                call = '', [event_v, ''], ['', '']) AS names2,
+        shape = {lit(TRACKING)} AND name_v = '' AND startsWith(event_type_v, '/') AS implicit,
+        JSONExtractString(context_raw, 'library', 'name') AS lib,
+        {strv("JSONExtractRaw(context_raw, 'event_source')")} AS ctx_source,
+        multiIf(shape = {lit(TRACKING)}, source_v,
+                shape = {lit(PROCESSED)}, if(startsWith(context_raw, '{{') AND ctx_source != '', toNullable(ctx_source), {null_str}),
+                lib IN {_arr(libs)}, toNullable(transform(lib, {_arr(libs)}, {_arr([_SEGMENT_LIBRARY_SIDES[k] for k in libs])}, '')),
+                chan IN {_arr(chans)}, toNullable(transform(chan, {_arr(chans)}, {_arr([_SEGMENT_CHANNEL_SIDES[k] for k in chans])}, '')),
+                {null_str}) AS side,
+        if(shape = {lit(TRACKING)}, time_v, timestamp_v) AS t_str,
+        multiIf(shape = {lit(TRACKING)}, event_payload, shape = {lit(PROCESSED)}, data_payload, properties_payload) AS payload
+      FROM ({layer4})"""
+    layer6 = f"""SELECT f, n, bad, kv, shape, shape_ix, call, implicit, t_str, event_type_v,
+        arrayFilter(x -> x != '', names2) AS names,
+        if(side IS NULL, {null_str}, {_shown('assumeNotNull(side)')}) AS side_out, side,
+        if(empty(names), toUInt32(0), if({lookup('names[1]')} != 0, {lookup('names[1]')}, {lookup('names2[2]')})) AS ev,
+        {_jtype('payload')} AS payload_type, payload
+      FROM ({layer5})"""
+    layer7 = f"""SELECT f, n, bad, kv, shape, shape_ix, call, implicit, t_str, event_type_v, names, side_out, side,
+        ev, arrayElement(EVENTS, ev) AS ev_name, payload_type,
+        if(payload_type = 'object' AND ev != 0, JSONExtractKeysAndValuesRaw(payload), {empty_kv}) AS pkv,
+        arrayElement(PAYLOAD_PART, ev) AS p_ix,
+        arrayElement(arrayElement(ENVELOPE_PART, ev), shape_ix) AS e_ix
+      FROM ({layer6})"""
+    record = f"""SELECT f, n, t_str, side_out,
+      multiIf(bad = 'blank', [('blank', toString(f), '', '', '', '')],
+              bad = 'comment', [('comment', toString(f), '', '', '', '')],
+              bad = 'toolong', [('malformed', 'a line longer than {MAX_LINE_BYTES} bytes', toString(f), '', '', '')],
+              bad != '', [('malformed', bad, toString(f), '', '', '')],
+              arrayConcat([('shape', shape, toString(f), '', '', '')], multiIf(
+          implicit, [('implicit', {_shown(implicit_group_sql())}, '', '', '', '')],
+          call != '', [('call', call, '', '', '', '')],
+          empty(names), [('unnamed', '', '', '', '', '')],
+          ev = 0, [('undocumented', {_shown('names[1]')}, '', '', '', '')],
+          arrayConcat(
+            [('event', ev_name, '', '', '', '')],
+            if(side IS NOT NULL AND NOT has(arrayElement(SIDES, ev), assumeNotNull(side)),
+               [('finding', 'side', ev_name, '', '', concat('event_source ', {_repr('assumeNotNull(side_out)')},
+                 '; the catalog lists ', arrayElement(SIDES_TEXT, ev)))], []),
+            if(shape = {lit(SEGMENT)} AND arrayElement(SEGMENT_OK, ev) = 0,
+               [('finding', 'side', ev_name, '', '', concat('a Segment message; the catalog sends it only through ',
+                 arrayElement(CHANNELS_TEXT, ev)))], []),
+            if(e_ix = 0, [], {_part_facts('kv', 'e_ix', 'ev_name', 'envelope')}),
+            if(payload_type = 'object', {_part_facts('pkv', 'p_ix', 'ev_name', 'payload')},
+               if(empty(arrayElement(CHECKS, p_ix)), [],
+                  [('finding', 'type-mismatch', ev_name, arrayElement({_arr([PAYLOAD_KEY[s] for s in SHAPES])}, shape_ix),
+                    'envelope', concat('expected object, got ', payload_type))])))))) AS facts_all
+      FROM ({layer7})"""
+    return f"""WITH {consts}
+SELECT fact.1 AS section, fact.2 AS a, fact.3 AS b, fact.4 AS c, fact.5 AS d, fact.6 AS e,
+  if(section IN ('event', 'undocumented', 'implicit', 'call'), side_out, NULL) AS side,
+  count() AS records,
+  argMin(t_str, ifNull(parseDateTime64BestEffortOrNull(t_str, 6, 'UTC'), toDateTime64('2299-12-31 00:00:00', 6, 'UTC'))) AS first_time,
+  min(parseDateTime64BestEffortOrNull(t_str, 6, 'UTC')) AS first_at,
+  argMax(t_str, ifNull(parseDateTime64BestEffortOrNull(t_str, 6, 'UTC'), toDateTime64('1900-01-01 00:00:00', 6, 'UTC'))) AS last_time,
+  max(parseDateTime64BestEffortOrNull(t_str, 6, 'UTC')) AS last_at,
+  groupArraySorted({PLACES})((f, n)) AS places
+FROM ({record})
+ARRAY JOIN arrayFilter(x -> x.1 != '', facts_all) AS fact
+GROUP BY section, a, b, c, d, e, side
+SETTINGS max_query_size = 0, max_expanded_ast_elements = 100000000, max_ast_elements = 10000000, max_ast_depth = 10000"""
+
+
+def implicit_group_sql() -> str:
+    """check.implicit_group in SQL, over the record's event_type."""
+    path = "splitByChar('?', event_type_v)[1]"
+    parts = f"arrayFilter(p -> p != '', splitByChar('/', {path}))"
+    shown_parts = (f"arrayMap(p -> if(match(p, {lit(ID_LIKE)}) OR lengthUTF8(p) > 40, '{{id}}', p), "
+                   f"arraySlice({parts}, 1, 3))")
+    tail = (f"if(length({parts}) > 3, '/…', if(length({parts}) > 0 AND endsWith({path}, '/'), '/', ''))")
+    return f"concat('/', arrayStringConcat({shown_parts}, '/'), {tail})"
+
+
+def file_source(paths: list[str], gzip: list[bool]) -> str:
+    """Local files, each with its index and its line numbers."""
+    parts = [f"SELECT toUInt32({i}) AS f, toUInt64(_row_number + 1) AS n, line FROM file({lit(p)}, "
+             f"'LineAsString', 'line String', {lit('gzip' if z else 'none')})"
+             for i, (p, z) in enumerate(zip(paths, gzip))]
+    return " UNION ALL ".join(parts)
+
+
+def json_literal(value: object) -> str:
+    return lit(json.dumps(value))
