@@ -40,9 +40,14 @@ def add_parsers(commands: Commands) -> None:
                "--fail-on coverage<P% fails when fewer than P% of the documented events that these logs could hold "
                "were seen.\n\nExit codes: 0 passed, 1 a --fail-on threshold was crossed, "
                "2 bad usage (a missing file, an invalid catalog).")
-    check.add_argument("files", nargs="+", type=Path, metavar="FILE",
-                       help="tracking logs: JSON Lines or LMS log lines, gzip-compressed or not")
+    check.add_argument("files", nargs="*", metavar="FILE",
+                       help="tracking logs: JSON Lines or LMS log lines, gzip-compressed or not; "
+                            "with --engine clickhouse also a glob or an s3:// or https:// URL")
     catalog_option(check)
+    engine_options(check)
+    check.add_argument("--jobs", "-j", type=_jobs, default=0, metavar="N",
+                       help="processes for the Python engine (default: every core); the report "
+                            "is the same for any N")
     check.add_argument("--format", choices=["text", "json"], default="text",
                        help="text summary (default) or the JSON report")
     check.add_argument("--fail-on", action="append", type=_gate, default=[], metavar="KIND=N",
@@ -54,6 +59,18 @@ def add_parsers(commands: Commands) -> None:
     check.add_argument("--no-progress", action="store_true",
                        help="no progress bar (it only shows on a terminal anyway)")
     _max_line_option(check)
+    sql = actions.add_parser(
+        "sql", help="print the ClickHouse query of the check, to schedule it or wrap it in a dbt model",
+        description="Print the query `logs check --engine clickhouse` runs: over FILE|GLOB|URL "
+                    "table functions, or with --table over a server table of raw records. Each "
+                    "row of its result is one fact of the report (a section, its keys, a count, "
+                    "the first and last time, the first places).")
+    sql.add_argument("files", nargs="*", metavar="FILE", help="files, globs or URLs to read")
+    catalog_option(sql)
+    sql.add_argument("--table", metavar="NAME", help="a table (or db.table) of raw records")
+    sql.add_argument("--column", default="message", metavar="NAME",
+                     help="the String column of --table that holds the record (default: message, "
+                          "as in Aspects' raw tracking-log table)")
     infer = actions.add_parser("infer", help="draft YAML definitions for undocumented events",
                                description="Draft one definition per undocumented event name, in "
                                            "the catalog layout, with TODOs to fill in. Existing "
@@ -81,6 +98,24 @@ def _max_line_option(parser: argparse.ArgumentParser) -> None:
                              f"being held in memory (default: {MAX_LINE_BYTES:,})")
 
 
+def _jobs(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"'{text}': a number of processes, 1 or more")
+    return int(text)
+
+
+def engine_options(check: argparse.ArgumentParser) -> None:
+    check.add_argument("--engine", choices=["python", "clickhouse"], default="python",
+                       help="python (default: streams the files on every core) or clickhouse "
+                            "(the check as one SQL query, in chDB or on --clickhouse)")
+    check.add_argument("--clickhouse", metavar="URL",
+                       help="a ClickHouse server (http://user:password@host:8123/db), with "
+                            "--table: run the query there (implies --engine clickhouse)")
+    check.add_argument("--table", metavar="NAME", help="with --clickhouse: the table of raw records")
+    check.add_argument("--column", default="message", metavar="NAME",
+                       help="with --table: the String column holding each record (default: message)")
+
+
 def _progress(args: argparse.Namespace) -> Progress | None:
     """A one-line bar on stderr, only on a terminal: bytes read of all files."""
     if args.no_progress or not sys.stderr.isatty():
@@ -100,8 +135,15 @@ def _progress(args: argparse.Namespace) -> Progress | None:
 
 def _logs(args: argparse.Namespace) -> int:
     from ..logs.read import LogFileError, check_readable
+    if args.action in ("check", "sql"):
+        problem = _engine_usage(args)
+        if problem:
+            print(f"eventcat logs {args.action}: {problem}", file=sys.stderr)
+            return 2
+    remote = args.action == "sql" or getattr(args, "engine", "python") == "clickhouse"
+    local = [Path(f) for f in args.files if not (remote and _not_a_local_file(f))]
     try:
-        check_readable(args.files)
+        check_readable(local)
     except LogFileError as error:
         print(f"eventcat logs {args.action}: {error}", file=sys.stderr)
         return 2
@@ -110,7 +152,42 @@ def _logs(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return 2
     catalog = usable_catalog(args.catalog, f"logs {args.action}")
-    return (_logs_check if args.action == "check" else _logs_infer)(args, catalog)
+    return {"check": _logs_check, "infer": _logs_infer, "sql": _logs_sql}[args.action](args, catalog)
+
+
+def _not_a_local_file(spec: str) -> bool:
+    """A glob or a URL, which ClickHouse reads itself."""
+    return "://" in spec or any(c in spec for c in "*?{")
+
+
+def _engine_usage(args: argparse.Namespace) -> str:
+    """What is wrong with the engine options, or ""."""
+    if args.action == "check" and args.clickhouse:
+        args.engine = "clickhouse"
+    table = args.table
+    if args.action == "check" and table and not args.clickhouse:
+        return "--table needs --clickhouse URL (the server that has the table)"
+    if args.action == "check" and args.clickhouse and not table:
+        return "--clickhouse needs --table NAME (the table of raw records)"
+    if not table and not args.files:
+        return "give one or more FILEs" + (" (or --clickhouse URL --table NAME)" if args.action == "check" else
+                                         " (or --table NAME)")
+    if table and args.files:
+        return "give FILEs or --table, not both"
+    if args.action == "check" and args.engine == "python" and any(_not_a_local_file(f) for f in args.files):
+        return "globs and URLs need --engine clickhouse (the shell expands local globs already)"
+    return ""
+
+
+def _logs_sql(args: argparse.Namespace, catalog) -> int:
+    from ..logs.clickhouse import EngineError, local_or_remote, query_for, table_source
+    try:
+        source = table_source(args.table, args.column) if args.table else local_or_remote(args.files)
+    except EngineError as error:
+        print(f"eventcat logs sql: {error}", file=sys.stderr)
+        return 2
+    print(query_for(catalog, source))
+    return 0
 
 
 def _logs_check(args: argparse.Namespace, catalog: Catalog) -> int:
@@ -129,8 +206,17 @@ def _logs_check(args: argparse.Namespace, catalog: Catalog) -> int:
             return 2
     started = time.perf_counter()
     made = datetime.datetime.now(datetime.UTC).replace(microsecond=0).isoformat()
-    report = check_logs(catalog, args.files, _progress(args), str(args.catalog), made,
-                        args.max_line_bytes)
+    if args.engine == "clickhouse":
+        from ..logs.clickhouse import EngineError, check_clickhouse
+        try:
+            report = check_clickhouse(catalog, args.files, str(args.catalog), made, server=args.clickhouse,
+                                      table=args.table, column=args.column)
+        except EngineError as error:
+            print(f"eventcat logs check: {error}", file=sys.stderr)
+            return 2
+    else:
+        report = check_logs(catalog, [Path(f) for f in args.files], _progress(args), str(args.catalog),
+                            made, args.max_line_bytes, jobs=args.jobs or None)
     elapsed = time.perf_counter() - started
     if args.save_report is not None:
         from ..diagnostics import CatalogError
@@ -157,7 +243,7 @@ def _logs_check(args: argparse.Namespace, catalog: Catalog) -> int:
 
 def _logs_infer(args: argparse.Namespace, catalog: Catalog) -> int:
     from ..logs.infer import collect, write_drafts
-    samples = collect(catalog, args.files, _progress(args), args.max_line_bytes)
+    samples = collect(catalog, [Path(f) for f in args.files], _progress(args), args.max_line_bytes)
     result = write_drafts(catalog, samples, args.out, args.project.schemas)
     from ..diagnostics import printable  # names and paths come from the logs: one line each
     for path in result.written:

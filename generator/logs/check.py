@@ -243,14 +243,19 @@ class Checker:
 
     def run(self, paths: list[Path], progress: Progress | None = None,
             max_line_bytes: int = MAX_LINE_BYTES) -> Report:
+        self.consume(read_lines(paths, self.stats, progress, max_line_bytes), max_line_bytes)
+        return self.finish()
+
+    def consume(self, lines: Iterable[tuple[int, int, bytes]], max_line_bytes: int = MAX_LINE_BYTES) -> None:
+        """Check every (file index, line number, line)."""
         loads, record = fast_loads, self.record
-        for file_index, number, line in read_lines(paths, self.stats, progress, max_line_bytes):
+        for index, number, line in lines:
             if line is TOO_LONG:
-                self.malformed(file_index, number, f"line longer than {max_line_bytes:,} bytes "
+                self.malformed(index, number, f"line longer than {max_line_bytes:,} bytes "
                                "(--max-line-bytes)")
                 continue
             if line[:1] == b"#":  # a comment, as hand-made and test logs have: skipped, not malformed
-                self.comments[file_index] = self.comments.get(file_index, 0) + 1
+                self.comments[index] = self.comments.get(index, 0) + 1
                 continue
             text = line if line[:1] == b"{" else json_part(line)
             if text is None:
@@ -261,13 +266,12 @@ class Checker:
                 try:
                     data = slow_loads(text, text is not line or line[:1] == b"{")
                 except BadLine as error:
-                    self.malformed(file_index, number, str(error))
+                    self.malformed(index, number, str(error))
                     continue
             if type(data) is not dict:
-                self.malformed(file_index, number, f"a JSON {json_type(data)}, not an object")
+                self.malformed(index, number, f"a JSON {json_type(data)}, not an object")
                 continue
-            record(data, file_index, number)
-        return self.finish()
+            record(data, index, number)
 
     def finish(self) -> Report:
         report = self.report
@@ -431,5 +435,14 @@ class Checker:
 
 
 def check_logs(catalog: Catalog, paths: list[Path], progress: Progress | None = None,
-               catalog_name: str = "", made: str = "", max_line_bytes: int = MAX_LINE_BYTES) -> Report:
-    return Checker(catalog, catalog_name, made).run([Path(p) for p in paths], progress, max_line_bytes)
+               catalog_name: str = "", made: str = "", max_line_bytes: int = MAX_LINE_BYTES,
+               jobs: int | None = 1) -> Report:
+    """The report on the logs; `jobs` processes (None: every core; the report is the same)."""
+    paths = [Path(p) for p in paths]
+    if jobs != 1:
+        from .parallel import MIN_TASK_BYTES, check_parallel, default_jobs
+        jobs = jobs or default_jobs()
+        if jobs > 1 and len(paths) + sum(p.stat().st_size for p in paths) // MIN_TASK_BYTES > 1:
+            return check_parallel(catalog, paths, jobs, progress, catalog_name, made,
+                                  max_line_bytes=max_line_bytes)
+    return Checker(catalog, catalog_name, made).run(paths, progress, max_line_bytes)

@@ -123,3 +123,36 @@ def read_lines(paths: list[Path], stats: list[FileStats], progress: Progress | N
         done_before += path.stat().st_size
         if progress is not None:
             progress(done_before, total)
+
+
+def read_range(path: Path, start: int, end: int, stat: FileStats, max_line_bytes: int = MAX_LINE_BYTES
+               ) -> Iterator[tuple[int, int, bytes]]:
+    """(0, line number within the range, line) for the lines that start at a byte in [start, end)
+    of a plain file (end -1: to the end); a gzip file only whole (start 0, end -1). A line belongs
+    to the range its first byte is in, so ranges cut anywhere share out every line exactly once.
+    `stat` counts the range's lines (blank ones included) and blank lines."""
+    with open(path, "rb") as raw:
+        handle = gzip.GzipFile(fileobj=raw, mode="rb") if stat.gzip else raw
+        number = 0
+        try:
+            if start > 0:
+                raw.seek(start - 1)
+                raw.readline()  # the rest of a line that started before the range
+            at = raw.tell()
+            for line in _bounded_lines(handle, max_line_bytes):
+                if end >= 0:
+                    if at >= end:
+                        break
+                    at = raw.tell()
+                number += 1
+                if line is TOO_LONG:
+                    yield 0, number, line
+                    continue
+                line = line.rstrip(b"\r\n")
+                if not line.strip():
+                    stat.blank += 1
+                    continue
+                yield 0, number, line
+        except (EOFError, OSError, zlib.error) as error:
+            stat.truncated = f"reading stopped after line {number}: {error or 'the file ends early'}"
+        stat.lines = number
