@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 $(BIN)/eventcat: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test,lint]'
+	$(BIN)/python -m pip install --quiet -e '.[test,lint,clickhouse]'
 	touch $@
 
 setup: $(BIN)/eventcat

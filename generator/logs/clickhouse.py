@@ -8,6 +8,7 @@ for files; a server table has none, and the report says so instead."""
 
 from __future__ import annotations
 
+import glob
 import json
 import re
 from dataclasses import dataclass
@@ -45,7 +46,17 @@ def local_or_remote(specs: list[str]) -> Source:
     their magic bytes, as the Python engine does; globs and URLs by their suffix, as ClickHouse
     does."""
     selects, names, packed = [], [], []
+    expanded = []
     for spec in specs:
+        if _GLOB.search(spec) and "{" not in spec and not _REMOTE.match(spec):
+            # a local glob is expanded here, so each file is told gzip or not and named as given
+            matches = sorted(glob.glob(spec))
+            if not matches:
+                raise EngineError(f"{spec}: no file matches")
+            expanded += matches
+        else:
+            expanded.append(spec)
+    for spec in expanded:
         index = len(selects)
         if _REMOTE.match(spec):
             function = "url" if spec.lower().startswith("http") and ".s3." not in spec.lower() else "s3"
@@ -86,16 +97,17 @@ def query_for(catalog: Catalog, source: Source) -> str:
 
 # --- running ---------------------------------------------------------------------------------
 
-def run_chdb(sql: str) -> list[dict[str, Any]]:
+def run_chdb(sql: str, session: Any = None) -> list[dict[str, Any]]:
+    """The rows of the query, run in chDB (in `session`, a chdb.session.Session, when given)."""
     try:
         import chdb  # type: ignore[import-not-found]
     except ImportError:
         raise EngineError("the ClickHouse engine needs chDB: pip install 'eventcat[clickhouse]'") from None
     try:
-        result = chdb.query(sql, "JSONEachRow")
+        result = (session or chdb).query(sql, "JSONEachRow")
     except Exception as error:  # chDB raises its own error type for any failed query
         raise EngineError(_short(str(error))) from None
-    text = result.bytes().decode("utf-8") if hasattr(result, "bytes") else str(result)
+    text = result.bytes().decode("utf-8")
     return [json.loads(line) for line in text.splitlines() if line.strip()]
 
 
