@@ -68,6 +68,7 @@ def add_parsers(commands: Commands) -> None:
     sql.add_argument("files", nargs="*", metavar="FILE", help="files, globs or URLs to read")
     catalog_option(sql)
     sql.add_argument("--table", metavar="NAME", help="a table (or db.table) of raw records")
+    sql.add_argument("--cluster", metavar="NAME", help="read s3 URLs with s3Cluster on this cluster")
     sql.add_argument("--column", default="message", metavar="NAME",
                      help="the String column of --table that holds the record (default: message, "
                           "as in Aspects' raw tracking-log table)")
@@ -112,6 +113,8 @@ def engine_options(check: argparse.ArgumentParser) -> None:
                        help="a ClickHouse server (http://user:password@host:8123/db), with "
                             "--table: run the query there (implies --engine clickhouse)")
     check.add_argument("--table", metavar="NAME", help="with --clickhouse: the table of raw records")
+    check.add_argument("--cluster", metavar="NAME",
+                       help="with --clickhouse and s3 URLs: read them with s3Cluster on this cluster")
     check.add_argument("--column", default="message", metavar="NAME",
                        help="with --table: the String column holding each record (default: message)")
 
@@ -167,8 +170,12 @@ def _engine_usage(args: argparse.Namespace) -> str:
     table = args.table
     if args.action == "check" and table and not args.clickhouse:
         return "--table needs --clickhouse URL (the server that has the table)"
-    if args.action == "check" and args.clickhouse and not table:
-        return "--clickhouse needs --table NAME (the table of raw records)"
+    if args.action == "check" and args.clickhouse and not table and not all("://" in f for f in args.files):
+        return "--clickhouse reads --table NAME, or s3:// and https:// URLs (the server cannot read your files)"
+    if args.action == "check" and args.cluster and not args.clickhouse:
+        return "--cluster needs --clickhouse URL (a node of the cluster)"
+    if args.cluster and (table or not args.files):
+        return "--cluster reads s3 URLs: give them as FILEs"
     if not table and not args.files:
         return "give one or more FILEs" + (" (or --clickhouse URL --table NAME)" if args.action == "check" else
                                          " (or --table NAME)")
@@ -182,7 +189,8 @@ def _engine_usage(args: argparse.Namespace) -> str:
 def _logs_sql(args: argparse.Namespace, catalog) -> int:
     from ..logs.clickhouse import EngineError, local_or_remote, query_for, table_source
     try:
-        source = table_source(args.table, args.column) if args.table else local_or_remote(args.files)
+        source = (table_source(args.table, args.column) if args.table
+                  else local_or_remote(args.files, args.cluster))
     except EngineError as error:
         print(f"eventcat logs sql: {error}", file=sys.stderr)
         return 2
@@ -210,7 +218,7 @@ def _logs_check(args: argparse.Namespace, catalog: Catalog) -> int:
         from ..logs.clickhouse import EngineError, check_clickhouse
         try:
             report = check_clickhouse(catalog, args.files, str(args.catalog), made, server=args.clickhouse,
-                                      table=args.table, column=args.column)
+                                      table=args.table, column=args.column, cluster=args.cluster)
         except EngineError as error:
             print(f"eventcat logs check: {error}", file=sys.stderr)
             return 2

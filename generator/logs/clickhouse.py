@@ -41,10 +41,10 @@ class Source:
     places: bool = True  # whether n holds line numbers
 
 
-def local_or_remote(specs: list[str]) -> Source:
+def local_or_remote(specs: list[str], cluster: str | None = None) -> Source:
     """Each FILE, GLOB or URL as a ClickHouse table function. Local files are told gzip or not by
-    their magic bytes, as the Python engine does; globs and URLs by their suffix, as ClickHouse
-    does."""
+    their magic bytes, as the Python engine does; URLs by their suffix, as ClickHouse does. With
+    `cluster`, S3 URLs are read by s3Cluster: every node of the cluster reads some of the files."""
     selects, names, packed = [], [], []
     expanded = []
     for spec in specs:
@@ -60,13 +60,16 @@ def local_or_remote(specs: list[str]) -> Source:
         index = len(selects)
         if _REMOTE.match(spec):
             function = "url" if spec.lower().startswith("http") and ".s3." not in spec.lower() else "s3"
-            select = (f"SELECT toUInt32({index}) AS f, toUInt64(_row_number + 1) AS n, line, _path AS path "
-                      f"FROM {function}({lit(spec)}, 'LineAsString', 'line String')")
+            args = f"{lit(spec)}, 'LineAsString', 'line String'"
+            if cluster and function == "s3":
+                function, args = "s3Cluster", f"{lit(cluster)}, {args}"
+            select = (f"SELECT toUInt32({index}) AS f, toUInt64(_row_number + 1) AS n, line, _path AS p "
+                      f"FROM {function}({args})")
             selects.append(select)
             names.append(spec)
             packed.append(spec.endswith(".gz"))
         elif _GLOB.search(spec):
-            selects.append(f"SELECT toUInt32({index}) AS f, toUInt64(_row_number + 1) AS n, line, _path AS path "
+            selects.append(f"SELECT toUInt32({index}) AS f, toUInt64(_row_number + 1) AS n, line, _path AS p "
                            f"FROM file({lit(str(Path(spec).absolute()))}, 'LineAsString', 'line String')")
             names.append(spec)
             packed.append(spec.endswith(".gz"))
@@ -75,7 +78,7 @@ def local_or_remote(specs: list[str]) -> Source:
             with open(path, "rb") as handle:
                 is_gzip = handle.read(2) == GZIP_MAGIC
             selects.append(file_source([str(path.absolute())], [is_gzip]).replace(
-                "toUInt32(0)", f"toUInt32({index})").replace(" line FROM", f" line, {lit(spec)} AS path FROM"))
+                "toUInt32(0)", f"toUInt32({index})"))
             names.append(spec)
             packed.append(is_gzip)
     return Source(" UNION ALL ".join(selects), names, packed)
@@ -87,8 +90,8 @@ def table_source(table: str, column: str) -> Source:
     ident = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$")
     if not ident.match(table) or not ident.match(column):
         raise EngineError(f"'{table}' / '{column}': a table is NAME or DATABASE.NAME, a column NAME")
-    return Source(f"SELECT toUInt32(0) AS f, toUInt64(0) AS n, toString({column}) AS line, "
-                  f"{lit(table)} AS path FROM {table}", [table], [False], places=False)
+    return Source(f"SELECT toUInt32(0) AS f, toUInt64(0) AS n, toString({column}) AS line, '' AS p FROM {table}",
+                  [table], [False], places=False)
 
 
 def query_for(catalog: Catalog, source: Source) -> str:
@@ -135,11 +138,13 @@ def _short(message: str) -> str:
 def _places(row: dict[str, Any], source: Source, limit: int = EXAMPLES) -> list[str]:
     if not source.places:
         return [NO_PLACE] if limit else []
-    out = []
-    for place in row["places"][:limit]:
-        f, n = (place["1"], place["2"]) if isinstance(place, dict) else place
-        out.append(f"{source.names[int(f)]}:{int(n)}")
-    return out
+    return [_place(place, source) for place in row["places"][:limit]]
+
+
+def _place(place: Any, source: Source) -> str:
+    """'file:line'; a glob or URL names the file ClickHouse read (`_path`)."""
+    f, path, n = (place["1"], place["2"], place["3"]) if isinstance(place, dict) else place
+    return f"{path or source.names[int(f)]}:{int(n)}"
 
 
 def _first_place(row: dict[str, Any]) -> tuple[int, int]:
@@ -147,7 +152,7 @@ def _first_place(row: dict[str, Any]) -> tuple[int, int]:
     if not places:
         return (0, 0)
     p = places[0]
-    return (int(p["1"]), int(p["2"])) if isinstance(p, dict) else (int(p[0]), int(p[1]))
+    return (int(p["1"]), int(p["3"])) if isinstance(p, dict) else (int(p[0]), int(p[2]))
 
 
 def _merge_seen(table: dict[str, Seen], name: str, row: dict[str, Any], source: Source) -> None:
@@ -171,12 +176,11 @@ def _merge_seen(table: dict[str, Seen], name: str, row: dict[str, Any], source: 
             seen._last_at = key  # type: ignore[attr-defined]
 
 
-def _place_key(place: str, source: Source) -> tuple[int, int]:
+def _place_key(place: str, source: Source) -> tuple[int, str, int]:
     path, _, line = place.rpartition(":")
-    try:
-        return (source.names.index(path), int(line))
-    except ValueError:
-        return (len(source.names), 0)
+    if path in source.names:
+        return (source.names.index(path), "", int(line))
+    return (len(source.names), path, int(line) if line.isdigit() else 0)
 
 
 def _merge_places(a: list[str], b: list[str], source: Source, limit: int = EXAMPLES) -> list[str]:
@@ -220,8 +224,7 @@ def assemble(rows: list[dict[str, Any]], catalog: Catalog, source: Source, catal
             report.malformed += count
             if source.places:
                 for place in row["places"]:
-                    f, n = (place["1"], place["2"]) if isinstance(place, dict) else place
-                    report.malformed_examples.append({"where": f"{source.names[int(f)]}:{int(n)}", "reason": a})
+                    report.malformed_examples.append({"where": _place(place, source), "reason": a})
             else:
                 report.malformed_examples.append({"where": NO_PLACE, "reason": a})
             files[int(b)].lines += count
@@ -266,9 +269,11 @@ def assemble(rows: list[dict[str, Any]], catalog: Catalog, source: Source, catal
 
 
 def check_clickhouse(catalog: Catalog, specs: list[str], catalog_name: str = "", made: str = "",
-                     server: str | None = None, table: str | None = None, column: str = "message") -> Report:
-    """The report of the ClickHouse engine: chDB over FILE|GLOB|URL specs, or a server table."""
-    source = table_source(table, column) if server and table else local_or_remote(specs)
+                     server: str | None = None, table: str | None = None, column: str = "message",
+                     cluster: str | None = None) -> Report:
+    """The report of the ClickHouse engine: chDB over FILE|GLOB|URL specs; or on a server, over a
+    table or over URLs (on a cluster with s3Cluster)."""
+    source = table_source(table, column) if table else local_or_remote(specs, cluster)
     sql = query_for(catalog, source)
     rows = run_server(sql, server) if server else run_chdb(sql)
     return assemble(rows, catalog, source, catalog_name, made)

@@ -203,8 +203,9 @@ def _part_facts(obj_kv: str, part_ix: str, event: str, part_name: str) -> str:
 
 
 def check_query(catalog: Catalog, source: str) -> str:
-    """The whole check as one SELECT over `source`, a query or table function giving the columns
-    `f` (file index), `n` (line number, 0 when unknown) and `line` (the raw line)."""
+    """The whole check as one SELECT over `source`, a query giving the columns `f` (the index of
+    the FILE argument), `p` (the file's path where one argument reads several, else ''), `n` (line
+    number, 0 when unknown) and `line` (the raw line)."""
     t = tables(catalog)
     calls = _arr(list(SEGMENT_CALLS))
     libs = sorted(_SEGMENT_LIBRARY_SIDES)
@@ -245,16 +246,16 @@ def check_query(catalog: Catalog, source: str) -> str:
     null_str = "CAST(NULL AS Nullable(String))"
     # Each layer is a subquery, so that a later layer reads a column rather than re-expanding the
     # expression behind an alias (ClickHouse's analyser expands aliases before it dedupes them).
-    layer1 = f"""SELECT f, n, length(line) > {MAX_LINE_BYTES} AS too_long,
+    layer1 = f"""SELECT f, p, n, length(line) > {MAX_LINE_BYTES} AS too_long,
         replaceRegexpOne(line, '[\\r\\n]+$', '') AS l0
       FROM ({source})"""
-    layer2 = f"""SELECT f, n, multiIf(too_long, 'toolong', match(l0, '^[ \\t\\n\\r\\x0b\\x0c]*$'), 'blank',
+    layer2 = f"""SELECT f, p, n, multiIf(too_long, 'toolong', match(l0, '^[ \\t\\n\\r\\x0b\\x0c]*$'), 'blank',
                 startsWith(l0, '#'), 'comment', 'line') AS kind,
         multiIf(startsWith(l0, '{{'), l0, position(l0, ' - {{') > 0, substring(l0, position(l0, ' - {{') + 3),
                 position(l0, '{{') > 0, substring(l0, position(l0, '{{')), l0) AS text,
         NOT startsWith(l0, '{{') AND position(l0, '{{') = 0 AS nojson
       FROM ({layer1})"""
-    layer3 = f"""SELECT f, n, kind, nojson,
+    layer3 = f"""SELECT f, p, n, kind, nojson,
         multiIf(kind != 'line', kind, NOT isValidUTF8(text), 'not UTF-8 text',
                 NOT isValidJSON(text), if(nojson, 'no JSON object on the line', 'not valid JSON'),
                 JSONType(text) != 'Object', concat('a JSON ', multiIf(JSONType(text) = 'Array', 'array',
@@ -263,7 +264,7 @@ def check_query(catalog: Catalog, source: str) -> str:
                 '') AS bad,
         if(bad = '', JSONExtractKeysAndValuesRaw(text), {empty_kv}) AS kv
       FROM ({layer2})"""
-    layer4 = f"""SELECT f, n, bad, kv, keys,
+    layer4 = f"""SELECT f, p, n, bad, kv, keys,
         {strv(raw('type'))} AS seg_type,
         multiIf(has(keys, 'event_type') OR has(keys, 'event_source'), {lit(TRACKING)},
                 has(keys, 'messageId') OR (seg_type IN {calls} AND hasAny(keys, {_arr(list(SEGMENT_KEYS))})), {lit(SEGMENT)},
@@ -280,8 +281,8 @@ def check_query(catalog: Catalog, source: str) -> str:
         {decoded(raw('event'))} AS event_payload,
         {decoded(raw('data'))} AS data_payload,
         if({raw('properties')} = '', '{{}}', {raw('properties')}) AS properties_payload
-      FROM (SELECT f, n, bad, kv, arrayMap(x -> x.1, kv) AS keys FROM ({layer3}))"""
-    layer5 = f"""SELECT f, n, bad, kv, shape, event_type_v,
+      FROM (SELECT f, p, n, bad, kv, arrayMap(x -> x.1, kv) AS keys FROM ({layer3}))"""
+    layer5 = f"""SELECT f, p, n, bad, kv, shape, event_type_v,
         indexOf({_arr(list(SHAPES))}, shape) AS shape_ix,
         if(shape = {lit(SEGMENT)} AND seg_type IN {calls} AND seg_type != 'track', seg_type, '') AS call,
         multiIf(shape = {lit(TRACKING)}, [name_v, if(event_type_v = name_v, '', event_type_v)],
@@ -298,19 +299,19 @@ def check_query(catalog: Catalog, source: str) -> str:
         if(shape = {lit(TRACKING)}, time_v, timestamp_v) AS t_str,
         multiIf(shape = {lit(TRACKING)}, event_payload, shape = {lit(PROCESSED)}, data_payload, properties_payload) AS payload
       FROM ({layer4})"""
-    layer6 = f"""SELECT f, n, bad, kv, shape, shape_ix, call, implicit, t_str, event_type_v,
+    layer6 = f"""SELECT f, p, n, bad, kv, shape, shape_ix, call, implicit, t_str, event_type_v,
         arrayFilter(x -> x != '', names2) AS names,
         if(side IS NULL, {null_str}, {_shown('assumeNotNull(side)')}) AS side_out, side,
         if(empty(names), toUInt32(0), if({lookup('names[1]')} != 0, {lookup('names[1]')}, {lookup('names2[2]')})) AS ev,
         {_jtype('payload')} AS payload_type, payload
       FROM ({layer5})"""
-    layer7 = f"""SELECT f, n, bad, kv, shape, shape_ix, call, implicit, t_str, event_type_v, names, side_out, side,
+    layer7 = f"""SELECT f, p, n, bad, kv, shape, shape_ix, call, implicit, t_str, event_type_v, names, side_out, side,
         ev, arrayElement(EVENTS, ev) AS ev_name, payload_type,
         if(payload_type = 'object' AND ev != 0, JSONExtractKeysAndValuesRaw(payload), {empty_kv}) AS pkv,
         arrayElement(PAYLOAD_PART, ev) AS p_ix,
         arrayElement(arrayElement(ENVELOPE_PART, ev), shape_ix) AS e_ix
       FROM ({layer6})"""
-    record = f"""SELECT f, n, t_str, side_out,
+    record = f"""SELECT f, p, n, t_str, side_out,
       multiIf(bad = 'blank', [('blank', toString(f), '', '', '', '')],
               bad = 'comment', [('comment', toString(f), '', '', '', '')],
               bad = 'toolong', [('malformed', 'a line longer than {MAX_LINE_BYTES} bytes', toString(f), '', '', '')],
@@ -342,7 +343,7 @@ SELECT fact.1 AS section, fact.2 AS a, fact.3 AS b, fact.4 AS c, fact.5 AS d, fa
   min(parseDateTime64BestEffortOrNull(t_str, 6, 'UTC')) AS first_at,
   argMax(t_str, ifNull(parseDateTime64BestEffortOrNull(t_str, 6, 'UTC'), toDateTime64('1900-01-01 00:00:00', 6, 'UTC'))) AS last_time,
   max(parseDateTime64BestEffortOrNull(t_str, 6, 'UTC')) AS last_at,
-  groupArraySorted({PLACES})((f, n)) AS places
+  groupArraySorted({PLACES})((f, p, n)) AS places
 FROM ({record})
 ARRAY JOIN arrayFilter(x -> x.1 != '', facts_all) AS fact
 GROUP BY section, a, b, c, d, e, side
@@ -361,7 +362,7 @@ def implicit_group_sql() -> str:
 
 def file_source(paths: list[str], gzip: list[bool]) -> str:
     """Local files, each with its index and its line numbers."""
-    parts = [f"SELECT toUInt32({i}) AS f, toUInt64(_row_number + 1) AS n, line FROM file({lit(p)}, "
+    parts = [f"SELECT toUInt32({i}) AS f, '' AS p, toUInt64(_row_number + 1) AS n, line FROM file({lit(p)}, "
              f"'LineAsString', 'line String', {lit('gzip' if z else 'none')})"
              for i, (p, z) in enumerate(zip(paths, gzip))]
     return " UNION ALL ".join(parts)
