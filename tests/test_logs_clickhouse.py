@@ -89,6 +89,10 @@ def hostile_lines(catalog):
         '{"event_type": "problem_check", "event_source": "server", "event": null}',
         '{"event_type": "edx.video.played", "event_source": "browser", "event": "{\\"code\\": {}}", '
         '"context": [], "time": "2025-01-02T10:00:00Z"}',
+        # control characters from the log are shown escaped, by both engines
+        '{"event_type": "edx.evil\\u001b[2J\\n", "event_source": "it\'s\\u0007", "time": "2025-01-02T10:00:00Z"}',
+        '{"event_type": "problem_check", "event_source": "x\\u001by", "username": "u", "event": {"problem_id": "p", '
+        '"odd\\u2028key": 1}}',
         "#", "   ", '{"a": 1,}', "[]", "null", '"s"', "12", "true", "{}", "x - {bad",
     ]
     return out

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..diagnostics import printable
 from ..link import Catalog
 from .check import MAX_FINDINGS_PER_EVENT, MAX_GROUPS, MAX_NAMES, expected_events
 from .pii import pii_kind
@@ -144,7 +145,7 @@ def _places(row: dict[str, Any], source: Source, limit: int = EXAMPLES) -> list[
 def _place(place: Any, source: Source) -> str:
     """'file:line'; a glob or URL names the file ClickHouse read (`_path`)."""
     f, path, n = (place["1"], place["2"], place["3"]) if isinstance(place, dict) else place
-    return f"{path or source.names[int(f)]}:{int(n)}"
+    return f"{printable(path or source.names[int(f)])}:{int(n)}"
 
 
 def _first_place(row: dict[str, Any]) -> tuple[int, int]:
@@ -178,8 +179,9 @@ def _merge_seen(table: dict[str, Seen], name: str, row: dict[str, Any], source: 
 
 def _place_key(place: str, source: Source) -> tuple[int, str, int]:
     path, _, line = place.rpartition(":")
-    if path in source.names:
-        return (source.names.index(path), "", int(line))
+    names = [printable(n) for n in source.names]
+    if path in names:
+        return (names.index(path), "", int(line))
     return (len(source.names), path, int(line) if line.isdigit() else 0)
 
 
@@ -192,8 +194,8 @@ def _merge_places(a: list[str], b: list[str], source: Source, limit: int = EXAMP
 def assemble(rows: list[dict[str, Any]], catalog: Catalog, source: Source, catalog_name: str = "",
              made: str = "") -> Report:
     expected = expected_events(catalog)
-    report = Report(made=made, catalog=catalog_name, documented=len(expected), expected=expected)
-    files = [FileSummary(name, 0, 0, gz) for name, gz in zip(source.names, source.gzip)]
+    report = Report(made=made, catalog=printable(catalog_name), documented=len(expected), expected=expected)
+    files = [FileSummary(printable(name), 0, 0, gz) for name, gz in zip(source.names, source.gzip)]
     findings: dict[tuple, Finding] = {}
     # first appearance decides which names the limits keep, as in the Python engine
     rows.sort(key=_first_place)
@@ -209,6 +211,8 @@ def assemble(rows: list[dict[str, Any]], catalog: Catalog, source: Source, catal
     for row in rows:
         section, a, b, c, d, e = (row[k] for k in ("section", "a", "b", "c", "d", "e"))
         count = int(row["records"])
+        if row.get("side") is not None:  # text from the log: shown as the Python engine shows it
+            row["side"] = printable(row["side"])
         if section == "shape":
             report.shapes[a] = report.shapes.get(a, 0) + count
             report.records += count
@@ -234,11 +238,13 @@ def assemble(rows: list[dict[str, Any]], catalog: Catalog, source: Source, catal
         elif section == "event":
             _merge_seen(report.events, a, row, source)
         elif section == "undocumented":
+            a = printable(a)
             if a not in report.undocumented and len(report.undocumented) >= MAX_NAMES:
                 report.undocumented_overflow += count
             else:
                 _merge_seen(report.undocumented, a, row, source)
         elif section == "implicit":
+            a = printable(a)
             group = a if a in report.implicit or len(report.implicit) < MAX_GROUPS else "(other paths)"
             _merge_seen(report.implicit, group, row, source)
         elif section == "call":
@@ -248,9 +254,12 @@ def assemble(rows: list[dict[str, Any]], catalog: Catalog, source: Source, catal
                 kind = pii_kind(d)
                 if kind is None:
                     continue
-                key = ("pii", a, b, c, f"looks like {kind}")
+                key = ("pii", a, printable(b), c, f"looks like {kind}")
+            elif a == "side?":
+                key = ("side", b, "", "", f"event_source {printable(e)!r}; the catalog lists "
+                       f"{', '.join(sorted(catalog.lookup[b].sides))}")
             else:
-                key = (a, b, c, d, e)
+                key = (a, b, printable(c), d, e)
             fields = per_event.setdefault(key[1], set())
             if key not in findings and len(fields) >= MAX_FINDINGS_PER_EVENT:
                 key = (key[0], key[1], "(more fields)", key[3], "")

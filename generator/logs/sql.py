@@ -67,7 +67,6 @@ class Tables:
     targets: list[int]  # ... and the 1-based index of its event
     events: list[str]  # event names, by index
     sides: list[list[str]]  # the sides each event lists
-    sides_text: list[str]  # as the side finding says them
     segment_ok: list[int]  # 1 when the event goes through Segment
     channels_text: list[str]
     payload: list[int]  # per event: index into parts (its payload part)
@@ -100,7 +99,6 @@ def tables(catalog: Catalog) -> Tables:
     return Tables(
         names=names, targets=[index[lookup[n].name] for n in names], events=[e.name for e in entries],
         sides=[sorted(e.sides) for e in entries],
-        sides_text=[", ".join(sorted(e.sides)) for e in entries],
         segment_ok=[int("segment" in e.channels) for e in entries],
         channels_text=[", ".join(sorted(e.channels)) or "no channel" for e in entries],
         payload=payload, envelope=envelope, parts=parts)
@@ -143,12 +141,6 @@ def _jtype(raw: str) -> str:
     return (f"multiIf(startsWith({raw}, '\"'), 'string', startsWith({raw}, '{{'), 'object', "
             f"startsWith({raw}, '['), 'array', {raw} IN ('true', 'false'), 'boolean', "
             f"{raw} = 'null', 'null', match({raw}, '^-?[0-9]+$'), 'integer', 'number')")
-
-
-def _repr(expr: str) -> str:
-    """Python's repr() of a plain string: single quotes, or double when it holds a single one."""
-    return (f"if(position({expr}, '''') > 0 AND position({expr}, '\"') = 0, concat('\"', {expr}, '\"'), "
-            f"concat('''', replaceAll(replaceAll({expr}, '\\\\', '\\\\\\\\'), '''', '\\\\'''), ''''))")
 
 
 def _at(obj_kv: str, key: str) -> str:
@@ -216,7 +208,6 @@ def check_query(catalog: Catalog, source: str) -> str:
     CAST({t.targets!r} AS Array(UInt32)) AS TARGETS,
     {_arr(t.events)} AS EVENTS,
     [{", ".join(_arr(s) for s in t.sides)}] AS SIDES,
-    {_arr(t.sides_text)} AS SIDES_TEXT,
     CAST({t.segment_ok!r} AS Array(UInt8)) AS SEGMENT_OK,
     {_arr(t.channels_text)} AS CHANNELS_TEXT,
     CAST({t.payload!r} AS Array(UInt32)) AS PAYLOAD_PART,
@@ -324,8 +315,7 @@ def check_query(catalog: Catalog, source: str) -> str:
           arrayConcat(
             [('event', ev_name, '', '', '', '')],
             if(side IS NOT NULL AND NOT has(arrayElement(SIDES, ev), assumeNotNull(side)),
-               [('finding', 'side', ev_name, '', '', concat('event_source ', {_repr('assumeNotNull(side_out)')},
-                 '; the catalog lists ', arrayElement(SIDES_TEXT, ev)))], []),
+               [('finding', 'side?', ev_name, '', '', assumeNotNull(side_out))], []),
             if(shape = {lit(SEGMENT)} AND arrayElement(SEGMENT_OK, ev) = 0,
                [('finding', 'side', ev_name, '', '', concat('a Segment message; the catalog sends it only through ',
                  arrayElement(CHANNELS_TEXT, ev)))], []),
