@@ -153,10 +153,9 @@ def _fold(start: str, keys: str) -> str:
     return f"arrayFold((acc, k) -> if(startsWith(acc, '{{'), JSONExtractRaw(acc, k), ''), {keys}, {start})"
 
 
-def _part_facts(obj_kv: str, part_ix: str, event: str, part_name: str) -> str:
-    """The findings of one part (envelope or payload) of a record, as facts."""
-    checks = f"arrayElement(CHECKS, {part_ix})"
-    nodes = f"arrayElement(NODES, {part_ix})"
+def _part_facts(obj_kv: str, checks: str, nodes: str, event: str, part_name: str) -> str:
+    """The findings of one part (envelope or payload) of a record, as facts; `checks` and `nodes`
+    are the part's columns, joined in from the catalog's table of parts."""
     values = f"arrayMap(c -> {_fold(_at(obj_kv, 'c.1'), 'c.2')}, {checks})"
     typed = f"arrayMap(v -> (v, {_jtype('v')}), {values})"
     vt = "vt.2"
@@ -206,14 +205,20 @@ def check_query(catalog: Catalog, source: str) -> str:
     consts = f"""
     {_arr(t.names)} AS NAMES,
     CAST({t.targets!r} AS Array(UInt32)) AS TARGETS,
-    {_arr(t.events)} AS EVENTS,
-    [{", ".join(_arr(s) for s in t.sides)}] AS SIDES,
-    CAST({t.segment_ok!r} AS Array(UInt8)) AS SEGMENT_OK,
-    {_arr(t.channels_text)} AS CHANNELS_TEXT,
-    CAST({t.payload!r} AS Array(UInt32)) AS PAYLOAD_PART,
-    CAST({t.envelope!r} AS Array(Array(UInt32))) AS ENVELOPE_PART,
-    [{", ".join(_checks_literal(p) for p in t.parts)}] AS CHECKS,
-    [{", ".join(_nodes_literal(p) for p in t.parts)}] AS NODES"""
+    0 AS NOTHING"""
+    # The catalog's events and parts are small tables joined to the records: an element of a big
+    # constant array picked per row would copy the whole array into every row of a block.
+    events_table = ("SELECT * FROM values('ev UInt32, ev_name String, ev_sides Array(String), segment_ok UInt8, "
+                    "channels_text String, p_ix UInt32, e_ixs Array(UInt32)', " + ", ".join(
+                        f"({i + 1}, {lit(name)}, {_arr(sides)}, {ok}, {lit(text)}, {pix}, {eixs!r})"
+                        for i, (name, sides, ok, text, pix, eixs) in enumerate(zip(
+                            t.events, t.sides, t.segment_ok, t.channels_text, t.payload, t.envelope))) + ")")
+    check_type = ("Array(Tuple(String, Array(String), String, UInt8, String, UInt8, Array(String), "
+                  "Array(Float64), String, UInt8))")
+    parts_table = (f"SELECT * FROM values('ix UInt32, checks {check_type}, nodes Array(Tuple(Array(String), "
+                   "Array(String)))', " + ", ".join(
+                       f"({i + 1}, {_checks_literal(part)}, {_nodes_literal(part)})"
+                       for i, part in enumerate(t.parts)) + ")")
 
     def raw(key: str) -> str:
         return f"kv[indexOf(keys, {lit(key)})].2"
@@ -297,11 +302,14 @@ def check_query(catalog: Catalog, source: str) -> str:
         {_jtype('payload')} AS payload_type, payload
       FROM ({layer5})"""
     layer7 = f"""SELECT f, p, n, bad, kv, shape, shape_ix, call, implicit, t_str, event_type_v, names, side_out, side,
-        ev, arrayElement(EVENTS, ev) AS ev_name, payload_type,
-        if(payload_type = 'object' AND ev != 0, JSONExtractKeysAndValuesRaw(payload), {empty_kv}) AS pkv,
-        arrayElement(PAYLOAD_PART, ev) AS p_ix,
-        arrayElement(arrayElement(ENVELOPE_PART, ev), shape_ix) AS e_ix
-      FROM ({layer6})"""
+        r.ev AS ev, c.ev_name AS ev_name, c.ev_sides AS ev_sides, c.segment_ok AS segment_ok,
+        c.channels_text AS channels_text, payload_type,
+        if(payload_type = 'object' AND r.ev != 0, JSONExtractKeysAndValuesRaw(payload), {empty_kv}) AS pkv,
+        c.p_ix AS p_ix, arrayElement(c.e_ixs, shape_ix) AS e_ix
+      FROM ({layer6}) AS r LEFT JOIN ({events_table}) AS c ON r.ev = c.ev"""
+    layer8 = f"""SELECT r.*, pe.checks AS e_checks, pe.nodes AS e_nodes, pp.checks AS p_checks, pp.nodes AS p_nodes
+      FROM ({layer7}) AS r LEFT JOIN ({parts_table}) AS pe ON r.e_ix = pe.ix
+      LEFT JOIN ({parts_table}) AS pp ON r.p_ix = pp.ix"""
     record = f"""SELECT f, p, n, t_str, side_out,
       multiIf(bad = 'blank', [('blank', toString(f), '', '', '', '')],
               bad = 'comment', [('comment', toString(f), '', '', '', '')],
@@ -314,17 +322,17 @@ def check_query(catalog: Catalog, source: str) -> str:
           ev = 0, [('undocumented', {_shown('names[1]')}, '', '', '', '')],
           arrayConcat(
             [('event', ev_name, '', '', '', '')],
-            if(side IS NOT NULL AND NOT has(arrayElement(SIDES, ev), assumeNotNull(side)),
+            if(side IS NOT NULL AND NOT has(ev_sides, assumeNotNull(side)),
                [('finding', 'side?', ev_name, '', '', assumeNotNull(side_out))], []),
-            if(shape = {lit(SEGMENT)} AND arrayElement(SEGMENT_OK, ev) = 0,
+            if(shape = {lit(SEGMENT)} AND segment_ok = 0,
                [('finding', 'side', ev_name, '', '', concat('a Segment message; the catalog sends it only through ',
-                 arrayElement(CHANNELS_TEXT, ev)))], []),
-            if(e_ix = 0, [], {_part_facts('kv', 'e_ix', 'ev_name', 'envelope')}),
-            if(payload_type = 'object', {_part_facts('pkv', 'p_ix', 'ev_name', 'payload')},
-               if(empty(arrayElement(CHECKS, p_ix)), [],
+                 channels_text))], []),
+            if(e_ix = 0, [], {_part_facts('kv', 'e_checks', 'e_nodes', 'ev_name', 'envelope')}),
+            if(payload_type = 'object', {_part_facts('pkv', 'p_checks', 'p_nodes', 'ev_name', 'payload')},
+               if(empty(p_checks), [],
                   [('finding', 'type-mismatch', ev_name, arrayElement({_arr([PAYLOAD_KEY[s] for s in SHAPES])}, shape_ix),
                     'envelope', concat('expected object, got ', payload_type))])))))) AS facts_all
-      FROM ({layer7})"""
+      FROM ({layer8})"""
     return f"""WITH {consts}
 SELECT fact.1 AS section, fact.2 AS a, fact.3 AS b, fact.4 AS c, fact.5 AS d, fact.6 AS e,
   if(section IN ('event', 'undocumented', 'implicit', 'call'), side_out, NULL) AS side,
