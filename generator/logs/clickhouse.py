@@ -272,6 +272,8 @@ def assemble(rows: list[dict[str, Any]], catalog: Catalog, source: Source, catal
         reasons = {m["reason"] for m in report.malformed_examples}
         report.malformed_examples = [{"where": NO_PLACE, "reason": r} for r in sorted(reasons)][:20]
     report.files = files
+    report.expected = expected_events(catalog, report.shapes)
+    report.documented = len(report.expected)
     report.findings = sorted(findings.values(), key=lambda f: (
         f.event.lower(), KIND_ORDER.index(f.kind), f.part, f.field, f.detail))
     return report
