@@ -81,7 +81,7 @@ def problem_check_event(rng: random.Random, browser: bool) -> object:
         "answers": {i: f"choice_{rng.randint(0, 4)}" for i in inputs},
         "correct_map": {i: {"correctness": "correct", "npoints": None, "msg": "", "hint": "",
                             "hintmode": None, "queuestate": None} for i in inputs},
-        "state": {"seed": 1, "done": True, "student_answers": {i: "choice_1" for i in inputs},
+        "state": {"seed": 1, "done": True, "student_answers": dict.fromkeys(inputs, "choice_1"),
                   "input_state": {i: {} for i in inputs}},
         "grade": rng.randint(0, len(inputs)), "max_grade": len(inputs), "attempts": rng.randint(1, 5),
         "success": "correct", "problem_id": "block-v1:edX+DemoX+Demo_Course+type@problem+block@" + "0" * 32,

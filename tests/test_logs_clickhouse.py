@@ -13,6 +13,7 @@ import re
 import pytest
 
 from conftest import FIXTURES
+
 from eventcat.cli import main
 from eventcat.logs.check import check_logs
 from eventcat.logs.synth import records
@@ -20,8 +21,15 @@ from eventcat.pipeline import build_catalog
 
 if os.environ.get("CI") != "true":  # on CI the extra is installed (make setup): a skip would hide a failure
     pytest.importorskip("chdb")
-from eventcat.logs.clickhouse import (NO_PLACE, assemble, check_clickhouse, local_or_remote,  # noqa: E402
-                                      query_for, run_chdb, table_source)
+from eventcat.logs.clickhouse import (
+    NO_PLACE,
+    assemble,
+    check_clickhouse,
+    local_or_remote,
+    query_for,
+    run_chdb,
+    table_source,
+)
 
 LOGS = FIXTURES / "logs"
 FIXTURE_LOGS = sorted(p for p in LOGS.iterdir() if p.is_file())

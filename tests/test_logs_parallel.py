@@ -8,6 +8,7 @@ import random
 import pytest
 
 from conftest import FIXTURES
+
 from eventcat.cli import main
 from eventcat.logs.check import check_logs
 from eventcat.logs.parallel import check_parallel, plan

@@ -186,7 +186,7 @@ def _engine_usage(args: argparse.Namespace) -> str:
     return ""
 
 
-def _logs_sql(args: argparse.Namespace, catalog) -> int:
+def _logs_sql(args: argparse.Namespace, catalog: Catalog) -> int:
     from ..logs.clickhouse import EngineError, local_or_remote, query_for, table_source
     try:
         source = (table_source(args.table, args.column) if args.table

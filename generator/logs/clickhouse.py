@@ -46,7 +46,9 @@ def local_or_remote(specs: list[str], cluster: str | None = None) -> Source:
     """Each FILE, GLOB or URL as a ClickHouse table function. Local files are told gzip or not by
     their magic bytes, as the Python engine does; URLs by their suffix, as ClickHouse does. With
     `cluster`, S3 URLs are read by s3Cluster: every node of the cluster reads some of the files."""
-    selects, names, packed = [], [], []
+    selects: list[str] = []
+    names: list[str] = []
+    packed: list[bool] = []
     expanded = []
     for spec in specs:
         if _GLOB.search(spec) and "{" not in spec and not _REMOTE.match(spec):
@@ -104,7 +106,7 @@ def query_for(catalog: Catalog, source: Source) -> str:
 def run_chdb(sql: str, session: Any = None) -> list[dict[str, Any]]:
     """The rows of the query, run in chDB (in `session`, a chdb.session.Session, when given)."""
     try:
-        import chdb  # type: ignore[import-not-found]
+        import chdb
     except ImportError:
         raise EngineError("the ClickHouse engine needs chDB: pip install 'eventcat[clickhouse]'") from None
     try:
@@ -117,7 +119,7 @@ def run_chdb(sql: str, session: Any = None) -> list[dict[str, Any]]:
 
 def run_server(sql: str, url: str) -> list[dict[str, Any]]:
     try:
-        import clickhouse_connect  # type: ignore[import-not-found]
+        import clickhouse_connect
     except ImportError:
         raise EngineError("--clickhouse needs clickhouse-connect: pip install 'eventcat[clickhouse]'") from None
     try:
@@ -125,7 +127,7 @@ def run_server(sql: str, url: str) -> list[dict[str, Any]]:
         result = client.query(sql)
     except Exception as error:  # connection and query errors of every kind: said, not raised
         raise EngineError(_short(str(error))) from None
-    return [dict(zip(result.column_names, row)) for row in result.result_rows]
+    return [dict(zip(result.column_names, row, strict=True)) for row in result.result_rows]
 
 
 def _short(message: str) -> str:
@@ -195,7 +197,7 @@ def assemble(rows: list[dict[str, Any]], catalog: Catalog, source: Source, catal
              made: str = "") -> Report:
     expected = expected_events(catalog)
     report = Report(made=made, catalog=printable(catalog_name), documented=len(expected), expected=expected)
-    files = [FileSummary(printable(name), 0, 0, gz) for name, gz in zip(source.names, source.gzip)]
+    files = [FileSummary(printable(name), 0, 0, gz) for name, gz in zip(source.names, source.gzip, strict=True)]
     findings: dict[tuple, Finding] = {}
     # first appearance decides which names the limits keep, as in the Python engine
     rows.sort(key=_first_place)

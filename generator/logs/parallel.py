@@ -43,7 +43,7 @@ def plan(paths: list[Path], jobs: int, task_bytes: int | None = None) -> list[Ta
     if task_bytes is None:
         task_bytes = max(MIN_TASK_BYTES, sum(sizes) // max(1, jobs * 4) + 1)
     tasks: list[Task] = []
-    for file_index, (path, size) in enumerate(zip(paths, sizes)):
+    for file_index, (path, size) in enumerate(zip(paths, sizes, strict=True)):
         with open(path, "rb") as handle:
             packed = handle.read(2) == GZIP_MAGIC
         if packed or size <= task_bytes:
@@ -72,7 +72,7 @@ class Partial:
 def _check_task(task: Task, max_line_bytes: int = MAX_LINE_BYTES) -> Partial:
     assert _CATALOG is not None
     checker = Checker(_CATALOG)
-    checker.place = lambda file_index, line: (task.index, line)  # type: ignore[assignment,return-value]
+    checker.place = lambda file_index, line: (task.index, line)  # type: ignore[assignment]
     stats = FileStats(task.path, gzip=task.gzip)
     checker.stats.append(stats)
     checker.consume(read_range(Path(task.path), task.start, task.end, stats, max_line_bytes), max_line_bytes)
@@ -175,7 +175,7 @@ def check_parallel(catalog: Catalog, paths: list[Path], jobs: int, progress: Pro
         context = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(max_workers=min(jobs, len(tasks)), mp_context=context) as pool:
             futures = [pool.submit(_check_task, task, max_line_bytes) for task in tasks]
-            for task, future in zip(tasks, futures):  # in file order, whatever order they finish in
+            for task, future in zip(tasks, futures, strict=True):  # in file order, whatever order they finish in
                 merge.add(future.result())
                 size = Path(task.path).stat().st_size
                 done += (size if task.end < 0 else task.end) - task.start

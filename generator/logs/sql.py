@@ -22,8 +22,16 @@ from dataclasses import dataclass
 
 from ..link import Catalog
 from .check import MAX_SHOWN, Part, build_lookup, compile_expectation
-from .records import (PAYLOAD_KEY, PROCESSED, SEGMENT, SEGMENT_CALLS, SEGMENT_KEYS, TRACKING,
-                      _SEGMENT_CHANNEL_SIDES, _SEGMENT_LIBRARY_SIDES)
+from .records import (
+    _SEGMENT_CHANNEL_SIDES,
+    _SEGMENT_LIBRARY_SIDES,
+    PAYLOAD_KEY,
+    PROCESSED,
+    SEGMENT,
+    SEGMENT_CALLS,
+    SEGMENT_KEYS,
+    TRACKING,
+)
 
 SHAPES = (TRACKING, PROCESSED, SEGMENT)
 PLACES = 20  # first places kept per fact: the report keeps 3, malformed examples 20
@@ -201,7 +209,9 @@ def check_query(catalog: Catalog, source: str) -> str:
     calls = _arr(list(SEGMENT_CALLS))
     libs = sorted(_SEGMENT_LIBRARY_SIDES)
     chans = sorted(_SEGMENT_CHANNEL_SIDES)
-    nothing = "('', '', '', '', '', '')"
+    lib_sides = _arr([_SEGMENT_LIBRARY_SIDES[k] for k in libs])
+    chan_sides = _arr([_SEGMENT_CHANNEL_SIDES[k] for k in chans])
+    payload_keys = _arr([PAYLOAD_KEY[s] for s in SHAPES])
     consts = f"""
     {_arr(t.names)} AS NAMES,
     CAST({t.targets!r} AS Array(UInt32)) AS TARGETS,
@@ -212,7 +222,8 @@ def check_query(catalog: Catalog, source: str) -> str:
                     "channels_text String, p_ix UInt32, e_ixs Array(UInt32)', " + ", ".join(
                         f"({i + 1}, {lit(name)}, {_arr(sides)}, {ok}, {lit(text)}, {pix}, {eixs!r})"
                         for i, (name, sides, ok, text, pix, eixs) in enumerate(zip(
-                            t.events, t.sides, t.segment_ok, t.channels_text, t.payload, t.envelope))) + ")")
+                            t.events, t.sides, t.segment_ok, t.channels_text, t.payload, t.envelope,
+                            strict=True))) + ")")
     check_type = ("Array(Tuple(String, Array(String), String, UInt8, String, UInt8, Array(String), "
                   "Array(Float64), String, UInt8))")
     parts_table = (f"SELECT * FROM values('ix UInt32, checks {check_type}, nodes Array(Tuple(Array(String), "
@@ -263,7 +274,8 @@ def check_query(catalog: Catalog, source: str) -> str:
     layer4 = f"""SELECT f, p, n, bad, kv, keys,
         {strv(raw('type'))} AS seg_type,
         multiIf(has(keys, 'event_type') OR has(keys, 'event_source'), {lit(TRACKING)},
-                has(keys, 'messageId') OR (seg_type IN {calls} AND hasAny(keys, {_arr(list(SEGMENT_KEYS))})), {lit(SEGMENT)},
+                has(keys, 'messageId') OR (seg_type IN {calls}
+                    AND hasAny(keys, {_arr(list(SEGMENT_KEYS))})), {lit(SEGMENT)},
                 has(keys, 'event'), {lit(TRACKING)},
                 has(keys, 'data') OR has(keys, 'timestamp'), {lit(PROCESSED)}, {lit(TRACKING)}) AS shape,
         {strv(raw('name'))} AS name_v,
@@ -288,12 +300,14 @@ def check_query(catalog: Catalog, source: str) -> str:
         JSONExtractString(context_raw, 'library', 'name') AS lib,
         {strv("JSONExtractRaw(context_raw, 'event_source')")} AS ctx_source,
         multiIf(shape = {lit(TRACKING)}, source_v,
-                shape = {lit(PROCESSED)}, if(startsWith(context_raw, '{{') AND ctx_source != '', toNullable(ctx_source), {null_str}),
-                lib IN {_arr(libs)}, toNullable(transform(lib, {_arr(libs)}, {_arr([_SEGMENT_LIBRARY_SIDES[k] for k in libs])}, '')),
-                chan IN {_arr(chans)}, toNullable(transform(chan, {_arr(chans)}, {_arr([_SEGMENT_CHANNEL_SIDES[k] for k in chans])}, '')),
+                shape = {lit(PROCESSED)},
+                  if(startsWith(context_raw, '{{') AND ctx_source != '', toNullable(ctx_source), {null_str}),
+                lib IN {_arr(libs)}, toNullable(transform(lib, {_arr(libs)}, {lib_sides}, '')),
+                chan IN {_arr(chans)}, toNullable(transform(chan, {_arr(chans)}, {chan_sides}, '')),
                 {null_str}) AS side,
         if(shape = {lit(TRACKING)}, time_v, timestamp_v) AS t_str,
-        multiIf(shape = {lit(TRACKING)}, event_payload, shape = {lit(PROCESSED)}, data_payload, properties_payload) AS payload
+        multiIf(shape = {lit(TRACKING)}, event_payload, shape = {lit(PROCESSED)}, data_payload,
+                properties_payload) AS payload
       FROM ({layer4})"""
     layer6 = f"""SELECT f, p, n, bad, kv, shape, shape_ix, call, implicit, t_str, event_type_v,
         arrayFilter(x -> x != '', names2) AS names,
@@ -330,22 +344,25 @@ def check_query(catalog: Catalog, source: str) -> str:
             if(e_ix = 0, [], {_part_facts('kv', 'e_checks', 'e_nodes', 'ev_name', 'envelope')}),
             if(payload_type = 'object', {_part_facts('pkv', 'p_checks', 'p_nodes', 'ev_name', 'payload')},
                if(empty(p_checks), [],
-                  [('finding', 'type-mismatch', ev_name, arrayElement({_arr([PAYLOAD_KEY[s] for s in SHAPES])}, shape_ix),
+                  [('finding', 'type-mismatch', ev_name, arrayElement({payload_keys}, shape_ix),
                     'envelope', concat('expected object, got ', payload_type))])))))) AS facts_all
       FROM ({layer8})"""
     return f"""WITH {consts}
 SELECT fact.1 AS section, fact.2 AS a, fact.3 AS b, fact.4 AS c, fact.5 AS d, fact.6 AS e,
   if(section IN ('event', 'undocumented', 'implicit', 'call'), side_out, NULL) AS side,
   count() AS records,
-  argMin(t_str, ifNull(parseDateTime64BestEffortOrNull(t_str, 6, 'UTC'), toDateTime64('2299-12-31 00:00:00', 6, 'UTC'))) AS first_time,
+  argMin(t_str, ifNull(parseDateTime64BestEffortOrNull(t_str, 6, 'UTC'),
+    toDateTime64('2299-12-31 00:00:00', 6, 'UTC'))) AS first_time,
   min(parseDateTime64BestEffortOrNull(t_str, 6, 'UTC')) AS first_at,
-  argMax(t_str, ifNull(parseDateTime64BestEffortOrNull(t_str, 6, 'UTC'), toDateTime64('1900-01-01 00:00:00', 6, 'UTC'))) AS last_time,
+  argMax(t_str, ifNull(parseDateTime64BestEffortOrNull(t_str, 6, 'UTC'),
+    toDateTime64('1900-01-01 00:00:00', 6, 'UTC'))) AS last_time,
   max(parseDateTime64BestEffortOrNull(t_str, 6, 'UTC')) AS last_at,
   groupArraySorted({PLACES})((f, p, n)) AS places
 FROM ({record})
 ARRAY JOIN arrayFilter(x -> x.1 != '', facts_all) AS fact
 GROUP BY section, a, b, c, d, e, side
-SETTINGS max_query_size = 0, max_expanded_ast_elements = 100000000, max_ast_elements = 10000000, max_ast_depth = 10000"""
+SETTINGS max_query_size = 0, max_expanded_ast_elements = 100000000, max_ast_elements = 10000000,
+  max_ast_depth = 10000"""
 
 
 def implicit_group_sql() -> str:
@@ -362,7 +379,7 @@ def file_source(paths: list[str], gzip: list[bool]) -> str:
     """Local files, each with its index and its line numbers."""
     parts = [f"SELECT toUInt32({i}) AS f, '' AS p, toUInt64(_row_number + 1) AS n, line FROM file({lit(p)}, "
              f"'LineAsString', 'line String', {lit('gzip' if z else 'none')})"
-             for i, (p, z) in enumerate(zip(paths, gzip))]
+             for i, (p, z) in enumerate(zip(paths, gzip, strict=True))]
     return " UNION ALL ".join(parts)
 
 
