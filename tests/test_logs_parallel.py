@@ -53,7 +53,7 @@ def mixed(tmp_path_factory, catalog):
 
 def test_any_cut_gives_the_same_report(catalog, mixed):
     files = [*sorted(LOGS.glob("*.*")), *mixed]
-    one = check_logs(catalog, files, jobs=1).to_json()
+    one = check_logs(catalog, files).to_json()
     size = mixed[0].stat().st_size
     for task_bytes in (997, size // 3, size * 2):  # byte by byte: the range test below
         tasks = plan(files, 2, task_bytes)

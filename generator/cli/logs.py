@@ -201,7 +201,7 @@ def _logs_sql(args: argparse.Namespace, catalog: Catalog) -> int:
 def _logs_check(args: argparse.Namespace, catalog: Catalog) -> int:
     import datetime
 
-    from ..logs.check import check_logs
+    from ..logs.parallel import check_files
     from ..logs.text import to_text
     if args.save_report is not None:  # refused now, not after the logs were read
         from ..diagnostics import CatalogError
@@ -223,8 +223,8 @@ def _logs_check(args: argparse.Namespace, catalog: Catalog) -> int:
             print(f"eventcat logs check: {error}", file=sys.stderr)
             return 2
     else:
-        report = check_logs(catalog, [Path(f) for f in args.files], _progress(args), str(args.catalog),
-                            made, args.max_line_bytes, jobs=args.jobs or None)
+        report = check_files(catalog, [Path(f) for f in args.files], _progress(args), str(args.catalog),
+                             made, args.max_line_bytes, jobs=args.jobs or None)
     elapsed = time.perf_counter() - started
     if args.save_report is not None:
         from ..diagnostics import CatalogError

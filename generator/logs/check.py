@@ -435,14 +435,6 @@ class Checker:
 
 
 def check_logs(catalog: Catalog, paths: list[Path], progress: Progress | None = None,
-               catalog_name: str = "", made: str = "", max_line_bytes: int = MAX_LINE_BYTES,
-               jobs: int | None = 1) -> Report:
-    """The report on the logs; `jobs` processes (None: every core; the report is the same)."""
-    paths = [Path(p) for p in paths]
-    if jobs != 1:
-        from .parallel import MIN_TASK_BYTES, check_parallel, default_jobs
-        jobs = jobs or default_jobs()
-        if jobs > 1 and len(paths) + sum(p.stat().st_size for p in paths) // MIN_TASK_BYTES > 1:
-            return check_parallel(catalog, paths, jobs, progress, catalog_name, made,
-                                  max_line_bytes=max_line_bytes)
-    return Checker(catalog, catalog_name, made).run(paths, progress, max_line_bytes)
+               catalog_name: str = "", made: str = "", max_line_bytes: int = MAX_LINE_BYTES) -> Report:
+    """The report on the logs, in this process (parallel.check_files uses every core)."""
+    return Checker(catalog, catalog_name, made).run([Path(p) for p in paths], progress, max_line_bytes)

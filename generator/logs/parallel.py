@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from ..link import Catalog
-from .check import MAX_FINDINGS_PER_EVENT, MAX_GROUPS, MAX_NAMES, Checker
+from .check import MAX_FINDINGS_PER_EVENT, MAX_GROUPS, MAX_NAMES, Checker, check_logs
 from .read import GZIP_MAGIC, MAX_LINE_BYTES, FileStats, Progress, read_range
 from .report import EXAMPLES, Finding, Report, Seen
 
@@ -184,6 +184,19 @@ def check_parallel(catalog: Catalog, paths: list[Path], jobs: int, progress: Pro
     finally:
         _CATALOG = None
     return merge.checker.finish()
+
+
+def check_files(catalog: Catalog, paths: list[Path], progress: Progress | None = None,
+                catalog_name: str = "", made: str = "", max_line_bytes: int = MAX_LINE_BYTES,
+                jobs: int | None = None) -> Report:
+    """The report on the logs with `jobs` processes (None: every core); the same for any number.
+    Logs smaller than one task are checked in this process: starting others would cost more."""
+    paths = [Path(p) for p in paths]
+    jobs = jobs or default_jobs()
+    if jobs > 1 and len(paths) + sum(p.stat().st_size for p in paths) // MIN_TASK_BYTES > 1:
+        return check_parallel(catalog, paths, jobs, progress, catalog_name, made,
+                              max_line_bytes=max_line_bytes)
+    return check_logs(catalog, paths, progress, catalog_name, made, max_line_bytes)
 
 
 def default_jobs() -> int:
