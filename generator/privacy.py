@@ -146,3 +146,13 @@ def processing_record_csv(catalog: Catalog, pmap: PrivacyMap | None = None) -> s
                 " ".join(sorted(v for v in vias if v)), tool.storage.access, tool.storage.retention,
                 tool.storage.region, str(tool.storage.pii_allowed).lower()])
     return csv_text(PROCESSING_COLUMNS, rows)
+
+
+def event_conflicts(entry: EventEntry, catalog: Catalog) -> list[tuple[Tool, tuple[str, ...]]]:
+    """(tool, personal-data field names) for each tool this event reaches that must not get
+    personal data, when the event carries some: the warning at the top of the event's page."""
+    personal = tuple(rf.field.name for rf in entry.fields if rf.field.pii not in (None, "none"))
+    if not personal:
+        return []
+    return [(tool, personal) for tool, _ in reached_tools(entry, catalog)
+            if tool.storage.pii_allowed is False]

@@ -31,7 +31,7 @@ from .link import Catalog, EventEntry
 from .lint import RULES
 from .markup import code_block, inline_markdown_html, markdown_html, myst, raw_html
 from .objects import OBJECTS_FILE, objects_index
-from .privacy import PrivacyMap, privacy_map, processing_record_csv
+from .privacy import PrivacyMap, event_conflicts, privacy_map, processing_record_csv
 
 
 def _packaged_templates() -> Path:
@@ -255,7 +255,7 @@ def _render_events(catalog: Catalog, templates_dir: Path, entries: Iterable[Even
         views = implementation_views(entry, catalog, who)
         put(pages, f"{entry.docname}.md", "event.md.j2", entry=entry, implementations=views,
             field_examples=field_examples(entry, [v.example for v in views], who), history=history,
-            code=code)
+            code=code, privacy_conflicts=event_conflicts(entry, catalog))
     return pages
 
 

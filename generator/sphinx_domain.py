@@ -134,7 +134,8 @@ class CatalogDomain(Domain):
 
     def get_objects(self) -> Iterator[tuple[str, str, str, str, str, int]]:
         """Every event (priority 1: listed in search results), its aliases and fields, tools and
-        teams, for objects.inv. Aliases and fields stay out of the search results (-1)."""
+        teams, for objects.inv. Events, their aliases, tools and teams are search results (1); fields
+        stay out (-1)."""
         objects = self.objects
         if not objects:
             return
@@ -146,7 +147,8 @@ class CatalogDomain(Domain):
                 yield (f"{name}{FIELD_SEPARATOR}{field_name}", field_name, "field", docname,
                        "field-" + field_name, -1)
         for alias, name in objects["aliases"].items():
-            yield alias, alias, "event", prefix + "events/" + objects["events"][name]["slug"], "", -1
+            # an old name leads straight to its event (priority 1, like the event's own name)
+            yield alias, alias, "event", prefix + "events/" + objects["events"][name]["slug"], "", 1
         for kind in ("tool", "team"):
             for key, title in objects[kind + "s"].items():
                 yield key, title, kind, f"{prefix}{kind}s/{key}", "", 1

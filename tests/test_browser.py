@@ -172,3 +172,74 @@ def test_event_history_leads_to_the_what_changed_page(page):
     if folded.count():  # events that changed the same way are folded: unfolding lists them
         folded.first.locator("summary").click()
         assert folded.first.locator("a.ec-event").first.is_visible()
+
+
+@pytest.fixture(params=[(390, 844, "light"), (390, 844, "dark"), (1366, 768, "light"), (1366, 768, "dark")],
+                ids=["phone-light", "phone-dark", "desktop-light", "desktop-dark"])
+def sized(browser, base_url, request):
+    """A page at a phone's or a desktop's width, in light or dark mode; screenshots per page kind."""
+    width, height, scheme = request.param
+    context = browser.new_context(viewport={"width": width, "height": height}, color_scheme=scheme)
+    tab = context.new_page()
+
+    def visit(path: str, name: str) -> None:
+        tab.goto(base_url + path, wait_until="networkidle")
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        tab.screenshot(path=str(SCREENSHOTS / f"{name}-{width}-{scheme}.png"))
+
+    tab.visit = visit
+    tab.size = (width, height)
+    yield tab
+    context.close()
+
+
+PAGE_KINDS = {
+    "event": "catalog/events/edx.course.enrollment.activated.html",
+    "event-list": "catalog/events/index.html",
+    "tool": "catalog/tools/sailthru.html",
+    "team": "catalog/teams/mercury.html",
+    "privacy": "catalog/privacy.html",
+    "home": "index.html",
+}
+
+
+def test_no_page_is_wider_than_the_screen(sized):
+    for name, path in PAGE_KINDS.items():
+        sized.visit(path, name)
+        extra = sized.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert extra <= 0, f"{name} is {extra} px wider than the screen"
+
+
+def test_own_fields_start_within_the_first_screen_on_a_desktop(sized):
+    if sized.size[0] < 1000:
+        pytest.skip("a desktop check")
+    sized.visit(PAGE_KINDS["event"], "event-first-screen")
+    top = sized.evaluate("document.querySelector('table.ec-fields').getBoundingClientRect().top")
+    assert top < sized.size[1]
+    # the inherited envelope is folded away, one click from view
+    assert sized.locator("details.ec-inherited-block table.ec-fields").is_hidden()
+
+
+def test_event_list_keeps_the_summary_on_a_phone(sized):
+    sized.visit(PAGE_KINDS["event-list"], "event-list-rows")
+    first = sized.locator("#ec-index tbody tr").first
+    assert first.locator("td").nth(1).is_visible()  # the summary
+
+
+@pytest.mark.parametrize("words", ["video paused", "Played Video", "course_id", "sailthru", "play_video"])
+def test_the_event_list_filter_matches_words_in_any_order(page, words):
+    page.visit("catalog/events/index.html")
+    page.fill("#ec-filters input[name=q]", words)
+    assert page.locator("#ec-index tbody tr:visible").count() >= 1
+
+
+def test_an_event_page_warns_where_personal_data_must_not_go(page):
+    page.visit("catalog/events/edx.course.enrollment.activated.html")
+    warning = page.locator(".ec-privacy-warning")
+    assert warning.count() >= 1 and "must not receive personal data" in warning.first.inner_text()
+
+
+def test_the_header_search_button_is_named_by_what_it_shows(page):
+    page.visit("index.html")
+    for button in page.locator(".search-button-field").all():
+        assert button.get_attribute("aria-label") is None

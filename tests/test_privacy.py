@@ -95,3 +95,20 @@ def test_tool_and_team_pages_point_to_their_part_of_the_map():
     assert "no event brings personal data here" not in ga
     assert 'href="../privacy.html#privacy-team-mercury"' in pages["teams/mercury.md"]
     assert "(privacy-team-mercury)=\n### Mercury" in pages["privacy.md"]
+
+
+def test_an_event_page_warns_where_its_personal_data_must_not_go():
+    pages = render(CATALOG)
+    played = squeeze(pages["events/edx.video.played.md"])
+    warning = played.split('ec-privacy-warning')[1].split("</div>")[0]
+    assert 'href="../tools/google-analytics.html"' in warning and "<code>username</code>" in warning
+    # the warning comes before the fields, where a reader sees it
+    assert played.index("ec-privacy-warning") < played.index("## Fields")
+    assert "ec-privacy-warning" not in pages["events/add-forum-community-ta.md"]  # no personal data
+
+
+def test_own_fields_come_first_and_inherited_ones_are_folded():
+    played = squeeze(render(CATALOG)["events/edx.video.played.md"])
+    own = played.index('<tr id="field-currentTime"')
+    folded = played.index('<details class="ec-inherited-block">')
+    assert own < folded and played.index('class="ec-inherited"') > folded

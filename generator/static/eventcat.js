@@ -18,11 +18,13 @@
 
     function apply() {
       var text = form.elements.q.value.trim().toLowerCase();
+      var words = text.split(/[\s,]+/).filter(Boolean);
       var wanted = {};
       keys.forEach(function (key) { wanted[key] = form.elements[key].value; });
       var shown = 0;
       rows.forEach(function (row) {
-        var ok = !text || row.dataset.text.indexOf(text) !== -1;
+        // every word typed must appear somewhere in the row's text, in any order
+        var ok = words.every(function (word) { return row.dataset.text.indexOf(word) !== -1; });
         keys.forEach(function (key) {
           if (ok && wanted[key]) ok = (" " + row.dataset[key] + " ").indexOf(" " + wanted[key] + " ") !== -1;
         });
@@ -42,6 +44,47 @@
     form.addEventListener("reset", function () { setTimeout(apply, 0); });
     apply();
   }
-  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
-  else init();
+  // On a phone, table rows are stacked (see eventcat.css): each cell is labelled with its column.
+  function labelCells() {
+    Array.prototype.forEach.call(document.querySelectorAll("table.ec-table"), function (table) {
+      var heads = Array.prototype.map.call(table.querySelectorAll("thead th"), function (th) {
+        return th.textContent.trim();
+      });
+      Array.prototype.forEach.call(table.tBodies, function (body) {
+        Array.prototype.forEach.call(body.rows, function (row) {
+          Array.prototype.forEach.call(row.cells, function (cell, i) {
+            if (heads[i] && i > 0) cell.setAttribute("data-label", heads[i]);
+          });
+        });
+      });
+    });
+  }
+  // The theme's search button says "Search Ctrl+K" but is labelled "Search": a speech-input user
+  // saying what they see would not reach it (axe: label-content-name-mismatch). Its text is its name.
+  function nameSearchButtons() {
+    Array.prototype.forEach.call(document.querySelectorAll(".search-button-field[aria-label]"), function (b) {
+      b.removeAttribute("aria-label");
+    });
+  }
+  // Sphinx lists an event twice when both its object (name or alias) and its page title match:
+  // keep the first, best-scored result for each page.
+  function dedupeSearchResults() {
+    var box = document.getElementById("search-results");
+    if (!box || !window.MutationObserver) return;
+    var seen = {};
+    new MutationObserver(function () {
+      Array.prototype.forEach.call(box.querySelectorAll("li"), function (item) {
+        if (item.hasAttribute("data-ec-seen")) return;
+        item.setAttribute("data-ec-seen", "");
+        var link = item.querySelector("a");
+        if (!link) return;
+        var page = link.href.split("#")[0].split("?")[0];
+        if (seen[page]) item.remove();
+        else seen[page] = true;
+      });
+    }).observe(box, { childList: true, subtree: true });
+  }
+  function start() { nameSearchButtons(); labelCells(); dedupeSearchResults(); init(); }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+  else start();
 })();
