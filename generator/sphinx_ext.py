@@ -117,10 +117,7 @@ def _config_inited(app: Sphinx, config: Config) -> None:
     if not _user_set(config, "html_sidebars"):
         # Event pages and the generated top-level pages: content and page contents only; they
         # have no section to navigate, and their tables want the width.
-        # Tool and team pages too: with the site navigation beside the page contents, their
-        # tables had about 690 px at 1366 px and were clipped.
-        config.html_sidebars = {f"{output}/events/*": [], f"{output}/*": [],
-                                f"{output}/tools/*": [], f"{output}/teams/*": []}
+        config.html_sidebars = {f"{output}/events/*": [], f"{output}/*": []}
     if config.project == "Project name not set":
         # The catalog names the site, so another organisation's catalog gets its own title.
         settings = project.catalog / CONFIG_FILE
