@@ -111,7 +111,8 @@ def load_catalog(catalog_dir: Path) -> tuple[list[RawDocument], list[Unreadable]
     if not catalog_dir.is_dir():
         raise CatalogError([Diagnostic(display_path(catalog_dir), 0, 0, "no-catalog",
                                        "catalog folder not found",
-                                       "pass --catalog DIR or run from the project folder")])
+                                       "give --catalog DIR, set `catalog` in eventcat.toml, "
+                                       "or start a project with `eventcat init`")])
     documents, failed, problems = [], [], []
     for path, section in discover(catalog_dir):
         try:

@@ -42,6 +42,12 @@ def _diff(args: argparse.Namespace) -> int:
     # the project's catalog when given or when it exists, else the folder among OLD and NEW
     catalog = args.catalog if args.catalog_given or args.catalog.is_dir() else next(
         iter(folders), args.catalog)
+    if args.new is None and not (args.catalog_given or args.catalog.is_dir()):
+        # NEW would fall back to OLD itself: a diff of a catalog with itself finds nothing
+        print(f"{args.catalog}: error no-catalog: catalog folder not found, so there is no NEW to "
+              f"compare {args.old} with (give NEW, --catalog DIR, or run inside the project)",
+              file=sys.stderr)
+        return 2
     new = args.new if args.new is not None else str(catalog)
     try:
         old_label, new_label, result = compare(args.old, new, catalog)

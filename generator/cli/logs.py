@@ -151,7 +151,8 @@ def _logs(args: argparse.Namespace) -> int:
         print(f"eventcat logs {args.action}: {error}", file=sys.stderr)
         return 2
     if not args.catalog.is_dir():
-        print(f"{args.catalog}: error no-catalog: catalog folder not found (use --catalog DIR)",
+        print(f"{args.catalog}: error no-catalog: catalog folder not found (give --catalog DIR, "
+              "set `catalog` in eventcat.toml, or start a project with `eventcat init`)",
               file=sys.stderr)
         return 2
     catalog = usable_catalog(args.catalog, f"logs {args.action}")

@@ -327,6 +327,11 @@ def _write_schemas(folder: Path, only_missing: bool = False) -> list[Path]:
 
 
 def _schema(args: argparse.Namespace) -> int:
+    if args.out is None and args.project.source is None and not args.project.catalog.is_dir():
+        # outside any project the default folder would be a stray schemas/ wherever one stands
+        print(_missing_docs(args.project, for_site=False), file=sys.stderr)
+        print("eventcat schema: nothing was written (or give --out DIR)", file=sys.stderr)
+        return 1
     out = args.out.resolve() if args.out is not None else args.project.schemas
     for path in _write_schemas(out):
         print(f"eventcat schema: wrote {display_path(path)}")

@@ -1,0 +1,64 @@
+"""Mistakes a newcomer makes on day one: commands run outside any project must say what to do
+and write nothing; a diff must never quietly compare a catalog with itself."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import MINI
+
+INIT_HINT = "give --catalog DIR, set `catalog` in eventcat.toml, or start a project with `eventcat init`"
+
+
+def eventcat(*args: object, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "eventcat", *map(str, args)], cwd=cwd,
+                          capture_output=True, text=True, timeout=300)
+
+
+def test_schema_outside_any_project_writes_nothing_and_says_how_to_start(tmp_path: Path) -> None:
+    result = eventcat("schema", cwd=tmp_path)
+    assert result.returncode == 1
+    assert "error no-catalog" in result.stderr and INIT_HINT in result.stderr
+    assert "Traceback" not in result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_schema_with_out_works_anywhere(tmp_path: Path) -> None:
+    result = eventcat("schema", "--out", tmp_path / "editor", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "editor" / "event.schema.json").is_file()
+
+
+@pytest.mark.parametrize("command", [("check",), ("new", "team", "growth"), ("export", "json"),
+                                     ("build",), ("logs", "check", "x.log")])
+def test_every_command_outside_a_project_gives_the_same_way_out(tmp_path: Path,
+                                                                command: tuple[str, ...]) -> None:
+    (tmp_path / "x.log").write_text("{}\n", encoding="utf-8")
+    result = eventcat(*command, cwd=tmp_path)
+    assert result.returncode != 0
+    assert f"catalog: error no-catalog: catalog folder not found ({INIT_HINT})" in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["x.log"]
+
+
+def test_diff_with_one_folder_outside_a_project_refuses_to_compare_it_with_itself(
+        tmp_path: Path) -> None:
+    shutil.copytree(MINI, tmp_path / "old")
+    here = tmp_path / "elsewhere"
+    here.mkdir()
+    result = eventcat("diff", tmp_path / "old", "--fail-on-breaking", cwd=here)
+    assert result.returncode == 2
+    assert "no NEW to compare" in result.stderr and result.stdout == ""
+    # with NEW given, the same folder still diffs
+    both = eventcat("diff", tmp_path / "old", tmp_path / "old", cwd=here)
+    assert both.returncode == 0 and "no event changed" in both.stdout
+
+
+def test_readme_table_rows_are_closed_so_no_prose_lands_in_a_cell() -> None:
+    readme = Path(__file__).resolve().parent.parent / "README.md"
+    rows = [line for line in readme.read_text(encoding="utf-8").splitlines() if line.startswith("|")]
+    assert rows and [row for row in rows if not row.rstrip().endswith("|")] == []
