@@ -192,6 +192,8 @@ def project_files(title: str, organization: str, example: str | None = None,
         shipped.update((k, v) for k, v in given.items() if v)
         files[config_path] = _yaml(shipped, f"The shipped {example} example catalog.",
                                    _schema_ref(config_path, "catalog", s))
+        # without --title the home page takes the example's own title, not an empty heading
+        files[f"{s.docs}/index.md"] = _home_page(str(shipped.get("title") or "Event catalog"), s)
     return {path: text if isinstance(text, bytes) else text.encode("utf-8")
             for path, text in files.items()}
 

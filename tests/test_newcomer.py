@@ -62,3 +62,13 @@ def test_readme_table_rows_are_closed_so_no_prose_lands_in_a_cell() -> None:
     readme = Path(__file__).resolve().parent.parent / "README.md"
     rows = [line for line in readme.read_text(encoding="utf-8").splitlines() if line.startswith("|")]
     assert rows and [row for row in rows if not row.rstrip().endswith("|")] == []
+
+
+def test_init_example_without_title_gives_the_home_page_the_examples_title(tmp_path: Path) -> None:
+    result = eventcat("init", "--example", "edx", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    heading = (tmp_path / "docs" / "index.md").read_text(encoding="utf-8").splitlines()[0]
+    shipped = (tmp_path / "catalog" / "catalog.yaml").read_text(encoding="utf-8")
+    title = heading.removeprefix("# ")
+    assert heading.startswith("# ") and title.strip()
+    assert f"title: {title}" in shipped
