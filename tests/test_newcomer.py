@@ -72,3 +72,24 @@ def test_init_example_without_title_gives_the_home_page_the_examples_title(tmp_p
     title = heading.removeprefix("# ")
     assert heading.startswith("# ") and title.strip()
     assert f"title: {title}" in shipped
+
+
+@pytest.mark.parametrize("port", ["99999", "0", "eight"])
+def test_serve_with_an_impossible_port_is_a_usage_error(tmp_path: Path, port: str) -> None:
+    assert eventcat("init", cwd=tmp_path).returncode == 0
+    result = eventcat("serve", "--port", port, cwd=tmp_path)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert f"argument --port: '{port}' is not a port (a number from 1 to 65535)" in result.stderr
+    assert not (tmp_path / "_build").exists()
+
+
+def test_busy_port_hint_names_the_table_of_the_settings_file_in_use(tmp_path: Path) -> None:
+    import socket
+    assert eventcat("init", cwd=tmp_path).returncode == 0
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = eventcat("serve", "--port", port, cwd=tmp_path)
+    assert result.returncode == 1
+    assert "set `port` under [serve] in eventcat.toml)" in result.stderr

@@ -75,7 +75,7 @@ def add_parsers(commands: Commands) -> None:
     _conf_option(serve)
     serve.add_argument("--out", default=None, type=Path,
                        help="the build folder (default: the `build_dir` setting, _build)")
-    serve.add_argument("--port", default=None, type=int,
+    serve.add_argument("--port", default=None, type=_port,
                        help="the port on 127.0.0.1 (default: the `serve.port` setting, 8000)")
 
     schema = commands.add_parser("schema", help="write the editor JSON Schemas")
@@ -245,6 +245,20 @@ def _build(args: argparse.Namespace) -> int:
     return status
 
 
+def _port(text: str) -> int:
+    """A TCP port for --port: out of range is a usage error, not a traceback from bind()."""
+    if not text.isdigit() or not 1 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port (a number from 1 to 65535)")
+    return int(text)
+
+
+def _serve_table(project: Project) -> str:
+    """Where the port setting goes in the settings file this project actually has."""
+    if project.source is not None and project.source.name == "pyproject.toml":
+        return "[tool.eventcat.serve] in pyproject.toml"
+    return "[serve] in eventcat.toml"
+
+
 def port_busy(port: int) -> bool:
     """Whether another program already listens on 127.0.0.1:port."""
     import socket
@@ -295,8 +309,8 @@ def _serve(args: argparse.Namespace) -> int:
         return 1
     if port_busy(port):
         print(f"eventcat serve: port {port} on 127.0.0.1 is busy (another program is listening "
-              f"on it); nothing was built (try --port {port + 1}, or set [tool.eventcat.serve] "
-              "port)", file=sys.stderr)
+              f"on it); nothing was built (try --port {port + 1}, or set `port` under "
+              f"{_serve_table(project)})", file=sys.stderr)
         return 1
     from sphinx_autobuild.__main__ import main as autobuild
 
