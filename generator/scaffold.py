@@ -202,8 +202,8 @@ def new_team(catalog_dir: Path, team_id: str, schemas_dir: Path | None = None) -
         "# A new team. Replace every TODO, then run `eventcat check`.\n\n"
         f"id: {team_id}\n"
         'name: "TODO: the team\'s name"\n'
-        "# The id of the team this one belongs to, if any.\n"
-        "# parent: learner\n"
+        "# The id of the team this one belongs to, if any (catalog/teams/), e.g.\n"
+        "# parent: product\n"
         'description: "TODO: what the team does"\n'
         "# Ids of the tools the team uses (catalog/tools/).\n"
         "tools: []\n"), schemas_dir)

@@ -93,3 +93,10 @@ def test_busy_port_hint_names_the_table_of_the_settings_file_in_use(tmp_path: Pa
         result = eventcat("serve", "--port", port, cwd=tmp_path)
     assert result.returncode == 1
     assert "set `port` under [serve] in eventcat.toml)" in result.stderr
+
+
+def test_a_new_team_in_an_init_project_names_no_open_edx_team(tmp_path: Path) -> None:
+    assert eventcat("init", cwd=tmp_path).returncode == 0
+    assert eventcat("new", "team", "growth", cwd=tmp_path).returncode == 0
+    text = (tmp_path / "catalog" / "teams" / "growth.yaml").read_text(encoding="utf-8")
+    assert "learner" not in text and "edx" not in text.lower()
