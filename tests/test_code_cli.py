@@ -83,3 +83,36 @@ def test_paths_are_relative_to_the_base(tmp_path):
     assert data["roots"] == ["xmodule"]
     # only the events whose `where:` lies under xmodule/ are expected
     assert data["expected"] == ["edx.video.played", "problem_check"]
+
+
+def test_a_project_scan_leaves_out_its_build_and_generated_folders(tmp_path):
+    """`eventcat code scan .` at a project's root read the built site's bundled JavaScript
+    (_build/html/_static) as the project's code; the build and generated folders are not."""
+    import shutil
+    shutil.copytree(CODE / "catalog", tmp_path / "catalog")
+    (tmp_path / "eventcat.toml").write_text("")
+    for folder in ("src", "_build/html/_static", "docs/catalog"):
+        (tmp_path / folder).mkdir(parents=True)
+        (tmp_path / folder / "app.js").write_text("analytics.track('edx.bundled.event');\n")
+    result = eventcat("code", "scan", ".", "--format", "json", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["files"] == 1
+    assert {call["file"] for call in data["calls"]} == {"src/app.js"}
+
+
+def test_save_report_never_replaces_a_hand_written_file(tmp_path):
+    mine = tmp_path / "notes.json"
+    mine.write_text('{"my": "notes"}\n')
+    result = eventcat("code", "scan", ".", "--catalog", "../catalog", "--save-report", mine)
+    assert result.returncode == 2
+    assert "refusing to replace a file eventcat did not write" in result.stderr
+    assert "--force" in result.stderr and "Traceback" not in result.stderr
+    assert mine.read_text() == '{"my": "notes"}\n'
+    ours = tmp_path / "code.json"
+    for _ in range(2):  # its own report is replaced without --force
+        assert eventcat("code", "scan", ".", "--catalog", "../catalog", "--save-report", ours).returncode == 0
+    assert json.loads(ours.read_text())["format"] == "eventcat-code-report"
+    forced = eventcat("code", "scan", ".", "--catalog", "../catalog", "--save-report", mine, "--force")
+    assert forced.returncode == 0, forced.stderr
+    assert json.loads(mine.read_text())["format"] == "eventcat-code-report"

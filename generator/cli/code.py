@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .common import catalog_option, usable_catalog
+from .common import catalog_option, print_problems, usable_catalog
 
 if TYPE_CHECKING:
     from ..code.report import Gate
@@ -54,6 +54,8 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:
     scan.add_argument("--base", type=Path, default=Path("."), metavar="DIR",
                       help="the repository's root: paths in the report, links and `where:` "
                            "checks are relative to it (default: the current folder)")
+    scan.add_argument("--force", action="store_true",
+                      help="let --save-report replace a file eventcat did not write")
     scan.add_argument("--format", choices=["text", "json"], default="text",
                       help="text summary (default) or the JSON report")
     scan.add_argument("--repo-url", type=_repo_url, default=None, metavar="TEMPLATE",
@@ -70,8 +72,11 @@ def _code(args: argparse.Namespace) -> int:
     import datetime
     import time
 
+    from ..code.report import is_saved_report
     from ..code.scan import ScanError, scan
     from ..code.text import safe, to_text
+    from ..diagnostics import CatalogError
+    from ..sync import check_output, write_output
     for path in args.paths:
         if not path.exists():
             print(f"eventcat code scan: {safe(str(path))}: no such file or folder", file=sys.stderr)
@@ -84,18 +89,30 @@ def _code(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return 2
     catalog = usable_catalog(args.catalog, "code scan")
+    if args.save_report is not None:  # refused now, not after the tree was read
+        try:
+            check_output(args.save_report, is_saved_report, args.force)
+        except CatalogError as error:
+            print_problems(error.diagnostics)
+            return 2
+    # the project's build and generated folders hold the theme's bundled JavaScript and our pages
+    project = getattr(args, "project", None)
+    exclude = frozenset(p.resolve() for p in (project.build_dir, project.generated)) if project else frozenset()
     made = datetime.datetime.now(datetime.UTC).replace(microsecond=0).isoformat()
     started = time.perf_counter()
     try:
-        report = scan(catalog, args.paths, args.base, str(args.catalog), made, args.repo_url or "")
+        report = scan(catalog, args.paths, args.base, str(args.catalog), made, args.repo_url or "",
+                      exclude=exclude)
     except ScanError as error:
         print(f"eventcat code scan: {safe(str(error))}", file=sys.stderr)
         return 2
     elapsed = time.perf_counter() - started
     if args.save_report is not None:
-        from ..sync import write_file
         try:
-            write_file(args.save_report, report.to_json().encode("utf-8"))
+            write_output(args.save_report, report.to_json().encode("utf-8"), is_saved_report, args.force)
+        except CatalogError as error:
+            print_problems(error.diagnostics)
+            return 2
         except OSError as error:
             print(f"eventcat code scan: {safe(str(args.save_report))}: cannot write the report: "
                   f"{error.strerror or error}", file=sys.stderr)

@@ -195,3 +195,11 @@ def parse_gate(text: str) -> Gate:
     if not number.strip().isdigit():
         raise ValueError(f"'{text}': N must be a whole number, like {kind}=0")
     return Gate(kind, int(number))
+
+
+_SAVED = re.compile(rb'\s*\{\s*"format"\s*:\s*"' + FORMAT.encode() + rb'"')
+
+
+def is_saved_report(head: bytes) -> bool:
+    """Whether a file's first bytes are those of a report `code scan --save-report` wrote."""
+    return _SAVED.match(head) is not None

@@ -56,9 +56,11 @@ def language_of(path: str) -> str:
     return javascript.SUFFIXES.get(os.path.splitext(path)[1], "")
 
 
-def files_under(paths: Iterable[Path]) -> Iterator[Path]:
+def files_under(paths: Iterable[Path], exclude: frozenset[Path] = frozenset()) -> Iterator[Path]:
     """Source files under each path (a file itself, or a folder walked without following links or
-    entering hidden, dependency and cache folders), each folder's in sorted order."""
+    entering hidden, dependency and cache folders, nor the `exclude` folders: a project's build
+    folder holds the theme's bundled JavaScript, which is not the project's code), each folder's
+    in sorted order."""
     for path in paths:
         if path.is_file():
             yield path
@@ -66,7 +68,8 @@ def files_under(paths: Iterable[Path]) -> Iterator[Path]:
         if not path.is_dir():
             raise ScanError(f"{path}: no such file or folder")
         for folder, dirs, files in os.walk(path, onerror=_raise):
-            dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in SKIPPED_FOLDERS)
+            dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in SKIPPED_FOLDERS
+                             and (Path(folder) / d).resolve() not in exclude)
             for name in sorted(files):
                 if language_of(name):
                     yield Path(folder) / name
@@ -118,21 +121,23 @@ def read_module(path: Path, shown: str, matchers: dict[str, Matcher],
 
 def scan(catalog: Catalog, paths: list[Path], base: Path | None = None, catalog_name: str = "",
          made: str = "", repo_url: str = "",
-         progress: Callable[[int], None] | None = None) -> Report:
+         progress: Callable[[int], None] | None = None,
+         exclude: frozenset[Path] = frozenset()) -> Report:
     # The facts of thousands of modules stay alive until the end, and hold no reference cycles:
     # the cyclic garbage collector would walk them again and again (it took more time than
     # parsing on a 10,000-file tree), so it is paused while scanning.
     enabled = gc.isenabled()
     gc.disable()
     try:
-        return _scan(catalog, paths, base, catalog_name, made, repo_url, progress)
+        return _scan(catalog, paths, base, catalog_name, made, repo_url, progress, exclude)
     finally:
         if enabled:
             gc.enable()
 
 
 def _scan(catalog: Catalog, paths: list[Path], base: Path | None, catalog_name: str, made: str,
-          repo_url: str, progress: Callable[[int], None] | None) -> Report:
+          repo_url: str, progress: Callable[[int], None] | None,
+          exclude: frozenset[Path] = frozenset()) -> Report:
     base = (base or Path.cwd()).resolve()
     by_language = shapes(declared_apis(catalog))
     matchers = {lang: Matcher(found) for lang, found in by_language.items()}
@@ -142,7 +147,7 @@ def _scan(catalog: Catalog, paths: list[Path], base: Path | None, catalog_name: 
     report = Report(made, catalog_name, [shown_path(p, base) for p in paths], repo_url)
     seen: set[Path] = set()
     every: list[Path] = []
-    for path in files_under(paths):
+    for path in files_under(paths, exclude):
         real = path.resolve()
         if real not in seen:
             seen.add(real)
