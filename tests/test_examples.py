@@ -290,3 +290,32 @@ def test_a_neutral_catalogs_site_says_nothing_of_edx(tmp_path):
                 assert word not in lowered, (path, word)
     shipped = check(SHIPPED).catalog
     assert shipped.routes_through_whitelist  # the edX catalog keeps its whitelist download
+
+
+def test_processed_event_tracking_shape_passes_logs_check(mini, tmp_path):
+    """An API that declares the processed event-tracking record (name, timestamp, context, data)
+    gets an example in that shape, and logs check reads it as that event with no finding."""
+    write(mini / "apis" / "emit-processed.yaml", """\
+        name: tracker.emit.processed
+        summary: Event-tracking's own record, before the LMS maps it to the tracking log.
+        sides: [server]
+        channel: tracking-log
+        record: event-tracking
+        language: python
+        recipe: "tracker.emit({{name}}, {{payload}})"
+        """)
+    event = next(p for p in (mini / "events").glob("*.yaml") if "edx.video.paused" in p.name)
+    event.write_text(event.read_text().replace("implementations:", "implementations:\n  - {side: server, api: tracker.emit.processed}", 1))
+    catalog = check(mini).catalog
+    entry = catalog.event("edx.video.paused")
+    shown = [ex for ex in examples(entry, catalog) if ex.shape == "event-tracking"]
+    assert len(shown) == 1
+    record = shown[0].record
+    assert set(record) >= {"name", "timestamp", "context", "data"}
+    assert record["context"]["event_source"] == "server" and record["name"] == "edx.video.paused"
+    log = tmp_path / "processed.log"
+    log.write_text(shown[0].line + "\n")
+    report = check_logs(catalog, [log])
+    assert report.shapes == {"event-tracking": 1}
+    assert [(f.kind, f.field, f.detail) for f in report.findings] == []
+    assert list(report.events) == ["edx.video.paused"]
