@@ -415,8 +415,8 @@ def _check_event_references(d: Definition, teams: dict, tools: dict, groups: dic
 
 def _check_implementations(d: Definition, apis: dict[str, ApiDefinition], config: CatalogConfig,
                            problems: _Problems) -> None:
-    """Each implementation names a declared API that runs on its side, and the name it puts on
-    the wire is one that API accepts; the event's kind is one the catalog declares."""
+    """Each implementation names a declared API that runs on its side; the event's kind is one
+    the catalog declares."""
     event: Event = d.item
     if event.kind not in config.kinds and not is_placeholder(event.kind):
         problems.add(d.at("kind"), "unknown-reference", f"unknown kind '{event.kind}'",
@@ -439,13 +439,6 @@ def _check_implementations(d: Definition, apis: dict[str, ApiDefinition], config
             problems.add(d.at("implementations", index, "side"), "api-side",
                          f"{impl.api} does not run on the {impl.side} side",
                          "it runs on: " + ", ".join(api.sides))
-        wire = impl.name or event.name
-        if api.name_pattern and api.wire_name and not re.search(api.name_pattern, wire):
-            where = ("implementations", index, "name") if impl.name else ("implementations", index, "api")
-            problems.items.append(Diagnostic(  # the event stays usable: only its name is wrong
-                *d.at(*where), "api-name", f"{impl.api} cannot send the name '{wire}'",
-                f"its names allow {api.name_rule or 'only what ' + api.name_pattern + ' matches'}; "
-                "set name: on the implementation to the name the code really sends"))
 
 
 def _unique_names(definitions: list[Definition], problems: _Problems) -> dict[str, Definition]:

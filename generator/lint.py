@@ -75,6 +75,19 @@ def _name_style(catalog: Catalog) -> Iterator[Finding]:
                "keep it as an alias of a new name")
 
 
+def _api_name(catalog: Catalog) -> Iterator[Finding]:
+    for e in catalog.events:
+        for index, impl in enumerate(e.event.implementations):
+            api = catalog.apis[impl.api]
+            wire = impl.name or e.name
+            if api.name_pattern and api.wire_name and not re.search(api.name_pattern, wire):
+                where = ("implementations", index, "name" if impl.name else "api")
+                rule = api.name_rule or "only what " + api.name_pattern + " matches"
+                yield (f"event:{e.name}", where, f"{impl.api} cannot send the name '{wire}'",
+                       f"its names allow {rule}; set name: on the implementation to the name "
+                       "the code really sends")
+
+
 def _docs_review(catalog: Catalog) -> Iterator[Finding]:
     kinds = catalog.config.kinds
     for e in catalog.events:
@@ -207,6 +220,11 @@ RULES: dict[LintId, Rule] = {rule.id: rule for rule in (
          "`any`. Names already on the wire that cannot change are marked `legacy: true`, or kept "
          "as `aliases` of a new name; events that declare a `standard` keep the spec's name.",
          _name_style),
+    Rule("api-name", "error", "Every name an implementation sends is one its API accepts.",
+         "An API may restrict names with `name_pattern` (Firebase allows letters, digits and "
+         "`_`, at most 40 characters); an implementation whose name breaks it sets `name:` to "
+         "the name its code really sends, so the recipe and the catalog say the truth.",
+         _api_name),
     Rule("docs-review", "warning", "Events of a reviewed kind record who reviewed their documentation.",
          "A kind declared with `review: true` (by default `research`) has its documentation "
          "reviewed before release; `reviewed_by` says who did.", _docs_review),

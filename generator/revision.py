@@ -40,6 +40,7 @@ class TreeReader:
         self.repo = repo
         # (blob id, path) → the validated definition, or the file's first problem
         self.files: dict[tuple[str, str], Definition | Diagnostic] = {}
+        self._apis: list[Definition] | None = None
 
     def snapshot(self, tree: str) -> Snapshot:
         """The snapshot of the catalog in `tree`; UnreadableCatalog with its first problem when
@@ -52,6 +53,8 @@ class TreeReader:
                                     "not a regular file (definitions must be plain files, not links)")
         self._read_new([(blob, path) for _, blob, path in entries if (blob, path) not in self.files])
         found = [self.files[blob, path] for _, blob, path in entries]
+        if not any(path.startswith("apis/") for _, _, path in entries):
+            found += self._current_apis()
         problems = [f for f in found if isinstance(f, Diagnostic)]
         if problems:
             raise UnreadableCatalog(_unreadable(problems))
@@ -78,9 +81,36 @@ class TreeReader:
                     self.files[blob, path] = _relative(error.diagnostics[0], path)
                     continue
                 document.path = path  # as the catalog names it, not the temporary folder
-                definitions, _, problems = validate([document])
+                if document.section == "config":
+                    _upgrade_config(document.data)
+                definitions, _, problems = validate([document], check_kinds=False)
                 errors = [p for p in problems if p.severity == "error"]
                 self.files[blob, path] = errors[0] if errors else definitions[0]
+
+
+    def _current_apis(self) -> list[Definition]:
+        """A revision from before catalogs declared their emitting APIs (apis/) is read with the
+        APIs the catalog declares now, so history reaches back past that change."""
+        if self._apis is None:
+            folder = self.repo.root / self.repo.catalog / "apis"
+            documents = []
+            for path in sorted(folder.glob("*.y*ml")) if folder.is_dir() else ():
+                try:
+                    documents.append(load_file(path, "apis", folder.parent))
+                except CatalogError:
+                    continue  # `eventcat check` reports it; history does without it
+            self._apis = validate(documents)[0]
+        return self._apis
+
+
+def _upgrade_config(data: object) -> None:
+    """catalog.yaml before kinds were declared: its `internal_prefix` was the internal kind's
+    prefix."""
+    if isinstance(data, dict) and "internal_prefix" in data:
+        prefix = data.pop("internal_prefix")
+        if "kinds" not in data and isinstance(prefix, str) and prefix:
+            data["kinds"] = {"research": {"description": "Research event.", "review": True},
+                             "internal": {"description": "Internal event.", "prefix": prefix}}
 
 
 def _relative(problem: Diagnostic, path: str) -> Diagnostic:

@@ -34,13 +34,16 @@ class Definition:
         return self.source.path, line, column
 
 
-def validate(documents: list[RawDocument]) -> tuple[list[Definition], list[RawDocument], list[Diagnostic]]:
-    """The valid definitions, the documents that were not valid, and every problem found."""
+def validate(documents: list[RawDocument], check_kinds: bool = True
+             ) -> tuple[list[Definition], list[RawDocument], list[Diagnostic]]:
+    """The valid definitions, the documents that were not valid, and every problem found. An
+    event's kind is checked against the catalog.yaml among `documents` (or the default kinds
+    when there is none); `check_kinds=False` leaves that to the linker, for files read alone."""
     definitions, invalid, problems = [], [], []
     # catalog.yaml first: it declares the kinds events may name
     documents = sorted(documents, key=lambda d: d.section != "config")
     has_config = any(d.section == "config" for d in documents)
-    kinds = None if has_config else CatalogConfig().kinds  # an invalid catalog.yaml: not checked
+    kinds = None if has_config or not check_kinds else CatalogConfig().kinds  # invalid: unchecked
     for document in documents:
         model = MODELS[document.section]
         try:

@@ -319,3 +319,28 @@ def test_processed_event_tracking_shape_passes_logs_check(mini, tmp_path):
     assert report.shapes == {"event-tracking": 1}
     assert [(f.kind, f.field, f.detail) for f in report.findings] == []
     assert list(report.events) == ["edx.video.paused"]
+
+
+def test_history_reads_revisions_from_before_apis_were_declared(tmp_path):
+    """A catalog committed before apis/ and kinds existed (with `internal_prefix`) still reads
+    at that revision, with the APIs the catalog declares now: upgrading loses no history."""
+    import shutil as _shutil
+    from history_repo import git
+    from eventcat.history import compare
+    from conftest import MINI
+    root = tmp_path / "repo"
+    catalog = root / "catalog"
+    _shutil.copytree(MINI, catalog)
+    _shutil.rmtree(catalog / "apis")
+    config = catalog / "catalog.yaml"
+    new_config = config.read_text()
+    config.write_text(new_config.split("kinds:")[0] + "internal_prefix: edx.bi.\n")
+    git("init", "-q", "-b", "main", cwd=root)
+    git("add", "-A", cwd=root)
+    git("commit", "-q", "-m", "old format", cwd=root)
+    _shutil.copytree(MINI / "apis", catalog / "apis")
+    config.write_text(new_config)
+    git("add", "-A", cwd=root)
+    git("commit", "-q", "-m", "apis and kinds declared", cwd=root, when="2026-01-02T12:00:00+00:00")
+    _, _, changes = compare("HEAD~1", "HEAD", catalog)
+    assert changes.events == [] or all(e.change != "removed" for e in changes.events)

@@ -39,6 +39,10 @@ CASES = {
         {"name": "thing_done", "legacy": True},
         {"name": "thing_done"},
         "'thing_done' is not in the catalog's naming style (dotted)"),
+    "api-name": (
+        dict(name="edx.thing.done", implementations=[{"side": "mobile", "api": "logEvent", "name": "thing_done"}]),
+        dict(name="edx.thing.done", implementations=[{"side": "mobile", "api": "logEvent"}]),
+        "logEvent cannot send the name 'edx.thing.done'"),
     "docs-review": (
         {"name": "edx.thing.done"},
         {"name": "edx.thing.done", "reviewed_by": None},
