@@ -12,10 +12,10 @@ from typing import Literal, get_args
 # Every problem has a stable id, for configuration, suppression and CI tools (after MyST-Parser's
 # warning types): the lint rules (lint.RULES holds one Rule for each) and the problems found
 # while reading, validating, linking and writing, which cannot be switched off.
-LintId = Literal["todo-placeholder", "kind-prefix", "name-style", "docs-review", "prefer-server",
+LintId = Literal["todo-placeholder", "kind-prefix", "name-style", "api-name", "docs-review", "prefer-server",
                  "segment-routing", "pii-classified", "pii-destination", "ecommerce-standard",
                  "deprecated-replacement"]
-CheckId = Literal["api-name", "api-side", "bad-code-report", "bad-coverage", "bad-example", "bad-key",
+CheckId = Literal["api-side", "bad-code-report", "bad-coverage", "bad-example", "bad-key",
                   "bad-name", "bad-setting", "bad-settings", "bad-value", "duplicate-key",
                   "duplicate-name", "empty-file", "empty-value", "file-exists", "file-too-large",
                   "foreign-file", "missing-key", "no-catalog", "not-a-file", "not-a-mapping",

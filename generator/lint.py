@@ -83,7 +83,7 @@ def _api_name(catalog: Catalog) -> Iterator[Finding]:
             if api.name_pattern and api.wire_name and not re.search(api.name_pattern, wire):
                 where = ("implementations", index, "name" if impl.name else "api")
                 rule = api.name_rule or "only what " + api.name_pattern + " matches"
-                yield (f"event:{e.name}", where, f"{impl.api} cannot send the name '{wire}'",
+                yield (object_key("event", e.name), where, f"{impl.api} cannot send the name '{wire}'",
                        f"its names allow {rule}; set name: on the implementation to the name "
                        "the code really sends")
 

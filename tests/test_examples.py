@@ -325,9 +325,11 @@ def test_history_reads_revisions_from_before_apis_were_declared(tmp_path):
     """A catalog committed before apis/ and kinds existed (with `internal_prefix`) still reads
     at that revision, with the APIs the catalog declares now: upgrading loses no history."""
     import shutil as _shutil
-    from history_repo import git
-    from eventcat.history import compare
+
     from conftest import MINI
+    from history_repo import git
+
+    from eventcat.history import compare
     root = tmp_path / "repo"
     catalog = root / "catalog"
     _shutil.copytree(MINI, catalog)

@@ -40,8 +40,9 @@ CASES = {
         {"name": "thing_done"},
         "'thing_done' is not in the catalog's naming style (dotted)"),
     "api-name": (
-        dict(name="edx.thing.done", implementations=[{"side": "mobile", "api": "logEvent", "name": "thing_done"}]),
-        dict(name="edx.thing.done", implementations=[{"side": "mobile", "api": "logEvent"}]),
+        {"name": "edx.thing.done",
+         "implementations": [{"side": "mobile", "api": "logEvent", "name": "thing_done"}]},
+        {"name": "edx.thing.done", "implementations": [{"side": "mobile", "api": "logEvent"}]},
         "logEvent cannot send the name 'edx.thing.done'"),
     "docs-review": (
         {"name": "edx.thing.done"},
