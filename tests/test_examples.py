@@ -329,7 +329,7 @@ def test_history_reads_revisions_from_before_apis_were_declared(tmp_path):
     from conftest import MINI
     from history_repo import git
 
-    from eventcat.history import compare
+    from eventcat.compare import compare
     root = tmp_path / "repo"
     catalog = root / "catalog"
     _shutil.copytree(MINI, catalog)
