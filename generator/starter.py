@@ -155,9 +155,36 @@ def _settings_file(settings: Settings) -> str:
             f"port = {s.serve.port}\n")
 
 
-def _starter_file(name: str, settings: Settings) -> str:
+def install_spec() -> tuple[str, bool]:
+    """What a new project's CI and pre-commit hook install: this eventcat, as it was installed
+    (PEP 610's direct_url.json). A git install gives `eventcat @ git+URL@COMMIT`, pinned to the
+    commit; an install from a package index gives `eventcat==VERSION`. A local wheel or folder
+    cannot be reached from CI: then `eventcat==VERSION` with False, so init says to set it."""
+    import importlib.metadata
+    import json
+    try:
+        text = importlib.metadata.distribution("eventcat").read_text("direct_url.json")
+    except importlib.metadata.PackageNotFoundError:
+        text = None
+    if not text:
+        return f"eventcat=={__version__}", True
+    try:
+        where = json.loads(text)
+    except ValueError:
+        return f"eventcat=={__version__}", False
+    vcs = where.get("vcs_info") if isinstance(where, dict) else None
+    url = where.get("url", "") if isinstance(where, dict) else ""
+    if isinstance(vcs, dict) and vcs.get("vcs") == "git" and str(url).startswith("https://"):
+        commit = str(vcs.get("commit_id") or "")
+        return f"eventcat @ git+{url}" + (f"@{commit}" if commit else ""), True
+    return f"eventcat=={__version__}", False
+
+
+def _starter_file(name: str, settings: Settings, install: str) -> str:
+    import json
     text = (STARTER_FILES / name).read_text(encoding="utf-8")
-    replacements = {"@VERSION@": __version__, "@CATALOG@": settings.catalog,
+    # a JSON string is a YAML double-quoted scalar: any spec stays one value on one line
+    replacements = {'"@INSTALL@"': json.dumps(install), "@VERSION@": __version__, "@CATALOG@": settings.catalog,
                     "@DOCS@": settings.docs, "@GENERATED@": settings.generated.strip("/"),
                     "@BUILD@": settings.build_dir}
     for key, value in replacements.items():
@@ -166,15 +193,17 @@ def _starter_file(name: str, settings: Settings) -> str:
 
 
 def project_files(title: str, organization: str, example: str | None = None,
-                  settings: Settings | None = None) -> dict[str, bytes]:
-    """Every file of a new project, by its path relative to the project folder."""
+                  settings: Settings | None = None, install: str | None = None) -> dict[str, bytes]:
+    """Every file of a new project, by its path relative to the project folder. `install`: what
+    its CI and pre-commit hook install (default: install_spec())."""
     s = settings or Settings()
+    install = install or install_spec()[0]
     files: dict[str, str | bytes] = {
         SETTINGS_FILE: _settings_file(s),
         f"{s.docs}/index.md": _home_page(title, s),
-        ".gitignore": _starter_file("gitignore", s),
-        ".github/workflows/docs.yml": _starter_file("docs.yml", s),
-        ".pre-commit-config.yaml": _starter_file("pre-commit-config.yaml", s),
+        ".gitignore": _starter_file("gitignore", s, install),
+        ".github/workflows/docs.yml": _starter_file("docs.yml", s, install),
+        ".pre-commit-config.yaml": _starter_file("pre-commit-config.yaml", s, install),
     }
     files.update((f"{s.schemas}/{name}", text) for name, text in all_schemas().items())
     config_path = f"{s.catalog}/catalog.yaml"

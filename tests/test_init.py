@@ -72,6 +72,52 @@ def test_the_workflow_installs_eventcat_not_the_project(tmp_path):
     assert "/_build/" in ignored and "/docs/catalog/" in ignored
 
 
+@pytest.mark.parametrize("spec", [
+    "eventcat @ git+https://example.org/acme/eventcat@0123abcd",
+    'eventcat==0.1.0; python_version >= "3.11" # and a "quote" \\ backslash',
+])
+def test_init_install_names_what_ci_and_pre_commit_install(tmp_path, spec):
+    """The workflow pinned eventcat==VERSION, which no package index serves: a new project's first
+    CI run failed, or installed whatever someone published under that name. --install chooses,
+    and whatever the spec holds it stays one value."""
+    made = eventcat("init", tmp_path / "p", "--install", spec, cwd=tmp_path)
+    assert made.returncode == 0, made.stderr
+    workflow = yaml.safe_load((tmp_path / "p/.github/workflows/docs.yml").read_text())
+    assert workflow["env"]["EVENTCAT"] == spec
+    hooks = yaml.safe_load((tmp_path / "p/.pre-commit-config.yaml").read_text())
+    assert hooks["repos"][0]["hooks"][0]["additional_dependencies"] == [spec]
+
+
+def test_init_install_refuses_a_spec_of_more_than_one_line(tmp_path):
+    made = eventcat("init", tmp_path / "p", "--install", "eventcat\n  evil: true", cwd=tmp_path)
+    assert made.returncode == 2 and "one line" in made.stderr and "Traceback" not in made.stderr
+    assert not (tmp_path / "p").exists()
+
+
+def test_the_default_install_spec_follows_how_eventcat_was_installed(monkeypatch):
+    import importlib.metadata
+
+    from eventcat import starter
+
+    class Installed:
+        def __init__(self, direct_url):
+            self.direct_url = direct_url
+
+        def read_text(self, name):
+            return self.direct_url if name == "direct_url.json" else None
+
+    def installed_as(direct_url):
+        monkeypatch.setattr(importlib.metadata, "distribution", lambda name: Installed(direct_url))
+        return starter.install_spec()
+
+    git = json.dumps({"url": "https://example.org/acme/eventcat.git",
+                      "vcs_info": {"vcs": "git", "commit_id": "0123abcd"}})
+    assert installed_as(git) == ("eventcat @ git+https://example.org/acme/eventcat.git@0123abcd", True)
+    assert installed_as(None) == (f"eventcat=={starter.__version__}", True)  # from an index
+    wheel = json.dumps({"url": "file:///tmp/dist/eventcat-0.1.0-py3-none-any.whl", "archive_info": {}})
+    assert installed_as(wheel) == (f"eventcat=={starter.__version__}", False)  # init says so
+
+
 @pytest.mark.parametrize("title, org", [
     ("Acme: \"quoted\" 'single' # not a comment", "Acme & Co\nsecond line"),
     ("- a list?\n  no: a mapping?", "!!python/object:os.system"),

@@ -25,13 +25,17 @@ def add_parsers(commands: Commands) -> None:
     init.add_argument("--org", default=None, help="the organisation the catalog belongs to")
     init.add_argument("--example", choices=["edx"], default=None,
                       help="start from a shipped example catalog instead: edx (Open edX)")
+    init.add_argument("--install", default=None, metavar="SPEC",
+                      help="what the project's CI and pre-commit hook install, as pip reads it "
+                           "(default: this eventcat as it was installed: a git URL pinned to its "
+                           "commit, or eventcat==VERSION from a package index)")
     init.add_argument("--force", action="store_true",
                       help="add the project's files to a folder that is not empty (files already "
                            "there are kept, never overwritten)")
 
 
 def _init(args: argparse.Namespace) -> int:
-    from ..starter import check_names, project_files, write_project
+    from ..starter import check_names, install_spec, project_files, write_project
     folder: Path = args.dir
     if folder.exists() and not folder.is_dir():
         print(f"eventcat init: {folder} is a file, not a folder; nothing was written",
@@ -49,7 +53,12 @@ def _init(args: argparse.Namespace) -> int:
     if problem:
         print(f"eventcat init: {problem}; nothing was written", file=sys.stderr)
         return 2
-    files = project_files(title, args.org or "", args.example)
+    install, reachable = (args.install, True) if args.install else install_spec()
+    if not install.strip() or any(ch in install for ch in "\r\n\x00"):
+        print("eventcat init: --install takes one pip requirement on one line; nothing was written",
+              file=sys.stderr)
+        return 2
+    files = project_files(title, args.org or "", args.example, install=install)
     try:
         folder.mkdir(parents=True, exist_ok=True)
         result = write_project(folder, files)
@@ -61,6 +70,10 @@ def _init(args: argparse.Namespace) -> int:
     where = display_path(folder.resolve())
     print(f"eventcat init: wrote {len(result.written)} files in {where}")
     go = "" if folder.resolve() == Path.cwd().resolve() else f"cd {where} && "
+    if not reachable:
+        print(f"eventcat init: this eventcat was installed from a local file, which CI cannot "
+              f"reach; .github/workflows/docs.yml and .pre-commit-config.yaml install "
+              f"'{install}' (set EVENTCAT there, or run init with --install SPEC, e.g. a git URL)")
     print(f"Next: {go}eventcat build --strict, then eventcat serve to preview; "
           "eventcat new event NAME adds an event.")
     return 0
