@@ -9,7 +9,8 @@ import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from ..diagnostics import did_you_mean
+from .. import gates
+from ..gates import Gate
 from .resolve import Call
 
 FORMAT = "eventcat-code-report"
@@ -158,43 +159,10 @@ class Report:
 
 # --- thresholds --------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class Gate:
-    kind: str  # a GATE_KINDS key, or "coverage"
-    limit: float
-
-    def failed(self, report: Report) -> str:
-        """Why the report fails this gate, or ""."""
-        if self.kind == "coverage":
-            value = report.coverage()
-            return f"coverage {value:.1f}% is below {self.limit:g}%" if value < self.limit else ""
-        count = report.counts()[self.kind]
-        return f"{self.kind}: {count} found, more than {self.limit:g} allowed" if count > self.limit else ""
-
-
 def parse_gate(text: str) -> Gate:
     """`KIND=N` (fail when KIND is found more than N times) or `coverage<P%` (fail when fewer than
     P% of the catalog events expected in the scanned code have a call site)."""
-    text = text.strip()
-    if text.startswith("coverage"):
-        rest = text[len("coverage"):].strip()
-        if rest[:1] == "<" and rest.rstrip("%")[1:].strip():
-            try:
-                limit = float(rest[1:].rstrip("%"))
-            except ValueError:
-                raise ValueError(f"'{text}': the coverage must be a percentage, like coverage<80%") from None
-            if 0 <= limit <= 100:
-                return Gate("coverage", limit)
-        raise ValueError(f"'{text}': write coverage<P% with P from 0 to 100, like coverage<80%")
-    kind, sep, number = text.partition("=")
-    if not sep:
-        raise ValueError(f"'{text}': write KIND=N, like undocumented=0")
-    if kind not in GATE_KINDS:
-        hint = did_you_mean(kind, [*GATE_KINDS, "coverage"]) or "kinds: " + ", ".join([*GATE_KINDS, "coverage"])
-        raise ValueError(f"'{text}': unknown kind '{kind}' ({hint})")
-    if not number.strip().isdigit():
-        raise ValueError(f"'{text}': N must be a whole number, like {kind}=0")
-    return Gate(kind, int(number))
+    return gates.parse_gate(text, GATE_KINDS)
 
 
 _SAVED = re.compile(rb'\s*\{\s*"format"\s*:\s*"' + FORMAT.encode() + rb'"')

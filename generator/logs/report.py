@@ -9,7 +9,9 @@ import re
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from ..diagnostics import did_you_mean, printable
+from .. import gates
+from ..diagnostics import printable
+from ..gates import Gate
 
 FORMAT = "eventcat-log-report"  # the first key of a saved report; tells it apart from a log
 VERSION = 1
@@ -247,39 +249,6 @@ def looks_like_report(head: bytes) -> bool:
 
 # --- thresholds --------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class Gate:
-    kind: str  # a GATE_KINDS key, or "coverage"
-    limit: float  # most records allowed; for coverage, the lowest percentage allowed
-
-    def failed(self, report: Report) -> str:
-        """Why the report fails this gate, or ""."""
-        if self.kind == "coverage":
-            value = report.coverage()
-            return f"coverage {value:.1f}% is below {self.limit:g}%" if value < self.limit else ""
-        count = report.counts()[self.kind]
-        return f"{self.kind}: {count} found, more than {self.limit:g} allowed" if count > self.limit else ""
-
-
 def parse_gate(text: str) -> Gate:
     """`KIND=N` (fail when the problem is found more than N times) or `coverage<P%`."""
-    text = text.strip()
-    if text.startswith("coverage"):
-        rest = text[len("coverage"):].strip()
-        if rest[:1] in ("<", "=") and rest.rstrip("%")[1:].strip():
-            try:
-                limit = float(rest[1:].rstrip("%"))
-            except ValueError:
-                raise ValueError(f"'{text}': the coverage must be a percentage, like coverage<80%") from None
-            if 0 <= limit <= 100:
-                return Gate("coverage", limit)
-        raise ValueError(f"'{text}': write coverage<P% with P from 0 to 100, like coverage<80%")
-    kind, sep, number = text.partition("=")
-    if not sep:
-        raise ValueError(f"'{text}': write KIND=N, like undocumented=0")
-    if kind not in GATE_KINDS:
-        hint = did_you_mean(kind, [*GATE_KINDS, "coverage"]) or "kinds: " + ", ".join([*GATE_KINDS, "coverage"])
-        raise ValueError(f"'{text}': unknown kind '{kind}' ({hint})")
-    if not number.strip().isdigit():
-        raise ValueError(f"'{text}': N must be a whole number of records, like {kind}=0")
-    return Gate(kind, int(number))
+    return gates.parse_gate(text, GATE_KINDS)
