@@ -80,6 +80,11 @@ def project(size: int) -> tuple[Path, Path]:
     for page in (ROOT / "docs").glob("*.md"):  # the home page and the pages it lists
         shutil.copy(page, site / "docs" / page.name)
     (site / "docs" / "guides" / "index.md").write_text("# Guides\n\nThe guides of the shipped catalog.\n")
+    # The site is a project of its own: without its settings file, the project root would be found
+    # by walking up from the catalog, i.e. this repository, and the bench would build our own site.
+    sample = ROOT / "examples" / "logs" / "tracking-sample.log"  # the coverage page, as ours has
+    (site / "eventcat.toml").write_text(f"catalog = {json.dumps(str(catalog))}\n"
+                                        f"coverage = [{json.dumps(str(sample))}]\n")
     return site, catalog
 
 
@@ -89,7 +94,7 @@ def eventcat(*args: str) -> list[str]:
 
 def measure(size: int, repeat: int, jobs: str, baseline_limit: float) -> dict:
     site, catalog = project(size)
-    common = ["--catalog", str(catalog)]
+    common: list[str] = []  # the site's eventcat.toml names the catalog
     build = eventcat("build", *common, "--conf", str(ROOT), "-j", jobs)
     result: dict = {"events": size}
 
@@ -140,7 +145,9 @@ def measure(size: int, repeat: int, jobs: str, baseline_limit: float) -> dict:
     result["add one event, rebuild"] = median(adds)
 
     html = site / "_build" / "html"
-    pages = [p.stat().st_size for p in (html / "catalog" / "events").glob("*.html") if p.name != "index.html"]
+    pages = [p.stat().st_size for p in (html / "catalog" / "events").rglob("*.html") if p.name != "index.html"]
+    if len(pages) < size:  # a bench that built some other site must not report its numbers
+        raise SystemExit(f"the bench site has {len(pages)} event pages for {size} events: {html}")
     result["event page (KB)"] = median(pages) / 1024
     result["largest event page (KB)"] = max(pages) / 1024
     result["site (MB)"] = sum(p.stat().st_size for p in html.rglob("*") if p.is_file()) / 2**20
