@@ -18,8 +18,14 @@ def objects_index(catalog: Catalog) -> str:
     """What hand-written pages can reference with the {event}, {tool}, {team} and {field} roles
     (read by sphinx_domain.py), as JSON."""
     return json.dumps({
-        "events": {e.name: {"slug": e.slug, "fields": [rf.field.name for rf in e.fields]}
+        "events": {e.name: {"slug": e.slug, "fields": [rf.field.name for rf in e.fields],
+                            # own fields: the ones site search lists (inherited ones would repeat
+                            # every envelope field on every event page)
+                            "own": [rf.field.name for rf in e.fields if not rf.origin_kind]}
                    for e in catalog.events},
+        # names implementations put on the wire instead of the event's: searching one finds the event
+        "wire": {i.name: e.name for e in catalog.events for i in e.event.implementations
+                 if i.name and i.name != e.name},
         "aliases": {a: e.name for e in catalog.events for a in e.event.aliases},
         "tools": {t.id: t.name for t in catalog.tools.values()},
         "teams": {t.id: t.name for t in catalog.teams.values()},

@@ -25,6 +25,7 @@ from . import export, forkpool, model
 from .apis import render_recipe
 from .config import settings_reference, user_cache_dir
 from .examples import Example, Identity, api_payload, examples, field_examples, identity
+from .field_index import field_uses
 from .format_reference import format_reference
 from .history import History
 from .link import Catalog, EventEntry
@@ -275,10 +276,12 @@ def _render_listings(catalog: Catalog, templates_dir: Path, home_prefix: str, hi
         put(pages, f"teams/{team.id}.md", "team.md.j2", team=team, owned=pmap.by_team.get(team.id, ()))
     put(pages, "teams/index.md", "team_index.md.j2")
     put(pages, "field-groups.md", "field_groups.md.j2", history=history)
+    fields = field_uses(catalog)
+    put(pages, "fields.md", "fields.md.j2", fields=fields)
     put(pages, "format.md", "format.md.j2", models=format_reference())
     put(pages, "rules.md", "rules.md.j2", rules=list(RULES.values()))
     put(pages, "settings.md", "settings.md.j2", settings=settings_reference())
-    put(pages, HOME_INCLUDE, "home.md.j2", home_prefix=home_prefix)
+    put(pages, HOME_INCLUDE, "home.md.j2", home_prefix=home_prefix, field_count=len(fields))
     put(pages, "privacy.md", "privacy.md.j2", pmap=pmap, with_downloads=with_downloads)
     files: dict[str, tuple[str, str, str | bytes]] = {}
     if with_downloads:

@@ -133,9 +133,10 @@ class CatalogDomain(Domain):
         return results
 
     def get_objects(self) -> Iterator[tuple[str, str, str, str, str, int]]:
-        """Every event (priority 1: listed in search results), its aliases and fields, tools and
-        teams, for objects.inv. Events, their aliases, tools and teams are search results (1); fields
-        stay out (-1)."""
+        """Every event, its aliases, wire names and fields, tools and teams, for objects.inv and
+        site search. Events, their aliases and wire names, tools and teams rank high in search (1);
+        an event's own fields rank low (2: searching `course_id` lists the events carrying it);
+        inherited fields stay out of search (-1), or every envelope field would list every event."""
         objects = self.objects
         if not objects:
             return
@@ -143,12 +144,16 @@ class CatalogDomain(Domain):
         for name, entry in objects["events"].items():
             docname = prefix + "events/" + entry["slug"]
             yield name, name, "event", docname, "", 1
+            own = set(entry.get("own", ()))
             for field_name in entry["fields"]:
                 yield (f"{name}{FIELD_SEPARATOR}{field_name}", field_name, "field", docname,
-                       "field-" + field_name, -1)
+                       "field-" + field_name, 2 if field_name in own else -1)
         for alias, name in objects["aliases"].items():
             # an old name leads straight to its event (priority 1, like the event's own name)
             yield alias, alias, "event", prefix + "events/" + objects["events"][name]["slug"], "", 1
+        for wire, name in objects.get("wire", {}).items():
+            if wire not in objects["events"] and wire not in objects["aliases"]:
+                yield wire, wire, "event", prefix + "events/" + objects["events"][name]["slug"], "", 1
         for kind in ("tool", "team"):
             for key, title in objects[kind + "s"].items():
                 yield key, title, kind, f"{prefix}{kind}s/{key}", "", 1

@@ -127,7 +127,7 @@ def _home_page(title: str, settings: Settings) -> str:
     # The main pages in the order the navigation bar shows them, then every other top-level
     # generated page by a glob: a page a later eventcat adds joins the table of contents by
     # itself instead of failing the strict build as "not included in any toctree".
-    first = ["events/index", "tools/index", "teams/index", "privacy", "field-groups"]
+    first = ["events/index", "tools/index", "teams/index", "privacy", "field-groups", "fields"]
     toctree = "\n".join(f"{g}/{page}" for page in first) + f"\n{g}/*"
     return (f"# {myst(title)}\n\n"
             "Every analytics event we send, documented in one place: what it means, which fields "
