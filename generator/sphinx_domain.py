@@ -134,7 +134,7 @@ class CatalogDomain(Domain):
 
     def get_objects(self) -> Iterator[tuple[str, str, str, str, str, int]]:
         """Every event, its aliases, wire names and fields, tools and teams, for objects.inv and
-        site search. Events, their aliases and wire names, tools and teams rank high in search (1);
+        site search. Events, their aliases, tools and teams rank high in search (1), wire names higher (0);
         an event's own fields rank low (2: searching `course_id` lists the events carrying it);
         inherited fields stay out of search (-1), or every envelope field would list every event."""
         objects = self.objects
@@ -153,7 +153,9 @@ class CatalogDomain(Domain):
             yield alias, alias, "event", prefix + "events/" + objects["events"][name]["slug"], "", 1
         for wire, name in objects.get("wire", {}).items():
             if wire not in objects["events"] and wire not in objects["aliases"]:
-                yield wire, wire, "event", prefix + "events/" + objects["events"][name]["slug"], "", 1
+                # 0 (important): Sphinx scores each word of "Played Video" alone, so at 1 an event
+                # whose last dotted part is "played" would rank above the whole wire name
+                yield wire, wire, "event", prefix + "events/" + objects["events"][name]["slug"], "", 0
         for kind in ("tool", "team"):
             for key, title in objects[kind + "s"].items():
                 yield key, title, kind, f"{prefix}{kind}s/{key}", "", 1
