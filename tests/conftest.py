@@ -25,10 +25,13 @@ def write(path: Path, text: str) -> Path:
 
 def home_docs(folder: Path) -> Path:
     """A Sphinx source folder with the shipped top-level pages (the home page and the pages its
-    table of contents names) and a stub guide instead of the guides, which name shipped events."""
+    table of contents names) and a stub guide instead of the guides, which name shipped events.
+    Top-level pages only the guides list (the contributors' performance page) stay out."""
     folder.mkdir(parents=True, exist_ok=True)
+    home = (ROOT / "docs" / "index.md").read_text()
     for page in (ROOT / "docs").glob("*.md"):
-        shutil.copy(page, folder / page.name)
+        if page.name == "index.md" or f"\n{page.stem}\n" in home:
+            shutil.copy(page, folder / page.name)
     write(folder / "guides" / "index.md", "# Guides\n\nA stub guide for tests.\n")
     return folder
 
