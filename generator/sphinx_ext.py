@@ -37,6 +37,8 @@ from .render import HOME_INCLUDE
 from .sync import MANIFEST
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
+# Overrides of pydata-sphinx-theme's HTML templates (layout.html: no search index off the search page)
+THEME_TEMPLATES_DIR = Path(__file__).resolve().parent / "theme_templates"
 logger = logging.getLogger(__name__)
 
 
@@ -112,6 +114,8 @@ def _config_inited(app: Sphinx, config: Config) -> None:
             setattr(config, name, value)
     project = project_of(app)
     config.html_static_path.append(str(STATIC_DIR))
+    if not own_theme:
+        config.templates_path.append(str(THEME_TEMPLATES_DIR))
     output = project.settings.generated.strip("/")
     config.exclude_patterns.extend([f"{output}/{HOME_INCLUDE}", f"{output}/{MANIFEST}"])
     if not _user_set(config, "html_sidebars"):

@@ -8,6 +8,7 @@ import http.server
 import os
 import shutil
 import threading
+from urllib.parse import urlparse
 
 import pytest
 
@@ -241,5 +242,46 @@ def test_an_event_page_warns_where_personal_data_must_not_go(page):
 
 def test_the_header_search_button_is_named_by_what_it_shows(page):
     page.visit("index.html")
-    for button in page.locator(".search-button-field").all():
+    shown = [b for b in page.locator(".search-button-field").all() if b.is_visible()]
+    assert shown
+    for button in shown:
         assert button.get_attribute("aria-label") is None
+
+
+AXE_PAGES = {**PAGE_KINDS, "guide": "guides/naming.html", "search": "search.html?q=enrollment"}
+
+
+def _axe_source() -> str:
+    from importlib.resources import files
+    return (files("axe_playwright_python") / "axe.min.js").read_text()
+
+
+def test_no_page_kind_has_serious_accessibility_violations(sized):
+    """axe-core, bundled with the test dependencies (no download), on every kind of page."""
+    source = _axe_source()
+    found = {}
+    for name, path in AXE_PAGES.items():
+        sized.visit(path, f"axe-{name}")
+        sized.add_script_tag(content=source)
+        violations = sized.evaluate("""async () => (await axe.run(document)).violations
+            .filter(v => v.impact === 'serious' || v.impact === 'critical')
+            .map(v => v.id + ' (' + v.nodes.length + '): ' + v.nodes.slice(0, 3)
+                 .map(n => n.target.join(' ')).join(' | '))""")
+        if violations:
+            found[name] = violations
+    assert found == {}
+
+
+def test_an_event_page_does_not_load_the_search_index(page):
+    loaded = []
+    page.on("request", lambda r: loaded.append(urlparse(r.url).path.rsplit("/", 1)[-1]))
+    page.visit(PAGE_KINDS["event"])
+    assert "eventcat.css" in loaded  # the recording works
+    assert not {"searchindex.js", "searchtools.js", "language_data.js"} & set(loaded)
+
+
+def test_the_search_page_still_loads_the_search_index(page):
+    loaded = []
+    page.on("request", lambda r: loaded.append(urlparse(r.url).path.rsplit("/", 1)[-1]))
+    page.visit("search.html?q=enrollment")
+    assert "searchindex.js" in loaded

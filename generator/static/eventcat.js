@@ -61,9 +61,12 @@
   }
   // The theme's search button says "Search Ctrl+K" but is labelled "Search": a speech-input user
   // saying what they see would not reach it (axe: label-content-name-mismatch). Its text is its name.
+  // Where the theme hides that text (the phone header shows the icon alone) the label stays: it is
+  // then the button's only name (axe: button-name).
   function nameSearchButtons() {
     Array.prototype.forEach.call(document.querySelectorAll(".search-button-field[aria-label]"), function (b) {
-      b.removeAttribute("aria-label");
+      var text = b.querySelector(".search-button__default-text");
+      if (text && text.getClientRects().length) b.removeAttribute("aria-label");
     });
   }
   // Sphinx lists an event twice when both its object (name or alias) and its page title match:
