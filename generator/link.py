@@ -195,10 +195,10 @@ def link(definitions: list[Definition], unavailable: frozenset[str] = frozenset(
     configs = by_section[CatalogConfig]
     config = configs[0].item if configs else CatalogConfig()
 
-    apis = _unique_names(by_section[ApiDefinition], problems)
-    tools = _unique_ids(by_section[Tool], "tool", problems)
-    teams = _unique_ids(by_section[Team], "team", problems)
-    groups = _unique_ids(by_section[FieldGroup], "field group", problems)
+    apis = _unique_ids(by_section[ApiDefinition], "api", problems, key="name")
+    tools = _unique_ids(by_section[Tool], "tool id", problems)
+    teams = _unique_ids(by_section[Team], "team id", problems)
+    groups = _unique_ids(by_section[FieldGroup], "field group id", problems)
     slug_of = page_slugs(d.item.name for d in by_section[Event])
     event_defs, declared = _unique_event_names(by_section[Event], slug_of, problems)
 
@@ -312,15 +312,19 @@ def _usable(events: dict[str, Definition], broken: set[str]) -> dict[str, Defini
             del kept[name]
 
 
-def _unique_ids(definitions: list[Definition], what: str, problems: _Problems) -> dict[str, Definition]:
+def _unique_ids(definitions: list[Definition], what: str, problems: _Problems,
+                key: str = "id") -> dict[str, Definition]:
+    """The definitions by their `key` (tools, teams and groups by id, APIs by name); a second one
+    with the same key is reported at its own place, naming the first."""
     seen: dict[str, Definition] = {}
     for d in definitions:
-        if d.item.id in seen:
-            first = seen[d.item.id].at("id")
-            problems.add(d.at("id"), "duplicate-name", f"duplicate {what} id '{d.item.id}'",
+        value = getattr(d.item, key)
+        if value in seen:
+            first = seen[value].at(key)
+            problems.add(d.at(key), "duplicate-name", f"duplicate {what} '{value}'",
                          f"also defined at {first[0]}:{first[1]}")
         else:
-            seen[d.item.id] = d
+            seen[value] = d
     return seen
 
 
@@ -439,18 +443,6 @@ def _check_implementations(d: Definition, apis: dict[str, ApiDefinition], config
             problems.add(d.at("implementations", index, "side"), "api-side",
                          f"{impl.api} does not run on the {impl.side} side",
                          "it runs on: " + ", ".join(api.sides))
-
-
-def _unique_names(definitions: list[Definition], problems: _Problems) -> dict[str, Definition]:
-    seen: dict[str, Definition] = {}
-    for d in definitions:
-        if d.item.name in seen:
-            first = seen[d.item.name].at("name")
-            problems.add(d.at("name"), "duplicate-name", f"duplicate api '{d.item.name}'",
-                         f"also defined at {first[0]}:{first[1]}")
-        else:
-            seen[d.item.name] = d
-    return seen
 
 
 def _check_field_names(d: Definition, fields: tuple[PayloadField, ...], problems: _Problems) -> None:

@@ -152,3 +152,22 @@ def test_routes(mini):
 def test_page_slugs_are_safe(name, slug):
     assert page_slug(name) == slug
     assert "/" not in page_slug(name) and not page_slug(name).startswith(".")
+
+
+def test_a_second_tool_or_api_of_the_same_name_is_reported_at_its_own_place(tmp_path):
+    import shutil
+
+    from conftest import MINI
+
+    from eventcat.pipeline import check
+    catalog = tmp_path / "catalog"
+    shutil.copytree(MINI, catalog)
+    shutil.copy(catalog / "tools/segment.yaml", catalog / "tools/segment2.yaml")
+    shutil.copy(catalog / "apis/tracker.emit.yaml", catalog / "apis/tracker.emit2.yaml")
+    messages = {(p.path.rsplit("/", 1)[-1], p.message, p.hint) for p in check(catalog).problems
+                if p.rule == "duplicate-name"}
+    assert messages == {
+        ("segment2.yaml", "duplicate tool id 'segment'", f"also defined at {catalog}/tools/segment.yaml:1"),
+        ("tracker.emit2.yaml", "duplicate api 'tracker.emit'",
+         f"also defined at {catalog}/apis/tracker.emit.yaml:1"),
+    }
