@@ -171,6 +171,32 @@ def test_export_refuses_to_replace_a_file_eventcat_did_not_write(tmp_path, fmt, 
     assert eventcat("export", fmt, "--catalog", MINI, "--out", where, cwd=tmp_path).returncode == 0
 
 
+def test_schema_refuses_to_replace_a_hand_written_schema_and_writes_nothing(tmp_path):
+    out = tmp_path / "schemas"
+    out.mkdir()
+    (out / "tool.schema.json").write_text('{"title": "my own tool schema"}\n')
+    refused = eventcat("schema", "--catalog", MINI, "--out", out, cwd=tmp_path)
+    assert refused.returncode == 2 and "tool.schema.json" in refused.stderr
+    assert "nothing was written" in refused.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["tool.schema.json"]  # no other schema either
+    assert eventcat("schema", "--catalog", MINI, "--out", out, "--force", cwd=tmp_path).returncode == 0
+    assert "my own" not in (out / "tool.schema.json").read_text()
+    again = eventcat("schema", "--catalog", MINI, "--out", out, cwd=tmp_path)
+    assert again.returncode == 0, again.stderr  # its own schemas are replaced without asking
+
+
+def test_schema_replaces_the_unmarked_schemas_an_earlier_eventcat_wrote(tmp_path):
+    from eventcat.schema import SCHEMA_COMMENT, all_schemas
+    out = tmp_path / "schemas"
+    out.mkdir()
+    for name, text in all_schemas().items():  # as 0.1 wrote them: no $comment line
+        old = {k: v for k, v in json.loads(text).items() if k != "$comment"}
+        (out / name).write_text(json.dumps(old, indent=2) + "\n")
+    done = eventcat("schema", "--catalog", MINI, "--out", out, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert all(SCHEMA_COMMENT in p.read_text() for p in out.iterdir())
+
+
 # --- terminal-safe output ---------------------------------------------------------------------------
 
 

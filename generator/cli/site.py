@@ -84,6 +84,8 @@ def add_parsers(commands: Commands) -> None:
     schema.add_argument("--out", default=None, type=Path,
                         help="the folder to write to (default: the project's `schemas` setting, "
                              "schemas/)")
+    schema.add_argument("--force", action="store_true",
+                        help="replace schema files eventcat did not write")
 
 
 def _conf_option(parser: argparse.ArgumentParser) -> None:
@@ -327,17 +329,18 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def _write_schemas(folder: Path, only_missing: bool = False) -> list[Path]:
-    from ..schema import all_schemas
-    from ..sync import write_file
-    written = []
-    for name, text in all_schemas().items():
-        target = folder / name
-        if only_missing and target.is_file():
-            continue
+def _write_schemas(folder: Path, only_missing: bool = False, force: bool = False) -> list[Path]:
+    """Write the editor schemas; raise CatalogError, having written nothing, when one would replace
+    a file eventcat did not write (unless `force`)."""
+    from ..schema import all_schemas, written_by_eventcat
+    from ..sync import check_output, write_file
+    wanted = {folder / name: text for name, text in all_schemas().items()
+              if not (only_missing and (folder / name).is_file())}
+    for target in wanted:
+        check_output(target, written_by_eventcat, force)
+    for target, text in wanted.items():
         write_file(target, text.encode("utf-8"))
-        written.append(target)
-    return written
+    return list(wanted)
 
 
 def _schema(args: argparse.Namespace) -> int:
@@ -347,6 +350,12 @@ def _schema(args: argparse.Namespace) -> int:
         print("eventcat schema: nothing was written (or give --out DIR)", file=sys.stderr)
         return 1
     out = args.out.resolve() if args.out is not None else args.project.schemas
-    for path in _write_schemas(out):
+    try:
+        written = _write_schemas(out, force=args.force)
+    except CatalogError as error:
+        print_problems(error.diagnostics)
+        print("eventcat schema: nothing was written", file=sys.stderr)
+        return 2
+    for path in written:
         print(f"eventcat schema: wrote {display_path(path)}")
     return 0
