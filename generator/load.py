@@ -201,8 +201,12 @@ def _syntax_error(path: str, error: yaml.MarkedYAMLError) -> Diagnostic:
                           f"the parser gave up at line {found.line + 1}: {problem}" if found else "")
     mark = found or error.context_mark
     message = f"{context}: {problem}" if context else problem
-    hint = "check the indentation: keys of one mapping start in the same column" \
-        if "mapping values are not allowed" in problem or "expected <block end>" in problem else ""
+    if "tab" in problem:
+        hint = "YAML indents with spaces only: replace the tab with spaces"
+    elif "mapping values are not allowed" in problem or "expected <block end>" in problem:
+        hint = "check the indentation: keys of one mapping start in the same column"
+    else:
+        hint = ""
     return Diagnostic(path, mark.line + 1 if mark else 1, mark.column + 1 if mark else 1,
                       "yaml-syntax", f"YAML syntax error: {message}", hint)
 

@@ -44,6 +44,13 @@ def test_yaml_syntax_error_points_at_the_problem(tmp_path):
                        "expected ',' or ']')")
 
 
+def test_a_tab_in_the_indentation_says_yaml_wants_spaces(tmp_path):
+    path = write(tmp_path / "e.yaml", "name: a\nimplementations:\n- side: server\n\tapi: tracker.emit\n")
+    (message,) = problems(path)
+    assert message.startswith(f"{path}:4:1: error yaml-syntax: ")
+    assert "tab" in message and message.endswith("(YAML indents with spaces only: replace the tab with spaces)")
+
+
 def test_empty_file(tmp_path):
     path = write(tmp_path / "e.yaml", "# only a comment\n")
     assert problems(path) == [f"{path}: error empty-file: file is empty (write a mapping of keys, such as `name: ...`)"]
