@@ -23,7 +23,7 @@ import yaml
 from . import __version__
 from .config import SETTINGS_FILE, Settings
 from .markup import myst
-from .schema import all_schemas
+from .schema import SECTION_SCHEMA, all_schemas
 from .sync import FILE_MODE
 
 HERE = Path(__file__).resolve().parent
@@ -52,6 +52,15 @@ def _schema_ref(path: str, kind: str, settings: Settings) -> str:
     """The `$schema` target of the file at `path` (relative to the project), relative to it."""
     target = f"{settings.schemas}/{kind}.schema.json"
     return Path(os.path.relpath(target, Path(path).parent)).as_posix()
+
+
+def _with_schema_line(path: str, data: bytes, kind: str | None, settings: Settings) -> bytes:
+    """An example file with the editor's schema line on top, so completion works in every file of
+    the copy (the shipped files carry none: their folder sits elsewhere in the wheel)."""
+    if kind is None or data.startswith(b"# yaml-language-server:"):
+        return data
+    line = f"# yaml-language-server: $schema={_schema_ref(path, kind, settings)}\n"
+    return line.encode("utf-8") + data
 
 
 def catalog_settings(title: str, organization: str) -> dict[str, Any]:
@@ -215,7 +224,9 @@ def project_files(title: str, organization: str, example: str | None = None,
     else:
         source = example_catalog(example)
         for path in sorted(source.rglob("*.yaml")):
-            files[f"{s.catalog}/{path.relative_to(source).as_posix()}"] = path.read_bytes()
+            relative = f"{s.catalog}/{path.relative_to(source).as_posix()}"
+            files[relative] = _with_schema_line(relative, path.read_bytes(),
+                                                SECTION_SCHEMA.get(path.relative_to(source).parts[0]), s)
         shipped = yaml.safe_load((source / "catalog.yaml").read_text(encoding="utf-8")) or {}
         given = {"title": title, "organization": organization}
         shipped.update((k, v) for k, v in given.items() if v)

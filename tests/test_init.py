@@ -169,3 +169,21 @@ def test_the_edx_example_is_the_shipped_catalog(tmp_path):
         "Our edX guide")
     checked = eventcat("check", "--format", "json", cwd=tmp_path / "p")
     assert json.loads(checked.stdout)["ok"], checked.stdout
+
+
+def test_every_file_of_the_edx_example_names_its_editor_schema(tmp_path):
+    made = eventcat("init", tmp_path / "p", "--example", "edx", cwd=tmp_path)
+    assert made.returncode == 0, made.stderr
+    catalog = tmp_path / "p/catalog"
+    kinds = {"events": "event", "fields": "field-group", "tools": "tool", "teams": "team", "apis": "api"}
+    files = sorted(catalog.rglob("*.yaml"))
+    assert len(files) > 300
+    for path in files:
+        section = path.relative_to(catalog).parts[0]
+        kind = "catalog" if path.name == "catalog.yaml" else kinds[section]
+        target = _schema_target(path)
+        assert target == (tmp_path / f"p/schemas/{kind}.schema.json").resolve(), path
+        assert target.is_file()
+    # the lines are comments: the copy still checks clean
+    checked = eventcat("check", "--format", "json", cwd=tmp_path / "p")
+    assert json.loads(checked.stdout)["ok"], checked.stdout
