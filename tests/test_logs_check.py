@@ -258,3 +258,16 @@ def test_a_url_with_an_ip_host_is_not_a_personal_ip_address():
     assert pii_kind("http://10.0.0.1/promo") is None
     assert pii_kind("https://[2001:db8::1]:8443/x") is None
     assert pii_kind("from http://10.0.0.1/ by 10.0.0.2") == "ip-address"
+
+
+def test_logs_no_documented_event_could_hold_say_why_rather_than_0_of_0(catalog, tmp_path):
+    from eventcat.logs.text import to_text
+    log = tmp_path / "l.jsonl"
+    log.write_text('{"event_type": "edx.video.played", "event_source": "browser", "event": "{}"}\n')
+    report = check_logs(catalog, [log])
+    assert report.expected  # this catalog has tracking-log events: a percentage is given
+    assert "documented events that these logs could hold were seen" in to_text(report)
+    report.expected = []  # as in a catalog whose events all go only through Segment
+    coverage = [line for line in to_text(report).splitlines() if line.startswith("coverage:")]
+    assert coverage == ["coverage: no documented event reaches the kind of records these logs hold "
+                        "(tracking-log), so none was expected"]

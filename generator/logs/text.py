@@ -23,8 +23,12 @@ def to_text(report: Report) -> str:
     lines.append(f"eventcat logs check: {_n(files, 'file')}, {_n(report.records, 'record')}, "
                  f"{_n(report.malformed, 'malformed line')}, {report.unnamed:,} without an event name")
     seen = sum(1 for n in report.expected if n in report.events)
-    lines.append(f"coverage: {seen} of {len(report.expected)} documented events that these logs could hold were seen "
-                 f"({report.coverage():.1f}%)")
+    if report.expected:
+        lines.append(f"coverage: {seen} of {len(report.expected)} documented events that these logs could hold "
+                     f"were seen ({report.coverage():.1f}%)")
+    else:  # "0 of 0 (100%)" read as a bug; say why nothing was expected
+        lines.append("coverage: no documented event reaches the kind of records these logs hold "
+                     f"({', '.join(report.shapes) or 'none'}), so none was expected")
     for f in report.files:
         if f.truncated:
             lines.append(f"{f.path}: {f.truncated}")
