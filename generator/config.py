@@ -216,11 +216,12 @@ def find_root(start: Path) -> tuple[Path, Path | None]:
     return start, None
 
 
-def _key_positions(text: str, prefix: tuple[str, ...]) -> dict[tuple[str, ...], tuple[int, int]]:
-    """Where each key of the settings table is written (line, column of its value), found by
+def _key_positions(text: str, prefix: tuple[str, ...]) -> dict[tuple[str, ...], tuple[int, int, int]]:
+    """Where each key of the settings table is written (line, column of the key, column of its
+    value), found by
     reading the lines: tomllib keeps no positions. Handles tables, dotted and quoted keys; a key
     inside an inline table or array is placed at its enclosing key, which is close enough."""
-    positions: dict[tuple[str, ...], tuple[int, int]] = {}
+    positions: dict[tuple[str, ...], tuple[int, int, int]] = {}
     table: tuple[str, ...] | None = () if not prefix else None
     key_part = r'(?:[A-Za-z0-9_-]+|"[^"]*"|\'[^\']*\')'
     dotted = rf"{key_part}(?:\s*\.\s*{key_part})*"
@@ -234,36 +235,36 @@ def _key_positions(text: str, prefix: tuple[str, ...]) -> dict[tuple[str, ...], 
             path = parts(header[1])
             table = path[len(prefix):] if path[:len(prefix)] == prefix else None
             if table is not None:
-                positions.setdefault(table, (number, line.index("[") + 1))
+                positions.setdefault(table, (number, line.index("[") + 1, line.index("[") + 1))
             continue
         assignment = re.match(rf"^(\s*)({dotted})\s*=\s*", line)
         if assignment and table is not None:
             key = (*table, *parts(assignment[2]))
-            positions.setdefault(key, (number, assignment.end() + 1))
+            positions.setdefault(key, (number, len(assignment[1]) + 1, assignment.end() + 1))
     return positions
 
 
 def _problems(error: ValidationError, path: Path, text: str, prefix: tuple[str, ...]
               ) -> list[Diagnostic]:
     positions = _key_positions(text, prefix)
-    table = "[" + ".".join(prefix) + "]" if prefix else SETTINGS_FILE
+    table = "[" + ".".join(prefix) + "]: " if prefix else ""  # eventcat.toml is already named
     shown = _shown(path)
     problems = []
     for item in error.errors():
         loc = tuple(str(part) for part in item["loc"])
-        where = next((positions[loc[:n]] for n in range(len(loc), -1, -1) if loc[:n] in positions),
-                     (1, 1))
+        line, key_column, value_column = next(
+            (positions[loc[:n]] for n in range(len(loc), -1, -1) if loc[:n] in positions), (1, 1, 1))
         name = ".".join(loc)
         if item["type"] == "extra_forbidden":
             known = Settings.model_fields if len(loc) == 1 else ServeSettings.model_fields
             hint = did_you_mean(loc[-1], known)
             if loc == ("rules",):
                 hint = "lint rules are facts about the catalog: set them under rules: in catalog.yaml"
-            problems.append(Diagnostic(shown, *where, "unknown-setting",
-                                       f"{table}: unknown setting '{name}'", hint))
+            problems.append(Diagnostic(shown, line, key_column, "unknown-setting",
+                                       f"{table}unknown setting '{name}'", hint))
         else:
-            problems.append(Diagnostic(shown, *where, "bad-setting",
-                                       f"{table}: {name}: {item['msg'].lower()}",
+            problems.append(Diagnostic(shown, line, value_column, "bad-setting",
+                                       f"{table}{name}: {item['msg'].lower()}",
                                        "see the settings reference page"))
     return problems
 

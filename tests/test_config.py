@@ -61,7 +61,7 @@ def test_a_catalog_outside_any_project_is_rooted_at_its_parent(tmp_path):
 
 @pytest.mark.parametrize("text, expected", [
     ('[tool.eventcat]\nhistroy = 5\n',
-     "pyproject.toml:2:11: error unknown-setting: [tool.eventcat]: unknown setting 'histroy' "
+     "pyproject.toml:2:1: error unknown-setting: [tool.eventcat]: unknown setting 'histroy' "
      "(did you mean 'history'?)"),
     ('[tool.eventcat]\ncatalog = "c"\nhistory = "many"\n',
      "pyproject.toml:3:11: error bad-setting: [tool.eventcat]: history: input should be a valid "
@@ -70,8 +70,11 @@ def test_a_catalog_outside_any_project_is_rooted_at_its_parent(tmp_path):
      "pyproject.toml:2:8: error bad-setting: [tool.eventcat]: serve.port: input should be less "
      "than or equal to 65535 (see the settings reference page)"),
     ('[tool.eventcat]\nrules = {prefer-server = "off"}\n',
-     "pyproject.toml:2:9: error unknown-setting: [tool.eventcat]: unknown setting 'rules' (lint "
+     "pyproject.toml:2:1: error unknown-setting: [tool.eventcat]: unknown setting 'rules' (lint "
      "rules are facts about the catalog: set them under rules: in catalog.yaml)"),
+    ('[tool.eventcat.serve]\n  colour = 1\n',
+     "pyproject.toml:2:3: error unknown-setting: [tool.eventcat]: unknown setting 'serve.colour' "
+     "(expected one of: port)"),
     ('[tool.eventcat]\ncatalog = "c\n',
      "pyproject.toml:2:13: error bad-settings: not valid TOML: Illegal character '\\n' "
      "(see https://toml.io for the syntax)"),
@@ -96,7 +99,8 @@ def test_bad_settings_stop_a_command_without_a_traceback(tmp_path):
     write(tmp_path / "eventcat.toml", 'histroy = 5\n')
     result = eventcat("check", cwd=tmp_path / "catalog")
     assert result.returncode == 2
-    assert result.stderr.startswith("../eventcat.toml:1:11: error unknown-setting: ")
+    # at the key, and the file is named once
+    assert result.stderr.startswith("../eventcat.toml:1:1: error unknown-setting: unknown setting 'histroy' ")
     assert "Traceback" not in result.stderr
 
 
