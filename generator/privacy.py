@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import Literal
 
 from .export import csv_text
 from .link import Catalog, EventEntry
@@ -17,6 +18,12 @@ from .model import PII_TEXT, Pii, Tool
 
 # Most sensitive first: the order of the page and of the CSV.
 PII_ORDER: tuple[Pii, ...] = ("sensitive", "contact", "identifier", "free-text", "location", "network", "pseudonymous")
+
+
+# A cell of the map: the field does not reach the tool, or it does and the tool's storage says
+# personal data is allowed there, must not be there, or does not say.
+Reach = Literal["none", "allowed", "forbidden", "undocumented"]
+REACH_OF_POLICY: dict[bool | str, Reach] = {True: "allowed", False: "forbidden", "unknown": "undocumented"}
 
 
 @dataclass(frozen=True)
@@ -36,6 +43,16 @@ class PiiField:
     @property
     def anchor(self) -> str:
         return f"pii-{self.pii}-{self.name}"
+
+    def flow_to(self, tool_id: str) -> Flow | None:
+        return next((flow for flow in self.flows if flow.tool.id == tool_id), None)
+
+    def reach(self, tool: Tool) -> Reach:
+        """One cell of the map: whether this field reaches the tool, and if so whether the tool
+        may hold personal data."""
+        if self.flow_to(tool.id) is None:
+            return "none"
+        return REACH_OF_POLICY[tool.storage.pii_allowed]
 
 
 @dataclass(frozen=True)
@@ -57,6 +74,33 @@ class PrivacyMap:
     def classes(self) -> list[str]:
         present = {f.pii for f in self.fields}
         return [p for p in PII_ORDER if p in present]
+
+    def tools(self, catalog: Catalog) -> list[Tool]:
+        """The map's columns: every tool some personal data reaches. Those that must not hold it
+        come first (a reviewer's first question, and on a phone the columns seen without
+        scrolling), then those whose storage does not say, then those that may; by name within."""
+        order = {"forbidden": 0, "undocumented": 1, "allowed": 2}
+        return sorted((catalog.tools[t] for t in self.by_tool),
+                      key=lambda t: (order[REACH_OF_POLICY[t.storage.pii_allowed]], t.name.lower()))
+
+    def conflicts(self, catalog: Catalog) -> list[Conflict]:
+        """Each tool that must not hold personal data yet gets some: the fields and the events."""
+        found = []
+        for tool in self.tools(catalog):
+            if tool.storage.pii_allowed is not False:
+                continue
+            flows = [(f, f.flow_to(tool.id)) for f in self.fields]
+            fields = tuple(f for f, flow in flows if flow is not None)
+            events = {e for _, flow in flows if flow is not None for e in flow.events}
+            found.append(Conflict(tool, fields, tuple(sorted(events, key=str.lower))))
+        return found
+
+
+@dataclass(frozen=True)
+class Conflict:
+    tool: Tool
+    fields: tuple[PiiField, ...]
+    events: tuple[str, ...]
 
 
 def reached_tools(entry: EventEntry, catalog: Catalog) -> list[tuple[Tool, str]]:
