@@ -119,9 +119,12 @@ def _config_inited(app: Sphinx, config: Config) -> None:
     output = project.settings.generated.strip("/")
     config.exclude_patterns.extend([f"{output}/{HOME_INCLUDE}", f"{output}/{MANIFEST}"])
     if not _user_set(config, "html_sidebars"):
-        # Event pages and the generated top-level pages: content and page contents only; they
-        # have no section to navigate, and their tables want the width.
-        config.html_sidebars = {f"{output}/events/*": [], f"{output}/*": []}
+        # Every generated page: content and page contents only. Event pages and the top-level
+        # pages have no section to navigate; tool and team pages are listings whose tables had
+        # about 690 px at 1366 px beside the site navigation. Readers move between them through
+        # the header (Tools, Teams), the breadcrumbs and the index pages.
+        config.html_sidebars = {f"{output}/events/*": [], f"{output}/*": [],
+                                f"{output}/tools/*": [], f"{output}/teams/*": []}
     if config.project == "Project name not set":
         # The catalog names the site, so another organisation's catalog gets its own title.
         settings = project.catalog / CONFIG_FILE

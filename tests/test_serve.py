@@ -3,6 +3,7 @@ event, see it listed; break a file, see why, fix it, see it recover."""
 
 import http.client
 import os
+import re
 import shutil
 import signal
 import socket
@@ -103,8 +104,15 @@ def test_added_event_is_listed_and_a_broken_file_recovers(server):
     wait_for(lambda: "Rewound." in fetch(base + "catalog/events/edx.video.rewound.html"), "recovery")
 
 
+def links(html: str) -> list[str]:
+    return re.findall(r'<a [^>]*href="([^"#]+)', html)
+
+
 def test_a_new_tool_reaches_the_navigation_of_existing_pages(server):
-    folder, base, _log = server
+    """A reader on a page that did not change finds the new tool through the navigation it shows:
+    the header's Tools link and the breadcrumbs lead to the tools index, which lists the tool,
+    and the link resolves to the tool's page."""
+    folder, base, log = server
     write(folder / "catalog" / "tools" / "amplitude.yaml", """
         id: amplitude
         name: Amplitude
@@ -112,5 +120,16 @@ def test_a_new_tool_reaches_the_navigation_of_existing_pages(server):
         receives: [segment]
         storage: {limits: Not documented., access: Analysts., retention: Not documented.}
         """)
-    # sailthru.html was not changed by the new tool: only the navigation refresh rewrites it
-    wait_for(lambda: "Amplitude" in fetch(base + "catalog/tools/sailthru.html"), "the navigation")
+    wait_for(lambda: "Amplitude" in fetch(base + "catalog/tools/amplitude.html"), "the new page")
+    wait_for(lambda: "Rebuilding" in log() and "Serving on" in log().rsplit("Rebuilding", 1)[1],
+             "the end of the build")
+    existing = fetch(base + "catalog/tools/sailthru.html")  # unchanged by the new tool
+    breadcrumbs = existing.split('aria-label="Breadcrumb"')[1].split("</nav>")[0]
+    assert "index.html" in links(breadcrumbs)  # Tools, in the breadcrumbs
+    header = fetch(base + "guides/index.html").split("</header>")[0]
+    assert "../catalog/tools/index.html" in links(header)  # Tools, in the header of any page
+    index = fetch(base + "catalog/tools/index.html")
+    assert "amplitude.html" in links(index)
+    assert "<h1>Amplitude" in fetch(base + "catalog/tools/amplitude.html")
+    # the listing pages show no site navigation beside them: their tables get the width
+    assert "bd-docs-nav" not in existing
