@@ -1,5 +1,9 @@
+import functools
+import http.server
+import os
 import shutil
 import textwrap
+import threading
 from pathlib import Path
 
 import pytest
@@ -61,3 +65,84 @@ def squeeze(html: str) -> str:
     templates put one element per line, and tests check what the reader sees, not the line breaks."""
     import re
     return re.sub(r">\s+<", "><", re.sub(r"\s+", " ", html))
+
+
+# --- the browser tests: the shipped site over HTTP in Debian's Chromium, driven by Playwright ---
+# Without Chromium they are skipped on a developer machine, but fail in CI.
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+SCREENSHOTS = ROOT / "test-output" / "screenshots"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="session")
+def base_url(shipped_site):
+    handler = functools.partial(_Quiet, directory=str(shipped_site))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not os.path.exists(CHROMIUM):
+        message = f"Chromium not found at {CHROMIUM} (sudo apt-get install chromium)"
+        if os.environ.get("CI"):
+            pytest.fail(message)  # in CI the browser tests must run
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser, base_url, request):
+    """A fresh page that records failed requests and console errors, and fails the test on any."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    tab = context.new_page()
+    problems = []
+    tab.on("response", lambda r: problems.append(f"{r.status} {r.url}") if r.status >= 400 else None)
+    tab.on("console", lambda m: problems.append(f"console {m.type}: {m.text}")
+           if m.type == "error" else None)
+    tab.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+    visited = []
+    original_goto = tab.goto
+
+    def goto(path, **kwargs):
+        visited.append(path)
+        return original_goto(base_url + path, wait_until="networkidle", **kwargs)
+
+    tab.visit = goto
+    yield tab
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    tab.screenshot(path=str(SCREENSHOTS / f"{request.node.name}.png"), full_page=True)
+    context.close()
+    assert problems == []
+
+
+@pytest.fixture(params=[(390, 844, "light"), (390, 844, "dark"), (1366, 768, "light"), (1366, 768, "dark")],
+                ids=["phone-light", "phone-dark", "desktop-light", "desktop-dark"])
+def sized(browser, base_url, request):
+    """A page at a phone's or a desktop's width, in light or dark mode; screenshots per page kind."""
+    width, height, scheme = request.param
+    context = browser.new_context(viewport={"width": width, "height": height}, color_scheme=scheme)
+    tab = context.new_page()
+
+    def visit(path: str, name: str) -> None:
+        tab.goto(base_url + path, wait_until="networkidle")
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        tab.screenshot(path=str(SCREENSHOTS / f"{name}-{width}-{scheme}.png"))
+
+    tab.visit = visit
+    tab.size = (width, height)
+    yield tab
+    context.close()
