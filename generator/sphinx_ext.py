@@ -28,7 +28,7 @@ from sphinx.environment import BuildEnvironment
 from sphinx.errors import ConfigError
 from sphinx.util import logging
 
-from . import __version__, sphinx_domain
+from . import __version__, sphinx_domain, sphinx_search
 from .config import Project, Settings, load_project
 from .diagnostics import CatalogError, os_problem
 from .load import CONFIG_FILE, load_file
@@ -213,6 +213,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("env-get-outdated", _navigation_outdated)
     app.connect("env-get-outdated", _remove_stale_output)
     sphinx_domain.setup(app)
+    sphinx_search.setup(app)
     app.add_css_file("eventcat.css")
     app.add_js_file("eventcat.js", loading_method="defer")
     return {"version": __version__, "parallel_read_safe": True, "parallel_write_safe": True}
