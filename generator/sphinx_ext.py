@@ -113,11 +113,13 @@ def _config_inited(app: Sphinx, config: Config) -> None:
         if not _user_set(config, name) and not (own_theme and name in THEME_BOUND):
             setattr(config, name, value)
     project = project_of(app)
-    config.html_static_path.append(str(STATIC_DIR))
+    # New lists, not appended to: a setting conf.py leaves alone is Sphinx's default list, one
+    # object shared by every build in the process (a second build found the first one's paths)
+    config.html_static_path = [*config.html_static_path, str(STATIC_DIR)]
     if not own_theme:
-        config.templates_path.append(str(THEME_TEMPLATES_DIR))
+        config.templates_path = [*config.templates_path, str(THEME_TEMPLATES_DIR)]
     output = project.settings.generated.strip("/")
-    config.exclude_patterns.extend([f"{output}/{HOME_INCLUDE}", f"{output}/{MANIFEST}"])
+    config.exclude_patterns = [*config.exclude_patterns, f"{output}/{HOME_INCLUDE}", f"{output}/{MANIFEST}"]
     if not _user_set(config, "html_sidebars"):
         # Every generated page: content and page contents only. Event pages and the top-level
         # pages have no section to navigate; tool and team pages are listings whose tables had
