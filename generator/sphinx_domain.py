@@ -73,7 +73,6 @@ class CatalogDomain(Domain):
         "mentions": None,  # the same after this run read the pages (None until then)
         "stale": [],  # pages not re-read whose references now point elsewhere
         "event_pages": {},  # docname of each event page → the event
-        "pages_changed": False,  # a generated page came or went in this run
         "generated": "",  # the generated folder, relative to the source folder
     }
     dangling_warnings: ClassVar[dict[str, str]] = {role: f"unknown {role} '%(target)s'" for role in ROLES}

@@ -151,7 +151,6 @@ def _config_inited(app: Sphinx, config: Config) -> None:
 def _builder_inited(app: Sphinx) -> None:
     project = project_of(app)  # settings were checked when the configuration was read
     domain = sphinx_domain.catalog_domain(app.env)
-    domain.data["pages_changed"] = False
     domain.data["generated"] = project.settings.generated.strip("/")
     if app.config.eventcat_generate:
         _generate(app, project)
@@ -174,7 +173,6 @@ def _generate(app: Sphinx, project: Project) -> None:
         raise SystemExit(2) from None
     for warning in warnings:  # lint warnings: with -W they fail the build like any other
         logger.warning(str(warning), type="eventcat", subtype=warning.rule)
-    sphinx_domain.catalog_domain(app.env).data["pages_changed"] = bool(report.added or report.deleted)
     logger.info("eventcat: %d pages written, %d unchanged, %d removed",
                 len(report.written), report.unchanged, len(report.deleted))
 
@@ -195,13 +193,37 @@ def _remove_stale_output(app: Sphinx, env: BuildEnvironment, added: Set[str], ch
 def _navigation_outdated(app: Sphinx, env: BuildEnvironment, added: Set[str], changed: Set[str],
                          removed: Set[str]) -> list[str]:
     """Sphinx writes only the pages it re-reads, so after a page is added or removed every other
-    page would keep its old navigation. Event pages show no navigation tree (they are outside
-    it), so re-reading the rest is enough, and cheap."""
-    if not sphinx_domain.catalog_domain(env).data["pages_changed"]:
+    page that shows a navigation tree would keep its old one. Event pages show none (they are
+    outside the tree), so re-reading the rest is enough. An event, tool or team page coming or
+    going changes no navigation but a sidebar's (their lists are regenerated, so Sphinx re-reads
+    those anyway): when no page shows one (_sidebar_may_list_pages), nothing more is re-read for
+    it. Re-reading the lists of a big catalog was most of what adding an event cost.
+
+    Sphinx's own sets of added and removed pages are used, so this holds whoever generated the
+    pages: this extension (a bare sphinx-build, `eventcat serve`) or `eventcat build`."""
+    if not added and not removed:
         return []
-    events = sphinx_domain.catalog_domain(env).data["generated"] + "/events/"
+    generated = sphinx_domain.catalog_domain(env).data["generated"] + "/"
+    listed = tuple(generated + kind for kind in ("events/", "tools/", "teams/"))
+    if not _sidebar_may_list_pages(app.config) and all(
+            doc.startswith(listed) and not doc.endswith("/index") for doc in added | removed):
+        return []
+    events = generated + "events/"
     return [doc for doc in env.found_docs
             if not doc.startswith(events) or doc == events + "index"]
+
+
+def _sidebar_may_list_pages(config: Config) -> bool:
+    """Whether some page may show a site-navigation sidebar listing generated pages. With the
+    defaults (pydata-sphinx-theme, DEFAULTS, the html_sidebars of _config_inited) generated
+    pages show no sidebar, and a hand-written page's sidebar shows only its own section,
+    collapsed; the header shows the top-level pages, which a catalog change neither adds nor
+    removes. A project's own theme, sidebars, or theme options without collapsed navigation may
+    show the whole tree beside any page."""
+    if _user_set(config, "html_theme") or _user_set(config, "html_sidebars"):
+        return True
+    return _user_set(config, "html_theme_options") and not (
+        config.html_theme_options or {}).get("collapse_navigation")
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
