@@ -76,6 +76,18 @@ def test_save_report_writes_the_whole_report(tmp_path):
     assert [p.name for p in target.parent.iterdir()] == ["coverage.json"]  # no temporary left
 
 
+def test_a_report_that_cannot_be_saved_is_one_line_and_exit_2(tmp_path):
+    """logs check and code scan end the same way (cli/common.finish_report): a report path under a
+    file is said in one line, nothing is printed as if the check had passed."""
+    in_the_way = tmp_path / "a-file"
+    in_the_way.write_text("x")
+    result = eventcat("logs", "check", "--catalog", "catalog", "problems.jsonl",
+                      "--save-report", in_the_way / "coverage.json")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr.startswith(f"eventcat logs check: {in_the_way / 'coverage.json'}: cannot write the report")
+    assert result.stdout == ""
+
+
 def test_gzip_through_the_cli(tmp_path):
     packed = tmp_path / "tracking.log.1"
     packed.write_bytes(gzip.compress((LOGS / "good.jsonl").read_bytes()))

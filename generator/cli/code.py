@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .common import catalog_option, print_problems, usable_catalog
+from .common import catalog_option, finish_report, refuse_to_save, usable_catalog
 
 if TYPE_CHECKING:
     from ..code.report import Gate
@@ -75,8 +75,6 @@ def _code(args: argparse.Namespace) -> int:
     from ..code.report import is_saved_report
     from ..code.scan import ScanError, scan
     from ..code.text import safe, to_text
-    from ..diagnostics import CatalogError
-    from ..sync import check_output, write_output
     for path in args.paths:
         if not path.exists():
             print(f"eventcat code scan: {safe(str(path))}: no such file or folder", file=sys.stderr)
@@ -89,12 +87,8 @@ def _code(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return 2
     catalog = usable_catalog(args.catalog, "code scan")
-    if args.save_report is not None:  # refused now, not after the tree was read
-        try:
-            check_output(args.save_report, is_saved_report, args.force)
-        except CatalogError as error:
-            print_problems(error.diagnostics)
-            return 2
+    if refuse_to_save("code scan", args.save_report, is_saved_report, args.force):  # now, not after the tree was read
+        return 2
     # the project's build and generated folders hold the theme's bundled JavaScript and our pages
     project = getattr(args, "project", None)
     exclude = frozenset(p.resolve() for p in (project.build_dir, project.generated)) if project else frozenset()
@@ -107,24 +101,6 @@ def _code(args: argparse.Namespace) -> int:
         print(f"eventcat code scan: {safe(str(error))}", file=sys.stderr)
         return 2
     elapsed = time.perf_counter() - started
-    if args.save_report is not None:
-        try:
-            write_output(args.save_report, report.to_json().encode("utf-8"), is_saved_report, args.force)
-        except CatalogError as error:
-            print_problems(error.diagnostics)
-            return 2
-        except OSError as error:
-            print(f"eventcat code scan: {safe(str(args.save_report))}: cannot write the report: "
-                  f"{error.strerror or error}", file=sys.stderr)
-            return 2
-    if args.format == "json":
-        print(report.to_json(), end="")
-    else:
-        print(to_text(report), end="")
-        rate = report.files / elapsed if elapsed else 0
-        print(f"scanned in {elapsed:.2f} s ({rate:,.0f} files/s)"
-              + (f"; report saved to {safe(str(args.save_report))}" if args.save_report else ""))
-    failures = [why for gate in args.fail_on if (why := gate.failed(report))]
-    for why in failures:
-        print(f"eventcat code scan: failed: {why}", file=sys.stderr)
-    return 1 if failures else 0
+    rate = report.files / elapsed if elapsed else 0
+    return finish_report("code scan", report, args, is_saved_report, lambda: to_text(report),
+                         f"scanned in {elapsed:.2f} s ({rate:,.0f} files/s)")

@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Protocol
 
 from ..config import Project, project_for
-from ..diagnostics import CatalogError, Diagnostic
+from ..diagnostics import CatalogError, Diagnostic, printable
+from ..gates import Gated
 from ..link import Catalog
 from ..load import display_path
 
@@ -111,3 +114,62 @@ def usable_catalog(catalog_dir: Path, command: str) -> Catalog:
               "left out (see eventcat check); the events in them count as undocumented",
               file=sys.stderr)
     return result.catalog
+
+
+# --- finishing a report (logs check, code scan) -----------------------------------------------
+
+class FinishedReport(Gated, Protocol):
+    """What `finish_report` needs of a report: its JSON, and the counts its gates read."""
+
+    def to_json(self) -> str: ...
+
+
+def refuse_to_save(command: str, path: Path | None, ours: Callable[[bytes], bool], force: bool) -> bool:
+    """Whether `--save-report PATH` would replace a file eventcat did not write, or cannot be
+    read to tell, the problem printed. Asked before the work starts, so that an hour of reading is
+    not thrown away."""
+    if path is None:
+        return False
+    from ..sync import check_output
+    try:
+        check_output(path, ours, force)
+    except CatalogError as error:
+        print_problems(error.diagnostics)
+        return True
+    except OSError as error:
+        _cannot_write(command, path, error)
+        return True
+    return False
+
+
+def _cannot_write(command: str, path: Path, error: OSError) -> None:
+    print(f"eventcat {command}: {printable(str(path))}: cannot write the report: "
+          f"{error.strerror or error}", file=sys.stderr)
+
+
+def finish_report(command: str, report: FinishedReport, args: argparse.Namespace,
+                  ours: Callable[[bytes], bool], text: Callable[[], str], speed: str) -> int:
+    """The end every report command shares: save the JSON report (`--save-report`, never over a
+    file eventcat did not write unless `--force`), print the text summary or the JSON
+    (`--format`), then apply the `--fail-on` gates. The exit code: 0 passed, 1 a gate failed,
+    2 the report could not be saved (nothing printed then, so CI does not read a half result)."""
+    from ..sync import write_output
+    saved: Path | None = args.save_report
+    if saved is not None:
+        try:
+            write_output(saved, report.to_json().encode("utf-8"), ours, args.force)
+        except CatalogError as error:
+            print_problems(error.diagnostics)
+            return 2
+        except OSError as error:
+            _cannot_write(command, saved, error)
+            return 2
+    if args.format == "json":
+        print(report.to_json(), end="")
+    else:
+        print(text(), end="")
+        print(speed + (f"; report saved to {printable(str(saved))}" if saved is not None else ""))
+    failures = [why for gate in args.fail_on if (why := gate.failed(report))]
+    for why in failures:
+        print(f"eventcat {command}: failed: {why}", file=sys.stderr)
+    return 1 if failures else 0

@@ -10,7 +10,7 @@ from pathlib import Path
 from ..link import Catalog
 from ..logs.read import Progress
 from ..logs.report import Gate
-from .common import Commands, catalog_option, print_problems, usable_catalog
+from .common import Commands, catalog_option, finish_report, refuse_to_save, usable_catalog
 
 
 def _gate(text: str) -> Gate:
@@ -203,16 +203,10 @@ def _logs_check(args: argparse.Namespace, catalog: Catalog) -> int:
     import datetime
 
     from ..logs.parallel import check_files
+    from ..logs.report import is_saved_report
     from ..logs.text import to_text
-    if args.save_report is not None:  # refused now, not after the logs were read
-        from ..diagnostics import CatalogError
-        from ..logs.report import is_saved_report
-        from ..sync import check_output
-        try:
-            check_output(args.save_report, is_saved_report, args.force)
-        except CatalogError as error:
-            print_problems(error.diagnostics)
-            return 2
+    if refuse_to_save("logs check", args.save_report, is_saved_report, args.force):  # now, not after the logs were read
+        return 2
     started = time.perf_counter()
     made = datetime.datetime.now(datetime.UTC).replace(microsecond=0).isoformat()
     if args.engine == "clickhouse":
@@ -227,27 +221,9 @@ def _logs_check(args: argparse.Namespace, catalog: Catalog) -> int:
         report = check_files(catalog, [Path(f) for f in args.files], _progress(args), str(args.catalog),
                              made, args.max_line_bytes, jobs=args.jobs or None)
     elapsed = time.perf_counter() - started
-    if args.save_report is not None:
-        from ..diagnostics import CatalogError
-        from ..logs.report import is_saved_report
-        from ..sync import write_output
-        try:
-            write_output(args.save_report, report.to_json().encode("utf-8"), is_saved_report,
-                         args.force)
-        except CatalogError as error:
-            print_problems(error.diagnostics)
-            return 2
-    if args.format == "json":
-        print(report.to_json(), end="")
-    else:
-        print(to_text(report), end="")
-        rate = report.records / elapsed if elapsed else 0
-        print(f"checked in {elapsed:.2f} s ({rate:,.0f} records/s)"
-              + (f"; report saved to {args.save_report}" if args.save_report else ""))
-    failures = [why for gate in args.fail_on if (why := gate.failed(report))]
-    for why in failures:
-        print(f"eventcat logs check: failed: {why}", file=sys.stderr)
-    return 1 if failures else 0
+    rate = report.records / elapsed if elapsed else 0
+    return finish_report("logs check", report, args, is_saved_report, lambda: to_text(report),
+                         f"checked in {elapsed:.2f} s ({rate:,.0f} records/s)")
 
 
 def _logs_infer(args: argparse.Namespace, catalog: Catalog) -> int:
