@@ -271,3 +271,74 @@ def test_logs_no_documented_event_could_hold_say_why_rather_than_0_of_0(catalog,
     coverage = [line for line in to_text(report).splitlines() if line.startswith("coverage:")]
     assert coverage == ["coverage: no documented event reaches the kind of records these logs hold "
                         "(tracking-log), so none was expected"]
+
+
+def segment_messages():
+    """Segment messages as Segment stores them, one of each library the edX clients use: the
+    browser (analytics.js), the Android and iOS SDKs, a server library; a track call each, then
+    identify and screen calls. Keys and types follow Segment's spec and real archived messages."""
+    common = {"version": 2, "writeKey": "wk_0123456789", "projectId": "src_123", "integrations": {"All": True},
+              "userId": "4", "anonymousId": "01234567-89ab-cdef-0123-456789abcdef",
+              "sentAt": "2025-03-01T10:00:01.000Z", "receivedAt": "2025-03-01T10:00:02.000Z",
+              "originalTimestamp": "2025-03-01T11:00:00+0100", "timestamp": "2025-03-01T10:00:01.500Z"}
+    browser = {"ip": "203.0.113.9", "locale": "en-US", "userAgent": "Mozilla/5.0 (X11; Linux x86_64)",
+               "userAgentData": {"mobile": False, "platform": "Linux", "brands": [{"brand": "Chromium", "version": "120"}]},
+               "library": {"name": "analytics.js", "version": "next-1.53.0"},
+               "page": {"path": "/course/x", "referrer": "https://www.edx.org/", "search": "?a=1", "title": "Course",
+                        "url": "https://learning.edx.org/course/x?a=1"},
+               "campaign": {"name": "spring", "source": "newsletter", "medium": "email"}, "active": True,
+               "traits": {"username": "staff"}, "timezone": "Europe/Paris", "groupId": "org-1",
+               "referrer": {"type": "link", "id": "r1"}}
+    android = {"app": {"name": "edX", "version": "2.3.0", "build": "82", "namespace": "org.edx.mobile"},
+               "device": {"id": "d1", "manufacturer": "samsung", "model": "SM-N910H", "name": "tre3g", "type": "android",
+                          "advertisingId": "a1", "adTrackingEnabled": True, "token": "t1"},
+               "os": {"name": "Android", "version": "14"}, "network": {"wifi": True, "cellular": False,
+                                                                     "bluetooth": False, "carrier": "Carrier"},
+               "screen": {"width": 1440, "height": 2560, "density": 2.625}, "locale": "en-US",
+               "timezone": "America/New_York", "library": {"name": "analytics-android", "version": "4.11.3"},
+               "instanceId": "i1", "location": {"country": "US"}, "traits": {"anonymousId": "x"},
+               "userAgent": "Dalvik/2.1.0 (Linux; U; Android 14)", "ip": "203.0.113.10"}
+    ios = {**android, "app": {"name": "edX", "version": "5.0", "build": "500", "namespace": "org.edx.mobile"},
+           "device": {"id": "d2", "manufacturer": "Apple", "model": "iPhone15,2", "name": "iPhone", "type": "ios"},
+           "os": {"name": "iOS", "version": "17.1"}, "screen": {"width": 393, "height": 852, "density": 3},
+           "library": {"name": "analytics-ios", "version": "4.1.8"}}
+    server = {"library": {"name": "analytics-python", "version": "2.2.2"}, "ip": "203.0.113.11"}
+    promo = {"promotion_id": "p", "creative": "c", "name": "n", "position": "sidebar"}
+    screen = {"name": "Course Dashboard", "label": "x", "category": "navigation"}
+    return [
+        {**common, "type": "track", "channel": "client", "messageId": "ajs-1", "event": "Promotion Viewed",
+         "properties": promo, "context": browser},
+        {**common, "type": "track", "channel": "mobile", "messageId": "m-1", "event": "edx.bi.app.navigation.screen",
+         "properties": screen, "context": android},
+        {**common, "type": "track", "channel": "mobile", "messageId": "m-2", "event": "edx.bi.app.navigation.screen",
+         "properties": screen, "context": ios},
+        {**common, "type": "track", "channel": "server", "messageId": "s-1", "event": "edx.bi.user.account.authenticated",
+         "properties": {"category": "conversion", "label": "x"}, "context": server},
+        {**common, "type": "identify", "channel": "server", "messageId": "s-2", "context": server,
+         "traits": {"email": "staff@example.org", "username": "staff"}, "integrations": {"MailChimp": False}},
+        {**common, "type": "screen", "channel": "mobile", "messageId": "m-3", "name": "Course Dashboard",
+         "properties": {}, "context": android},
+    ]
+
+
+def test_real_segment_messages_show_no_unknown_envelope_fields(tmp_path):
+    """The shipped catalog's Segment envelope covers what Segment's libraries put around a
+    message: a real message is checked on its own fields, not drowned in envelope noise."""
+    from conftest import ROOT
+    shipped = build_catalog(ROOT / "catalog")[0]
+    log = tmp_path / "segment.jsonl"
+    messages = segment_messages()
+    log.write_text("\n".join(json.dumps(m) for m in messages) + "\n")
+    report = check_logs(shipped, [log])
+    assert report.shapes == {"segment": 6} and report.malformed == 0 and not report.undocumented
+    assert {c: s.count for c, s in report.calls.items()} == {"identify": 1, "screen": 1}
+    assert {n: s.count for n, s in report.events.items()} == {
+        "Promotion Viewed": 1, "edx.bi.app.navigation.screen": 2, "edx.bi.user.account.authenticated": 1}
+    assert [f for f in report.findings if f.part == "envelope"] == []
+    # the envelope is still held to: a key outside Segment's spec, a wrong type
+    messages[0]["context"] = {**messages[0]["context"], "made_up": 1}
+    messages[1]["context"]["screen"]["width"] = "wide"
+    log.write_text("\n".join(json.dumps(m) for m in messages) + "\n")
+    found = {(f.kind, f.field, f.detail) for f in check_logs(shipped, [log]).findings if f.part == "envelope"}
+    assert found == {("unknown-field", "context.made_up", "not declared (integer)"),
+                     ("type-mismatch", "context.screen.width", "expected integer, got string")}
