@@ -6,11 +6,15 @@ import argparse
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..link import Catalog
 from ..logs.read import Progress
 from ..logs.report import Gate
 from .common import Commands, catalog_option, finish_report, refuse_to_save, usable_catalog
+
+if TYPE_CHECKING:
+    from ..logs.remote import S3Access
 
 
 def _gate(text: str) -> Gate:
@@ -72,6 +76,7 @@ def add_parsers(commands: Commands) -> None:
     sql.add_argument("--column", default="message", metavar="NAME",
                      help="the String column of --table that holds the record (default: message, "
                           "as in Aspects' raw tracking-log table)")
+    s3_options(sql)
     infer = actions.add_parser("infer", help="draft YAML definitions for undocumented events",
                                description="Draft one definition per undocumented event name, in "
                                            "the catalog layout, with TODOs to fill in. Existing "
@@ -117,6 +122,18 @@ def engine_options(check: argparse.ArgumentParser) -> None:
                        help="with --clickhouse and s3 URLs: read them with s3Cluster on this cluster")
     check.add_argument("--column", default="message", metavar="NAME",
                        help="with --table: the String column holding each record (default: message)")
+    s3_options(check)
+
+
+def s3_options(parser: argparse.ArgumentParser) -> None:
+    """How s3:// URLs reach their store; the keys come from the environment, never the command line."""
+    parser.add_argument("--s3-endpoint", metavar="URL",
+                        help="an S3-compatible store (MinIO, Ceph, ...): s3://BUCKET/KEY is read from "
+                             "URL/BUCKET/KEY (default: $AWS_ENDPOINT_URL_S3, else $AWS_ENDPOINT_URL). "
+                             "Keys: $AWS_ACCESS_KEY_ID, $AWS_SECRET_ACCESS_KEY, $AWS_SESSION_TOKEN")
+    parser.add_argument("--s3-collection", metavar="NAME",
+                        help="with --clickhouse: a named collection on the server holding the S3 "
+                             "endpoint and keys (CREATE NAMED COLLECTION)")
 
 
 def _progress(args: argparse.Namespace) -> Progress | None:
@@ -173,6 +190,8 @@ def _engine_usage(args: argparse.Namespace) -> str:
         return "--table needs --clickhouse URL (the server that has the table)"
     if args.action == "check" and args.clickhouse and not table and not all("://" in f for f in args.files):
         return "--clickhouse reads --table NAME, or s3:// and https:// URLs (the server cannot read your files)"
+    if args.action == "check" and args.s3_collection and not args.clickhouse:
+        return "--s3-collection names a collection on a server: give --clickhouse URL too"
     if args.action == "check" and args.cluster and not args.clickhouse:
         return "--cluster needs --clickhouse URL (a node of the cluster)"
     if args.cluster and (table or not args.files):
@@ -187,12 +206,19 @@ def _engine_usage(args: argparse.Namespace) -> str:
     return ""
 
 
+def _s3_access(args: argparse.Namespace) -> S3Access:
+    """The --s3-* options, the endpoint from the AWS tools' variables when not given."""
+    from ..logs.remote import S3Access, endpoint_from_environment
+    return S3Access(args.s3_endpoint or endpoint_from_environment(), args.s3_collection or "")
+
+
 def _logs_sql(args: argparse.Namespace, catalog: Catalog) -> int:
     from ..logs.clickhouse import EngineError, local_or_remote, query_for, table_source
+    from ..logs.remote import RemoteError
     try:
         source = (table_source(args.table, args.column) if args.table
-                  else local_or_remote(args.files, args.cluster))
-    except EngineError as error:
+                  else local_or_remote(args.files, args.cluster, _s3_access(args)))
+    except (EngineError, RemoteError) as error:
         print(f"eventcat logs sql: {error}", file=sys.stderr)
         return 2
     print(query_for(catalog, source))
@@ -211,10 +237,12 @@ def _logs_check(args: argparse.Namespace, catalog: Catalog) -> int:
     made = datetime.datetime.now(datetime.UTC).replace(microsecond=0).isoformat()
     if args.engine == "clickhouse":
         from ..logs.clickhouse import EngineError, check_clickhouse
+        from ..logs.remote import RemoteError
         try:
             report = check_clickhouse(catalog, args.files, str(args.catalog), made, server=args.clickhouse,
-                                      table=args.table, column=args.column, cluster=args.cluster)
-        except EngineError as error:
+                                      table=args.table, column=args.column, cluster=args.cluster,
+                                      access=_s3_access(args))
+        except (EngineError, RemoteError) as error:
             print(f"eventcat logs check: {error}", file=sys.stderr)
             return 2
     else:

@@ -20,6 +20,7 @@ from ..link import Catalog
 from .check import MAX_FINDINGS_PER_EVENT, MAX_GROUPS, MAX_NAMES, expected_events
 from .pii import pii_kind
 from .read import GZIP_MAGIC
+from .remote import S3Access, table_function
 from .report import EXAMPLES, FileSummary, Finding, Report, Seen
 from .sql import check_query, file_source, lit
 
@@ -42,7 +43,7 @@ class Source:
     places: bool = True  # whether n holds line numbers
 
 
-def local_or_remote(specs: list[str], cluster: str | None = None) -> Source:
+def local_or_remote(specs: list[str], cluster: str | None = None, access: S3Access | None = None) -> Source:
     """Each FILE, GLOB or URL as a ClickHouse table function. Local files are told gzip or not by
     their magic bytes, as the Python engine does; URLs by their suffix, as ClickHouse does. With
     `cluster`, S3 URLs are read by s3Cluster: every node of the cluster reads some of the files."""
@@ -61,13 +62,9 @@ def local_or_remote(specs: list[str], cluster: str | None = None) -> Source:
             expanded.append(spec)
     for spec in expanded:
         index = len(selects)
-        if _REMOTE.match(spec):
-            function = "url" if spec.lower().startswith("http") and ".s3." not in spec.lower() else "s3"
-            args = f"{lit(spec)}, 'LineAsString', 'line String'"
-            if cluster and function == "s3":
-                function, args = "s3Cluster", f"{lit(cluster)}, {args}"
+        if _REMOTE.match(spec):  # which function, and how it reaches S3: remote.py
             select = (f"SELECT toUInt32({index}) AS f, toUInt64(_row_number + 1) AS n, line, _path AS p "
-                      f"FROM {function}({args})")
+                      f"FROM {table_function(spec, access, cluster)}")
             selects.append(select)
             names.append(spec)
             packed.append(spec.endswith(".gz"))
@@ -113,7 +110,7 @@ def run_chdb(sql: str, session: Any = None) -> list[dict[str, Any]]:
         result = (session or chdb).query(sql, "JSONEachRow")
     except Exception as error:  # chDB raises its own error type for any failed query
         raise EngineError(_short(str(error))) from None
-    text = result.bytes().decode("utf-8")
+    text = result.bytes().decode("utf-8", "replace")  # a gzip file read as text is not UTF-8
     return [json.loads(line) for line in text.splitlines() if line.strip()]
 
 
@@ -283,10 +280,10 @@ def assemble(rows: list[dict[str, Any]], catalog: Catalog, source: Source, catal
 
 def check_clickhouse(catalog: Catalog, specs: list[str], catalog_name: str = "", made: str = "",
                      server: str | None = None, table: str | None = None, column: str = "message",
-                     cluster: str | None = None) -> Report:
+                     cluster: str | None = None, access: S3Access | None = None) -> Report:
     """The report of the ClickHouse engine: chDB over FILE|GLOB|URL specs; or on a server, over a
     table or over URLs (on a cluster with s3Cluster)."""
-    source = table_source(table, column) if table else local_or_remote(specs, cluster)
+    source = table_source(table, column) if table else local_or_remote(specs, cluster, access)
     sql = query_for(catalog, source)
     rows = run_server(sql, server) if server else run_chdb(sql)
     return assemble(rows, catalog, source, catalog_name, made)
