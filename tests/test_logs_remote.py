@@ -281,16 +281,15 @@ def test_s3_endpoint_from_the_aws_variable_and_no_keys(capsys, catalog, s3_serve
 
 
 def test_s3_keys_in_a_named_collection_never_in_the_sql(capsys, catalog, s3_server, bucket, monkeypatch):
-    """On a server the keys live in a named collection; the query names it and overrides only
-    the URL. Run here in a chDB session that holds such a collection, with no keys in the
+    """On a server the keys live in a named collection; the query names it and gives the URL. Run here in a chDB session that holds such a collection, with no keys in the
     environment, so the collection is what lets the query in."""
     from chdb import session
     name, local = bucket
     monkeypatch.delenv("AWS_ACCESS_KEY_ID")
     monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
     db = session.Session()
-    db.query(f"CREATE NAMED COLLECTION tracking_logs AS url = '{s3_server}/{name}/', "
-             f"access_key_id = '{KEY}', secret_access_key = '{SECRET}'")
+    db.query(f"CREATE NAMED COLLECTION tracking_logs AS access_key_id = '{KEY}' NOT OVERRIDABLE, "
+             f"secret_access_key = '{SECRET}' NOT OVERRIDABLE")  # the keys only, as the guide has it
     access = S3Access(endpoint=s3_server, collection="tracking_logs")
     source = local_or_remote([f"s3://{name}/2026/*/*.log.gz"], access=access)
     sql = query_for(catalog, source)

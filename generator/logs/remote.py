@@ -34,7 +34,7 @@ class RemoteError(ValueError):
 class S3Access:
     """How s3:// URLs reach their store. `endpoint`: an S3-compatible service, so that
     s3://BUCKET/KEY is read as ENDPOINT/BUCKET/KEY (path style). `collection`: a named collection
-    on the ClickHouse server that holds the endpoint and keys; the URL given overrides its url."""
+    on the ClickHouse server that holds the keys; the query gives it the URL."""
     endpoint: str = ""
     collection: str = ""
 
