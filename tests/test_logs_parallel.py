@@ -11,8 +11,8 @@ from conftest import FIXTURES
 
 from eventcat.cli import main
 from eventcat.logs.check import check_logs
-from eventcat.logs.parallel import check_parallel, plan
-from eventcat.logs.read import FileStats, read_range
+from eventcat.logs.parallel import MIN_TASK_BYTES, check_parallel, plan
+from eventcat.logs.read import TOO_LONG, FileStats, read_range
 from eventcat.logs.synth import records
 from eventcat.pipeline import build_catalog
 
@@ -76,6 +76,39 @@ def test_a_range_holds_the_lines_that_start_in_it(tmp_path):
         got += [line for _, _, line in read_range(path, cut, -1, second)]
         assert got == whole, cut
         assert first.lines + second.lines == 5 and first.blank + second.blank == 1
+
+
+def test_a_range_cut_inside_a_too_long_line(tmp_path):
+    """A line past --max-line-bytes is skipped unread; the range after it still starts on the
+    next line, wherever the cut falls."""
+    path = tmp_path / "long.log"
+    content = b'{"a": 1}\n{"long": "' + b"x" * 40 + b'"}\n{"b": 2}\n{"c": 3}\n'
+    path.write_bytes(content)
+    whole = [line for _, _, line in read_range(path, 0, -1, FileStats(str(path)), 16)]
+    assert len(whole) == 4 and whole[1] is TOO_LONG
+    for cut in range(len(content) + 1):
+        got = [line for _, _, line in read_range(path, 0, cut, FileStats(str(path)), 16)]
+        got += [line for _, _, line in read_range(path, cut, -1, FileStats(str(path)), 16)]
+        assert got == whole, cut
+
+
+def test_ranges_shrink_towards_the_end(tmp_path):
+    """Large ranges first, small ones last (so no core waits long at the end), none under the
+    minimum but a file's last, together covering every byte once."""
+    big = tmp_path / "big.log"
+    with open(big, "wb") as handle:
+        handle.truncate(20 * MIN_TASK_BYTES + 12345)
+    small = tmp_path / "small.log"
+    small.write_bytes(b"{}\n")
+    tasks = plan([big, small], 2)
+    ranges = [t for t in tasks if t.file_index == 0]
+    sizes = [t.size for t in ranges]
+    assert sizes == sorted(sizes, reverse=True) and len(ranges) > 4
+    assert sizes[0] > 4 * MIN_TASK_BYTES and all(s >= MIN_TASK_BYTES for s in sizes[:-1])
+    assert [(t.start, t.end) for t in ranges] == [
+        (sum(sizes[:i]), -1 if i == len(sizes) - 1 else sum(sizes[:i + 1])) for i in range(len(sizes))]
+    assert sum(sizes) == big.stat().st_size and tasks[-1].size == 3
+    assert [t.index for t in tasks] == list(range(len(tasks)))
 
 
 def test_gzip_files_are_never_cut(tmp_path, mixed):

@@ -10,6 +10,7 @@ the same but which names keep their own row may differ."""
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
@@ -22,7 +23,7 @@ from .check import MAX_FINDINGS_PER_EVENT, MAX_GROUPS, MAX_NAMES, Checker, check
 from .read import GZIP_MAGIC, MAX_LINE_BYTES, FileStats, Progress, read_range
 from .report import EXAMPLES, Finding, Report, Seen
 
-MIN_TASK_BYTES = 32 << 20  # below this a task costs more to start than it saves
+MIN_TASK_BYTES = 16 << 20  # below this a task costs more to start and merge than it saves
 MALFORMED_EXAMPLES = 20
 
 
@@ -34,24 +35,30 @@ class Task:
     start: int
     end: int  # -1: to the end (a whole gzip file)
     gzip: bool
+    size: int = 0  # bytes it reads (of the compressed file for gzip): the largest run first
 
 
 def plan(paths: list[Path], jobs: int, task_bytes: int | None = None) -> list[Task]:
-    """Tasks in file order: about `jobs` x 4 ranges over the plain files (so a slow range does not
-    leave cores idle at the end), at least MIN_TASK_BYTES each unless `task_bytes` says otherwise."""
+    """Tasks in file order. Plain files are cut into ranges that shrink as the work left does:
+    each is about 1/(2 x jobs) of the bytes not yet planned, never under MIN_TASK_BYTES (or all
+    `task_bytes` when given). Large ranges first keep the start-up and merge costs few; small ones
+    last leave no core waiting long for the others at the end."""
     sizes = [p.stat().st_size for p in paths]
-    if task_bytes is None:
-        task_bytes = max(MIN_TASK_BYTES, sum(sizes) // max(1, jobs * 4) + 1)
+    left = sum(sizes)
     tasks: list[Task] = []
     for file_index, (path, size) in enumerate(zip(paths, sizes, strict=True)):
         with open(path, "rb") as handle:
             packed = handle.read(2) == GZIP_MAGIC
-        if packed or size <= task_bytes:
-            tasks.append(Task(len(tasks), file_index, str(path), 0, -1, packed))
-            continue
-        for start in range(0, size, task_bytes):
-            end = min(size, start + task_bytes)
-            tasks.append(Task(len(tasks), file_index, str(path), start, -1 if end == size else end, False))
+        start = 0
+        while True:
+            step = task_bytes or max(MIN_TASK_BYTES, left // (2 * max(1, jobs)) + 1)
+            end = size if packed or size - start <= step else start + step
+            tasks.append(Task(len(tasks), file_index, str(path), start, -1 if end == size else end, packed,
+                              end - start))
+            left -= end - start
+            start = end
+            if start >= size:
+                break
     return tasks
 
 
@@ -171,18 +178,22 @@ def check_parallel(catalog: Catalog, paths: list[Path], jobs: int, progress: Pro
     total = sum(p.stat().st_size for p in paths)
     done = 0
     _CATALOG = catalog
+    gc.freeze()  # what the processes inherit is never collected there, so never copied on write
     try:
         context = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(max_workers=min(jobs, len(tasks)), mp_context=context) as pool:
-            futures = [pool.submit(_check_task, task, max_line_bytes) for task in tasks]
-            for task, future in zip(tasks, futures, strict=True):  # in file order, whatever order they finish in
-                merge.add(future.result())
-                size = Path(task.path).stat().st_size
-                done += (size if task.end < 0 else task.end) - task.start
+            # started largest first (a big gzip file last would keep one core busy alone) ...
+            started = sorted(tasks, key=lambda t: -t.size)
+            futures = dict(zip((t.index for t in started),
+                               (pool.submit(_check_task, t, max_line_bytes) for t in started), strict=True))
+            for task in tasks:  # ... merged in file order, whatever order they finish in
+                merge.add(futures.pop(task.index).result())
+                done += task.size
                 if progress is not None:
                     progress(min(done, total), total)
     finally:
         _CATALOG = None
+        gc.unfreeze()
     return merge.checker.finish()
 
 

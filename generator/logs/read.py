@@ -143,7 +143,8 @@ def read_range(path: Path, start: int, end: int, stat: FileStats, max_line_bytes
                 if end >= 0:
                     if at >= end:
                         break
-                    at = raw.tell()
+                    # where the next line starts: counted, as a tell() per line costs 2% of a check
+                    at = raw.tell() if line is TOO_LONG else at + len(line)
                 number += 1
                 if line is TOO_LONG:
                     yield 0, number, line
