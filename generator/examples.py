@@ -39,7 +39,14 @@ _SEGMENT_SIDE_ONLY = {"context.page": ("browser",), "context.app": ("mobile",),
                       "context.device": ("mobile",), "context.os": ("mobile",),
                       "context.timezone": ("mobile",), "context.locale": ("browser", "mobile"),
                       "context.userAgent": ("browser", "mobile"), "context.ip": ("browser", "mobile"),
-                      "integrations": (), "channel": ()}
+                      "integrations": (), "channel": (),
+                      # kept out of examples: app-only details, and keys a typical message lacks
+                      "context.network": ("mobile",), "context.screen": ("mobile",),
+                      "context.instanceId": ("mobile",), "context.campaign": (), "context.referrer": (),
+                      "context.location": (), "context.traits": (), "context.groupId": (),
+                      "context.userAgentData": (), "context.active": (), "writeKey": (), "projectId": (),
+                      # the page's URL comes from the example's request; its parts would not match it
+                      "context.page.path": (), "context.page.search": (), "context.page.title": ()}
 # The library Segment records for each side (the log checker reads the side from it). Tasks run
 # on servers but are not "server" to the catalog: their messages name no library.
 _SEGMENT_LIBRARY = {"server": ("analytics-python", "2.2.2"), "browser": ("analytics.js", "2.11.1"),
