@@ -143,8 +143,11 @@ def refuse_to_save(command: str, path: Path | None, ours: Callable[[bytes], bool
 
 
 def _cannot_write(command: str, path: Path, error: OSError) -> None:
-    print(f"eventcat {command}: {printable(str(path))}: cannot write the report: "
-          f"{error.strerror or error}", file=sys.stderr)
+    """One line, naming the report's path (not the temporary file the error may name) and what
+    to do, as for any other operating-system error."""
+    from ..diagnostics import os_problem
+    advice = os_problem(OSError(error.errno, error.strerror)) if error.errno else printable(str(error))
+    print(f"eventcat {command}: {printable(str(path))}: cannot write the report: {advice}", file=sys.stderr)
 
 
 def finish_report(command: str, report: FinishedReport, args: argparse.Namespace,
