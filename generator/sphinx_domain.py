@@ -60,7 +60,11 @@ class MentionsDirective(Directive):
 class CatalogDomain(Domain):
     name = "eventcat"
     label = "Event catalog"
-    object_types: ClassVar[dict[str, ObjType]] = {role: ObjType(role, role) for role in ROLES}
+    # A wire name (what an implementation sends instead of the event's name) is its own kind of
+    # object, so a search result says what it is ("wire name, in edx.video.played"); the {event}
+    # role of another project reaches it through intersphinx like an event.
+    object_types: ClassVar[dict[str, ObjType]] = {
+        **{role: ObjType(role, role) for role in ROLES}, "wire": ObjType("wire name", "event")}
     roles: ClassVar[dict[str, RoleFunction | XRefRole]] = {role: CatalogRole() for role in ROLES}
     # Per-build state, kept with the environment between builds (Sphinx starts afresh when
     # data_version changes). The first two last; the others describe the current run and are
@@ -131,9 +135,15 @@ class CatalogDomain(Domain):
                 results.append((f"eventcat:{role}", resolved))
         return results
 
+    def get_type_name(self, type: ObjType, primary: bool = False) -> str:
+        """The kind of a search result as a reader says it ("wire name", "event"); Sphinx would put
+        the domain's label before it on every result."""
+        return type.lname
+
     def get_objects(self) -> Iterator[tuple[str, str, str, str, str, int]]:
         """Every event, its aliases, wire names and fields, tools and teams, for objects.inv and
-        site search. Events, their aliases, tools and teams rank high in search (1), wire names higher (0);
+        site search. Events, their aliases, tools and teams rank high in search (1), wire names higher (0;
+        a search for the whole name of an event still lists the event first: search_scorer.js);
         an event's own fields rank low (2: searching `course_id` lists the events carrying it);
         inherited fields stay out of search (-1), or every envelope field would list every event."""
         objects = self.objects
@@ -154,7 +164,7 @@ class CatalogDomain(Domain):
             if wire not in objects["events"] and wire not in objects["aliases"]:
                 # 0 (important): Sphinx scores each word of "Played Video" alone, so at 1 an event
                 # whose last dotted part is "played" would rank above the whole wire name
-                yield wire, wire, "event", prefix + "events/" + objects["events"][name]["slug"], "", 0
+                yield wire, wire, "wire", prefix + "events/" + objects["events"][name]["slug"], "", 0
         for kind in ("tool", "team"):
             for key, title in objects[kind + "s"].items():
                 yield key, title, kind, f"{prefix}{kind}s/{key}", "", 1

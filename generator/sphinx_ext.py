@@ -39,6 +39,8 @@ from .sync import MANIFEST
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 # Overrides of pydata-sphinx-theme's HTML templates (layout.html: no search index off the search page)
 THEME_TEMPLATES_DIR = Path(__file__).resolve().parent / "theme_templates"
+# Site search lists the result named exactly what the reader typed first (see the file)
+SEARCH_SCORER = Path(__file__).resolve().parent / "search_scorer.js"
 logger = logging.getLogger(__name__)
 
 
@@ -63,6 +65,7 @@ DEFAULTS: dict[str, Any] = {
     "html_copy_source": False,
     "html_show_sourcelink": False,
     "html_last_updated_fmt": None,
+    "html_search_scorer": str(SEARCH_SCORER),
     "copyright": "the catalog's authors",
     # pydata-sphinx-theme sets this itself when it is missing; setting it keeps Sphinx from
     # reporting a changed configuration on every incremental build.

@@ -46,7 +46,24 @@ def search_objects(html):
 
 def test_wire_name_leads_to_its_event(site):
     hits = [o for o in search_objects(site) if o[0] == "Played Video"]
-    assert hits == [("Played Video", "catalog/events/edx.video.played", "", 0, "eventcat:event")]
+    assert hits == [("Played Video", "catalog/events/edx.video.played", "", 0, "eventcat:wire")]
+
+
+def test_search_results_say_what_kind_of_name_matched(site):
+    """Sphinx shows a result as "NAME (KIND, in PAGE TITLE)": a wire name says it is one, and
+    names the event it belongs to (the page's title)."""
+    text = (site / "searchindex.js").read_text()
+    index = json.loads(text[text.index("(") + 1: text.rindex(")")])
+    kinds = {f"{domain}:{kind}": label for domain, kind, label in index["objnames"].values()}
+    assert kinds["eventcat:wire"] == "wire name"
+    assert kinds["eventcat:event"] == "event"
+    assert index["titles"][index["docnames"].index("catalog/events/edx.video.played")] == "edx.video.played"
+
+
+def test_the_search_page_ranks_a_result_named_as_typed_first(site):
+    """The scorer that puts the exact name first travels with the package and reaches the page."""
+    scorer = (site / "_static" / "language_data.js").read_text()
+    assert "Scorer.score = function" in scorer
 
 
 def test_own_field_names_lead_to_the_field_rows(site):
