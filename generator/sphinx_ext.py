@@ -28,7 +28,7 @@ from sphinx.environment import BuildEnvironment
 from sphinx.errors import ConfigError
 from sphinx.util import logging
 
-from . import __version__, sphinx_domain, sphinx_search
+from . import __version__, sphinx_domain, sphinx_search, sphinx_theme
 from .config import Project, Settings, load_project
 from .diagnostics import CatalogError, os_problem
 from .load import CONFIG_FILE, load_file
@@ -121,6 +121,7 @@ def _config_inited(app: Sphinx, config: Config) -> None:
     config.html_static_path = [*config.html_static_path, str(STATIC_DIR)]
     if not own_theme:
         config.templates_path = [*config.templates_path, str(THEME_TEMPLATES_DIR)]
+        app.connect("build-finished", _cut_theme_stylesheet)
     output = project.settings.generated.strip("/")
     config.exclude_patterns = [*config.exclude_patterns, f"{output}/{HOME_INCLUDE}", f"{output}/{MANIFEST}"]
     if not _user_set(config, "html_sidebars"):
@@ -178,6 +179,16 @@ def _generate(app: Sphinx, project: Project) -> None:
         logger.warning(str(warning), type="eventcat", subtype=warning.rule)
     logger.info("eventcat: %d pages written, %d unchanged, %d removed",
                 len(report.written), report.unchanged, len(report.deleted))
+
+
+def _cut_theme_stylesheet(app: Sphinx, exception: Exception | None) -> None:
+    """The theme's stylesheet cut to the rules the built pages can use (sphinx_theme.py), which
+    our layout links instead of the theme's 370 KiB; written once all pages are."""
+    if exception is None and isinstance(app.builder, StandaloneHTMLBuilder):
+        try:
+            sphinx_theme.write_subset(Path(app.outdir))
+        except OSError as error:
+            logger.error("eventcat: %s", os_problem(error))
 
 
 def _remove_stale_output(app: Sphinx, env: BuildEnvironment, added: Set[str], changed: Set[str],

@@ -3,6 +3,14 @@
 // linked to from tool and team pages, and shared.
 (function () {
   "use strict";
+  // The pages do not load Bootstrap's script; the theme's own script asks it for one tooltip (the
+  // sidebar's collapse button). The browser's title tooltip stands in. This file runs first.
+  if (!window.bootstrap) {
+    window.bootstrap = { Tooltip: function (element, options) {
+      if (element && options && options.title) element.title = options.title;
+      this.show = this.hide = function () {};
+    } };
+  }
   function init() {
     var form = document.getElementById("ec-filters");
     var table = document.getElementById("ec-index");
@@ -87,7 +95,62 @@
       });
     }).observe(box, { childList: true, subtree: true });
   }
-  function start() { nameSearchButtons(); labelCells(); dedupeSearchResults(); init(); }
+  // The theme's drop-down menus (the header's "More", the colour mode) without Bootstrap's script,
+  // which the pages do not load: the button opens the menu beside it; a choice, a click elsewhere
+  // or Escape closes it (Escape gives the focus back to the button).
+  function dropDowns() {
+    var buttons = Array.prototype.slice.call(document.querySelectorAll('[data-bs-toggle="dropdown"]'));
+    var menus = buttons.map(function (button) {
+      var menu = button.parentElement.querySelector(".dropdown-menu");
+      if (menu) menu.setAttribute("data-bs-popper", "static");  // Bootstrap's CSS: below the button
+      button.setAttribute("aria-expanded", "false");
+      return menu;
+    });
+    function close(except) {
+      buttons.forEach(function (button, i) {
+        if (i === except || !menus[i] || !menus[i].classList.contains("show")) return;
+        menus[i].classList.remove("show");
+        button.setAttribute("aria-expanded", "false");
+      });
+    }
+    buttons.forEach(function (button, i) {
+      if (!menus[i]) return;
+      button.addEventListener("click", function (event) {
+        event.stopPropagation();
+        close(i);
+        var open = menus[i].classList.toggle("show");
+        button.setAttribute("aria-expanded", open ? "true" : "false");
+      });
+      menus[i].addEventListener("click", function (event) {
+        if (event.target.closest("a, button")) close(-1);
+      });
+    });
+    document.addEventListener("click", function () { close(-1); });
+    document.addEventListener("keydown", function (event) {
+      if (event.key !== "Escape") return;
+      buttons.forEach(function (button, i) {
+        if (menus[i] && menus[i].classList.contains("show")) { close(-1); button.focus(); }
+      });
+    });
+  }
+  // The theme's "Back to top" button, which Bootstrap's script drove: shown while the reader scrolls
+  // back up, once past the header; it takes them to the top.
+  function backToTop() {
+    var button = document.getElementById("pst-back-to-top");
+    var header = document.querySelector(".bd-header");
+    if (!button || !header) return;
+    var below = header.getBoundingClientRect().bottom;
+    var last = window.scrollY;
+    button.addEventListener("click", function () { window.scrollTo(0, 0); });
+    window.addEventListener("scroll", function () {
+      var y = window.scrollY;
+      button.style.display = y < last && y > below ? "block" : "none";
+      last = y;
+    }, { passive: true });
+  }
+  function start() {
+    nameSearchButtons(); labelCells(); dedupeSearchResults(); dropDowns(); backToTop(); init();
+  }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
   else start();
 })();

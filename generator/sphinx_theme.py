@@ -1,0 +1,215 @@
+"""The theme's stylesheet, cut down to the rules the built site can use.
+
+pydata-sphinx-theme ships one stylesheet (all of Bootstrap, all of Font Awesome, every component
+of the theme: 370 KiB) and imports Sphinx's basic.css from a second one; every page loaded both
+before its first paint. When the site is built, this module writes `_static/styles/eventcat-theme.css`:
+both sheets, keeping only the rules whose selector names classes and ids that occur in the built
+pages or in the scripts the pages load (scripts add classes such as `show` at run time). Font
+Awesome goes entirely: the few icons the theme's templates show are drawn by eventcat.css.
+
+The cut is conservative: a selector is dropped only when it needs a class or id that nothing in
+the site names. Classes inside :not(), :is(), :where() and :has(), and attribute selectors, never
+make a selector go (without reading them exactly, keeping is the safe side).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+SUBSET = "styles/eventcat-theme.css"  # under _static; the theme templates link it
+ICONS = Path(__file__).resolve().parent / "theme_icons.css"  # the icons, appended to the subset
+# The theme's sheets, in the order the theme loaded them (theme.css is only `@import basic.css`)
+SOURCES = ("basic.css", "styles/pydata-sphinx-theme.css")
+# Scripts the pages do not load (see theme_templates/layout.html): their words add no classes
+UNLOADED_SCRIPTS = ("scripts/bootstrap.js", "scripts/fontawesome.js")
+
+_CLASS_OR_ID = re.compile(r"""\s(?:class|id)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+_WORD = re.compile(r"[A-Za-z_][\w-]*")
+_SELECTOR_NAME = re.compile(r"[.#]((?:[\w-]|\\.)+)")
+_ESCAPE = re.compile(r"\\(.)")
+_WRAPPING = re.compile(r":(?:not|is|where|has|matches|-webkit-any)\(", re.IGNORECASE)
+# A selector of Font Awesome's own classes alone (.fa-solid, .fa-sun:before, .fa-lg, ...): the
+# icon font's rules, which go with the font (eventcat.css draws the icons). The theme's own rules
+# that name an icon class (`#pst-back-to-top .fa-arrow-up`) stay.
+_FONT_AWESOME = re.compile(r"(?:\.fa[\w-]*|::?[\w-]+(?:\([^)]*\))?)+")
+_GROUPING = {"@media", "@supports", "@container", "@layer", "@scope"}
+
+
+def vocabulary(html_texts: Iterable[str], script_texts: Iterable[str]) -> set[str]:
+    """Every class and id the pages name, and every word of the scripts (any of which a script
+    may add as a class)."""
+    names: set[str] = set()
+    for text in html_texts:
+        for match in _CLASS_OR_ID.finditer(text):
+            names.update((match.group(1) or match.group(2) or "").split())
+    for text in script_texts:
+        names.update(_WORD.findall(text))
+    return names
+
+
+def statements(css: str) -> Iterator[tuple[str, str | None]]:
+    """The top-level statements of a stylesheet: (prelude, block), block None for `@x ...;`.
+    Strings and nested blocks are kept whole."""
+    css = _without_comments(css)
+    i, start, n = 0, 0, len(css)
+    while i < n:
+        char = css[i]
+        if char in "\"'":
+            i = _string_end(css, i)
+        elif char == ";":
+            yield css[start:i].strip(), None
+            i = start = i + 1
+        elif char == "{":
+            end = _block_end(css, i)
+            yield css[start:i].strip(), css[i + 1:end]
+            i = start = end + 1
+        else:
+            i += 1
+
+
+def _without_comments(css: str) -> str:
+    parts, i, start = [], 0, 0
+    while i < len(css):
+        if css[i] in "\"'":
+            i = _string_end(css, i)
+        elif css.startswith("/*", i):
+            end = css.find("*/", i + 2)
+            parts.append(css[start:i] + " ")  # a comment separates tokens as a space does
+            i = start = len(css) if end < 0 else end + 2
+        else:
+            i += 1
+    parts.append(css[start:])
+    return "".join(parts)
+
+
+def _string_end(css: str, i: int) -> int:
+    quote, i = css[i], i + 1
+    while i < len(css) and css[i] != quote:
+        i += 2 if css[i] == "\\" else 1
+    return i + 1
+
+
+def _block_end(css: str, i: int) -> int:
+    """The index of the `}` closing the block that opens at i."""
+    depth, i = 0, i
+    while i < len(css):
+        char = css[i]
+        if char in "\"'":
+            i = _string_end(css, i)
+            continue
+        if char == "{":
+            depth += 1
+        elif char == "}":
+            depth -= 1
+            if depth == 0:
+                return i
+        i += 1
+    return len(css)
+
+
+def _split_selectors(prelude: str) -> list[str]:
+    """A selector list split at its own commas (not those inside :is(...) or [...])."""
+    parts, depth, start, i = [], 0, 0, 0
+    while i < len(prelude):
+        char = prelude[i]
+        if char == "\\":
+            i += 2
+            continue
+        if char in "([":
+            depth += 1
+        elif char in ")]":
+            depth -= 1
+        elif char == "," and depth == 0:
+            parts.append(prelude[start:i].strip())
+            start = i + 1
+        i += 1
+    parts.append(prelude[start:].strip())
+    return [p for p in parts if p]
+
+
+def _required_part(selector: str) -> str:
+    """The selector without what never makes it need a name: attribute selectors and the
+    insides of :not(), :is(), :where(), :has()."""
+    kept, i = [], 0
+    while i < len(selector):
+        if selector[i] == "\\":
+            kept.append(selector[i:i + 2])
+            i += 2
+            continue
+        wrapping = _WRAPPING.match(selector, i)
+        if wrapping or selector[i] == "[":
+            depth, j = 0, i
+            while j < len(selector):
+                if selector[j] in "([":
+                    depth += 1
+                elif selector[j] in ")]":
+                    depth -= 1
+                    if depth == 0:
+                        break
+                j += 1
+            i = j + 1
+            continue
+        kept.append(selector[i])
+        i += 1
+    return "".join(kept)
+
+
+def selector_used(selector: str, names: set[str]) -> bool:
+    if ".fa" in selector and _FONT_AWESOME.fullmatch(selector):
+        return False
+    return all(_ESCAPE.sub(r"\1", name) in names
+               for name in _SELECTOR_NAME.findall(_required_part(selector)))
+
+
+def subset(css: str, names: set[str]) -> str:
+    """The rules of a stylesheet that can match something named in `names`, minified as they came."""
+    kept = []
+    for prelude, block in statements(css):
+        if block is None:
+            if prelude and not prelude.lower().startswith("@charset"):  # one, first, for the file
+                kept.append(prelude + ";")
+            continue
+        if prelude.startswith("@"):
+            keyword = re.split(r"[\s(]", prelude, maxsplit=1)[0].lower()
+            if keyword in _GROUPING:
+                inner = subset(block, names)
+                if inner:
+                    kept.append(f"{prelude}{{{inner}}}")
+            elif keyword == "@font-face":
+                if "font awesome" not in block.lower():
+                    kept.append(f"{prelude}{{{block}}}")
+            elif keyword.endswith("keyframes"):
+                if not prelude.split()[-1].startswith("fa-"):
+                    kept.append(f"{prelude}{{{block}}}")
+            else:
+                kept.append(f"{prelude}{{{block}}}")
+            continue
+        used = [s for s in _split_selectors(prelude) if selector_used(s, names)]
+        if used:
+            kept.append(f"{','.join(used)}{{{block}}}")
+    return "\n".join(kept)
+
+
+def write_subset(outdir: Path) -> Path | None:
+    """Write the cut-down stylesheet into a built site's _static folder, only when it changed.
+    None when the theme's sheets are not there (another theme)."""
+    static = outdir / "_static"
+    sources = [static / name for name in SOURCES]
+    if not all(path.is_file() for path in sources):
+        return None
+    pages = (path.read_text(encoding="utf-8", errors="replace") for path in outdir.rglob("*.html")
+             if "_static" not in path.relative_to(outdir).parts)
+    unloaded = {static / name for name in UNLOADED_SCRIPTS}
+    scripts = (path.read_text(encoding="utf-8", errors="replace") for path in static.rglob("*.js")
+               if path not in unloaded)
+    names = vocabulary(pages, scripts)
+    parts = [subset(path.read_text(encoding="utf-8"), names) for path in sources]
+    text = "\n".join(['@charset "UTF-8";', *parts, ICONS.read_text(encoding="utf-8")])
+    target = static / SUBSET  # rewritten only when it changed: its date stays for caches
+    if not target.is_file() or target.read_text(encoding="utf-8") != text:
+        temporary = target.with_name(target.name + ".tmp")
+        temporary.write_text(text, encoding="utf-8")
+        temporary.replace(target)
+    return target
