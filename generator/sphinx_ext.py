@@ -20,6 +20,7 @@ from collections.abc import Set
 from pathlib import Path
 from typing import Any
 
+from docutils import nodes
 from markupsafe import Markup
 from sphinx.application import Sphinx
 from sphinx.builders.html import StandaloneHTMLBuilder
@@ -191,6 +192,12 @@ def _cut_theme_stylesheet(app: Sphinx, exception: Exception | None) -> None:
             logger.error("eventcat: %s", os_problem(error))
 
 
+def _breakable_titles(app: Sphinx, pagename: str, templatename: str, context: dict[str, Any],
+                      doctree: nodes.Node | None) -> None:
+    if isinstance(context.get("body"), str):
+        context["body"] = sphinx_theme.breakable_titles(context["body"])
+
+
 def _remove_stale_output(app: Sphinx, env: BuildEnvironment, added: Set[str], changed: Set[str],
                          removed: Set[str]) -> list[str]:
     """Sphinx never deletes the HTML of a page that is gone, so the page of a removed or renamed
@@ -250,6 +257,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("builder-inited", _builder_inited)
     app.connect("env-get-outdated", _navigation_outdated)
     app.connect("env-get-outdated", _remove_stale_output)
+    app.connect("html-page-context", _breakable_titles)
     sphinx_domain.setup(app)
     sphinx_search.setup(app)
     app.add_css_file("eventcat.css")

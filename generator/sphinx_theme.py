@@ -35,6 +35,11 @@ _WRAPPING = re.compile(r":(?:not|is|where|has|matches|-webkit-any)\(", re.IGNORE
 # that name an icon class (`#pst-back-to-top .fa-arrow-up`) stay.
 _FONT_AWESOME = re.compile(r"(?:\.fa[\w-]*|::?[\w-]+(?:\([^)]*\))?)+")
 _GROUPING = {"@media", "@supports", "@container", "@layer", "@scope"}
+_H1 = re.compile(r"(<h1\b[^>]*>)(.*?)(</h1>)", re.DOTALL | re.IGNORECASE)
+_TAG = re.compile(r"(<[^>]*>)")
+_BREAK_AFTER = re.compile(r"([._])(?=[^\s._<])")  # a dot or underscore inside a name
+_FACTS = re.compile(r"(<dl class=\"ec-facts[^\"]*\">)(.*?)(</dl>)", re.DOTALL)  # an event's facts
+_CODE = re.compile(r"(<code\b[^>]*>)([^<]*)(</code>)")
 
 
 def vocabulary(html_texts: Iterable[str], script_texts: Iterable[str]) -> set[str]:
@@ -213,3 +218,20 @@ def write_subset(outdir: Path) -> Path | None:
         temporary.write_text(text, encoding="utf-8")
         temporary.replace(target)
     return target
+
+
+def breakable_titles(body: str) -> str:
+    """A page's HTML with a line-break opportunity (<wbr>) after each dot and underscore inside the
+    words of its h1, and of the names in an event's facts (name on the wire, aliases): on a phone,
+    edx.drag_and_drop_v2.item.dropped wraps between its parts instead of mid-word. Only text
+    between tags changes (never the heading's link or attributes); the page's <title>, its search
+    entry and copied text do not contain the <wbr>."""
+    def text_only(match: re.Match[str]) -> str:
+        parts = _TAG.split(match.group(2))
+        text = "".join(part if part.startswith("<") else _BREAK_AFTER.sub(r"\1<wbr>", part)
+                       for part in parts)
+        return match.group(1) + text + match.group(3)
+
+    def facts(match: re.Match[str]) -> str:
+        return match.group(1) + _CODE.sub(text_only, match.group(2)) + match.group(3)
+    return _FACTS.sub(facts, _H1.sub(text_only, body))

@@ -3,7 +3,7 @@
 from pathlib import Path
 
 from eventcat import sphinx_theme
-from eventcat.sphinx_theme import subset, vocabulary
+from eventcat.sphinx_theme import breakable_titles, subset, vocabulary
 
 
 def rules(css: str) -> list[str]:
@@ -84,3 +84,22 @@ def test_another_themes_site_gets_nothing(tmp_path: Path):
     (tmp_path / "_static").mkdir()
     assert sphinx_theme.write_subset(tmp_path) is None
     assert list((tmp_path / "_static").iterdir()) == []
+
+
+def test_titles_get_break_points_after_dots_and_underscores_in_their_text_only():
+    body = ('<section id="edx-a"><h1>edx.drag_and_drop_v2.item.dropped<a class="headerlink" '
+            'href="#edx-drag-and-drop-v2" title="Link to this heading">#</a></h1>'
+            "<p>edx.video.played stays as written outside the title.</p>"
+            '<h2 id="x_y">A sub_heading.</h2><h1 class="t">Ends with a dot. And... dots</h1></section>')
+    assert breakable_titles(body) == body.replace(
+        "<h1>edx.drag_and_drop_v2.item.dropped<a",
+        "<h1>edx.<wbr>drag_<wbr>and_<wbr>drop_<wbr>v2.<wbr>item.<wbr>dropped<a")
+
+
+def test_names_in_an_events_facts_get_break_points_too():
+    body = ('<dl class="ec-facts">\n<dt>Name on the wire</dt>\n<dd><code>edx.video.played</code></dd>\n'
+            '<dt>Also known as</dt>\n<dd><code>play_video</code>, <code>x</code>\n</dd></dl>'
+            '<dl class="simple"><dd><code>a.b</code></dd></dl><p><code>edx.video.played</code></p>')
+    assert breakable_titles(body) == body.replace(
+        "<code>edx.video.played</code></dd>", "<code>edx.<wbr>video.<wbr>played</code></dd>", 1).replace(
+        "<code>play_video</code>", "<code>play_<wbr>video</code>")
