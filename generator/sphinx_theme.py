@@ -25,7 +25,7 @@ SOURCES = ("basic.css", "styles/pydata-sphinx-theme.css")
 # Scripts the pages do not load (see theme_templates/layout.html): their words add no classes
 UNLOADED_SCRIPTS = ("scripts/bootstrap.js", "scripts/fontawesome.js")
 
-_CLASS_OR_ID = re.compile(r"""\s(?:class|id)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+_CLASS_OR_ID = re.compile(r"""\s(?:class|id)\s*=\s*("[^"]*"|'[^']*')""")
 _WORD = re.compile(r"[A-Za-z_][\w-]*")
 _SELECTOR_NAME = re.compile(r"[.#]((?:[\w-]|\\.)+)")
 _ESCAPE = re.compile(r"\\(.)")
@@ -35,6 +35,11 @@ _WRAPPING = re.compile(r":(?:not|is|where|has|matches|-webkit-any)\(", re.IGNORE
 # that name an icon class (`#pst-back-to-top .fa-arrow-up`) stay.
 _FONT_AWESOME = re.compile(r"(?:\.fa[\w-]*|::?[\w-]+(?:\([^)]*\))?)+")
 _GROUPING = {"@media", "@supports", "@container", "@layer", "@scope"}
+# The reader jumps from one character that matters to the next (a character loop was the slow part)
+_STRING = re.compile(r""""(?:\\.|[^"\\])*"?|'(?:\\.|[^'\\])*'?""", re.DOTALL)
+_COMMENT_OR_STRING = re.compile(_STRING.pattern + r"|/\*.*?(?:\*/|\Z)", re.DOTALL)
+_STATEMENT_MARK = re.compile(r"[\"';{]")
+_BLOCK_MARK = re.compile(r"[\"'{}]")
 _H1 = re.compile(r"(<h1\b[^>]*>)(.*?)(</h1>)", re.DOTALL | re.IGNORECASE)
 _TAG = re.compile(r"(<[^>]*>)")
 _BREAK_AFTER = re.compile(r"([._])(?=[^\s._<])")  # a dot or underscore inside a name
@@ -45,10 +50,10 @@ _CODE = re.compile(r"(<code\b[^>]*>)([^<]*)(</code>)")
 def vocabulary(html_texts: Iterable[str], script_texts: Iterable[str]) -> set[str]:
     """Every class and id the pages name, and every word of the scripts (any of which a script
     may add as a class)."""
-    names: set[str] = set()
+    values: set[str] = set()  # pages repeat the same attribute values: split each once
     for text in html_texts:
-        for match in _CLASS_OR_ID.finditer(text):
-            names.update((match.group(1) or match.group(2) or "").split())
+        values.update(_CLASS_OR_ID.findall(text))
+    names = {name for value in values for name in value[1:-1].split()}
     for text in script_texts:
         names.update(_WORD.findall(text))
     return names
@@ -57,59 +62,41 @@ def vocabulary(html_texts: Iterable[str], script_texts: Iterable[str]) -> set[st
 def statements(css: str) -> Iterator[tuple[str, str | None]]:
     """The top-level statements of a stylesheet: (prelude, block), block None for `@x ...;`.
     Strings and nested blocks are kept whole."""
-    css = _without_comments(css)
+    css = _COMMENT_OR_STRING.sub(lambda m: m.group(0) if m.group(0)[0] in "\"'" else " ", css)
     i, start, n = 0, 0, len(css)
-    while i < n:
+    while (found := _STATEMENT_MARK.search(css, i)) is not None:
+        i = found.start()
         char = css[i]
         if char in "\"'":
             i = _string_end(css, i)
         elif char == ";":
             yield css[start:i].strip(), None
             i = start = i + 1
-        elif char == "{":
+        else:  # "{"
             end = _block_end(css, i)
             yield css[start:i].strip(), css[i + 1:end]
             i = start = end + 1
-        else:
-            i += 1
-
-
-def _without_comments(css: str) -> str:
-    parts, i, start = [], 0, 0
-    while i < len(css):
-        if css[i] in "\"'":
-            i = _string_end(css, i)
-        elif css.startswith("/*", i):
-            end = css.find("*/", i + 2)
-            parts.append(css[start:i] + " ")  # a comment separates tokens as a space does
-            i = start = len(css) if end < 0 else end + 2
-        else:
-            i += 1
-    parts.append(css[start:])
-    return "".join(parts)
+        if i >= n:
+            break
 
 
 def _string_end(css: str, i: int) -> int:
-    quote, i = css[i], i + 1
-    while i < len(css) and css[i] != quote:
-        i += 2 if css[i] == "\\" else 1
-    return i + 1
+    found = _STRING.match(css, i)
+    return found.end() if found else len(css)
 
 
 def _block_end(css: str, i: int) -> int:
     """The index of the `}` closing the block that opens at i."""
-    depth, i = 0, i
-    while i < len(css):
+    depth = 0
+    while (found := _BLOCK_MARK.search(css, i)) is not None:
+        i = found.start()
         char = css[i]
         if char in "\"'":
             i = _string_end(css, i)
             continue
-        if char == "{":
-            depth += 1
-        elif char == "}":
-            depth -= 1
-            if depth == 0:
-                return i
+        depth += 1 if char == "{" else -1
+        if depth == 0:
+            return i
         i += 1
     return len(css)
 
