@@ -87,6 +87,17 @@ def test_the_header_never_overlaps_and_nothing_is_wider_than_the_screen(sized):
         assert extra <= 0, f"{name} is {extra} px wider than the screen"
 
 
+@pytest.mark.parametrize("width", [768, 1000])
+def test_the_header_never_overlaps_between_phone_and_desktop(browser, base_url, width):
+    """Below 1100 px the theme wraps its header's links onto a second row; the title gives way."""
+    context = browser.new_context(viewport={"width": width, "height": 800})
+    tab = context.new_page()
+    tab.goto(base_url + HEADER_PAGES["guide"], wait_until="networkidle")
+    boxes = tab.evaluate(HEADER_BOXES, HEADER_ITEMS)
+    context.close()
+    assert any(b[0].startswith(".logo__title") for b in boxes) and overlaps(boxes) == []
+
+
 def test_long_titles_wrap_between_the_parts_of_a_name(sized):
     for name in ("event", "dnd-event", "guide"):
         sized.visit(HEADER_PAGES[name], f"title-{name}")
