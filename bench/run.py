@@ -9,7 +9,8 @@ add one event then rebuild; peak memory of the build; HTML size of an event page
 site and of the search index. In the same run:
   baseline  plain Sphinx (default theme, every page in one toctree) on the same generated pages
   floor     the same number of one-paragraph MyST pages outside any toctree, default theme
-Ratios against both are printed, because these machines are shared and absolute times drift.
+Ratios against both are printed, because these machines are shared and absolute times drift;
+the full build and the floor are also given in CPU seconds, which drift much less with the load.
 Writes a Markdown table to stdout and JSON to bench/out/results.json."""
 
 from __future__ import annotations
@@ -43,8 +44,17 @@ TARGETS = {  # step: {size: seconds (or bytes / MB)}
 }
 
 
-def run(argv: list[str], cwd: Path, limit: float | None = None) -> tuple[float, int, str]:
-    """Seconds, peak resident memory of the process tree (MB), and output."""
+def _cpu_of_children() -> float:
+    import resource
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def run(argv: list[str], cwd: Path, limit: float | None = None) -> tuple[float, int, str, float]:
+    """Seconds, peak resident memory of the process tree (MB), output, and CPU seconds (user and
+    system, of the process and the workers it waited for). On a shared machine the CPU seconds
+    move much less with the load than the wall-clock seconds do."""
+    cpu_before = _cpu_of_children()
     started = time.perf_counter()
     process = subprocess.Popen(argv, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                text=True)
@@ -53,8 +63,9 @@ def run(argv: list[str], cwd: Path, limit: float | None = None) -> tuple[float, 
     except subprocess.TimeoutExpired:
         process.kill()
         process.communicate()
-        return float("inf"), 0, "timed out"
+        return float("inf"), 0, "timed out", float("inf")
     elapsed = time.perf_counter() - started
+    cpu = _cpu_of_children() - cpu_before
     peak = 0
     try:  # ru_maxrss of waited-for children: the largest process of the tree, in KB on Linux
         import resource
@@ -63,7 +74,7 @@ def run(argv: list[str], cwd: Path, limit: float | None = None) -> tuple[float, 
         pass
     if process.returncode != 0:
         raise SystemExit(f"failed: {' '.join(argv)}\n{output[-3000:]}")
-    return elapsed, peak, output
+    return elapsed, peak, output, cpu
 
 
 def median(values: list[float]) -> float:
@@ -102,20 +113,22 @@ def measure(size: int, repeat: int, jobs: str, baseline_limit: float) -> dict:
     for _ in range(repeat):
         shutil.rmtree(site / "docs" / "catalog", ignore_errors=True)
         cold.append(run(eventcat("generate", *common), site)[0])
-        seconds, _, output = run(eventcat("generate", *common), site)
+        seconds, _, output, _ = run(eventcat("generate", *common), site)
         unchanged.append(seconds)
         written.append(int(output.split(" pages written")[0].rsplit(" ", 1)[1]))
     result["generate cold"] = median(cold)
     result["generate, nothing changed"] = median(unchanged)
     result["files written with nothing changed"] = max(written)
 
-    full, peaks = [], []
+    full, peaks, cpus = [], [], []
     for _ in range(repeat):
         shutil.rmtree(site / "_build", ignore_errors=True)
-        seconds, peak, _ = run(build, site)
+        seconds, peak, _, cpu = run(build, site)
         full.append(seconds)
         peaks.append(peak)
+        cpus.append(cpu)
     result["full build"] = median(full)
+    result["full build, CPU seconds"] = median(cpus)
     result["peak memory (MB)"] = max(peaks)
     result["rebuild, nothing changed"] = median([run(build, site)[0] for _ in range(repeat)])
 
@@ -155,7 +168,7 @@ def measure(size: int, repeat: int, jobs: str, baseline_limit: float) -> dict:
 
     result["baseline: default theme, all pages in a toctree"] = baseline(site, size, baseline_limit)
     result["baseline limit (s)"] = baseline_limit
-    result["floor: one-paragraph pages outside any toctree"] = floor(size)
+    result["floor: one-paragraph pages outside any toctree"], result["floor, CPU seconds"] = floor(size)
     return result
 
 
@@ -187,19 +200,20 @@ def baseline(site: Path, size: int, limit: float) -> float:
     names = "\n".join(sorted(p[:-3] for p in pages))
     folder = OUT / f"baseline-{size}"
     _plain_project(folder, pages, f"# Baseline\n\n```{{toctree}}\n:maxdepth: 1\n\n{names}\n```\n")
-    seconds, _, _ = run([PY, "-m", "sphinx", "-q", "-j", "1", str(folder / "docs"),
+    seconds, _, _, _ = run([PY, "-m", "sphinx", "-q", "-j", "1", str(folder / "docs"),
                          str(folder / "_build")], folder, limit)
     return seconds
 
 
-def floor(size: int) -> float:
+def floor(size: int) -> tuple[float, float]:
     """The least Sphinx can do: one-paragraph MyST pages outside any toctree, default theme."""
     pages = {f"p{i}.md": f"---\norphan: true\n---\n\n# Page {i}\n\nOne paragraph of text, page {i}.\n"
              for i in range(size)}
     folder = OUT / f"floor-{size}"
     _plain_project(folder, pages, "# Floor\n\nPages outside any toctree.\n")
-    return run([PY, "-m", "sphinx", "-q", "-j", "1", str(folder / "docs"), str(folder / "_build")],
-               folder)[0]
+    seconds, _, _, cpu = run([PY, "-m", "sphinx", "-q", "-j", "1", str(folder / "docs"),
+                              str(folder / "_build")], folder)
+    return seconds, cpu
 
 
 def table(results: list[dict]) -> str:
@@ -224,6 +238,8 @@ def table(results: list[dict]) -> str:
     lines.append("| full build / floor | " + " | ".join(
         f"{r['full build'] / r['floor: one-paragraph pages outside any toctree']:.2f}"
         for r in results) + " | ≤ 3 at 1,000 |")
+    lines.append("| full build / floor, CPU seconds | " + " | ".join(
+        f"{r['full build, CPU seconds'] / r['floor, CPU seconds']:.2f}" for r in results) + " | |")
     return "\n".join(lines)
 
 
