@@ -192,8 +192,11 @@ def _cut_theme_stylesheet(app: Sphinx, exception: Exception | None) -> None:
             logger.error("eventcat: %s", os_problem(error))
 
 
-def _breakable_titles(app: Sphinx, pagename: str, templatename: str, context: dict[str, Any],
-                      doctree: nodes.Node | None) -> None:
+def _page_context(app: Sphinx, pagename: str, templatename: str, context: dict[str, Any],
+                  doctree: nodes.Node | None) -> None:
+    # The cut stylesheet is written after the pages, so its link cannot carry a digest of its own
+    # text; eventcat's version at least makes an upgrade reach readers' cached copies.
+    context["eventcat_version"] = __version__
     if isinstance(context.get("body"), str):
         context["body"] = sphinx_theme.breakable_titles(context["body"])
 
@@ -257,7 +260,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("builder-inited", _builder_inited)
     app.connect("env-get-outdated", _navigation_outdated)
     app.connect("env-get-outdated", _remove_stale_output)
-    app.connect("html-page-context", _breakable_titles)
+    app.connect("html-page-context", _page_context)
     sphinx_domain.setup(app)
     sphinx_search.setup(app)
     app.add_css_file("eventcat.css")

@@ -230,3 +230,31 @@ def test_clean_starts_the_site_from_nothing(tmp_path):
     assert build(tmp_path / "catalog", docs, tmp_path / "_build", "--clean").returncode == 0
     assert not stray.exists()
     assert (tmp_path / "_build" / "html" / "index.html").is_file()
+
+
+def test_the_cut_stylesheet_link_changes_with_eventcat_and_theme_versions(site):
+    html, _ = site
+    from eventcat import __version__
+    page = (html / "catalog" / "events" / "edx.video.played.html").read_text()
+    (link,) = re.findall(r'href="([^"]*eventcat-theme\.css[^"]*)"', page)
+    assert re.search(rf"\?digest=[0-9a-f]+-{re.escape(__version__)}$", link), link
+    assert "fontawesome.js" not in page  # no project icon asks for Font Awesome
+
+
+def test_a_project_with_theme_icon_links_keeps_font_awesome(tmp_path):
+    import shutil
+
+    from conftest import MINI
+    shutil.copytree(MINI, tmp_path / "catalog")
+    docs = home_docs(tmp_path / "docs")
+    conf = tmp_path / "conf"
+    write(conf / "conf.py", """
+        extensions = ["eventcat.sphinx_ext"]
+        html_theme_options = {"icon_links": [{"name": "GitHub", "url": "https://example.org/x",
+                                              "icon": "fa-brands fa-github"}]}
+        """)
+    result = eventcat("build", "--strict", "--catalog", tmp_path / "catalog", "--docs", docs,
+                      "--conf", conf, "--out", tmp_path / "_build", cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    page = (tmp_path / "_build/html/index.html").read_text()
+    assert "fa-github" in page and "_static/scripts/fontawesome.js" in page  # its icon is drawn
