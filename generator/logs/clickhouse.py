@@ -17,7 +17,7 @@ from typing import Any
 
 from ..diagnostics import printable
 from ..link import Catalog
-from .check import MAX_FINDINGS_PER_EVENT, MAX_GROUPS, MAX_NAMES, expected_events
+from .check import MAX_FINDINGS_PER_EVENT, MAX_GROUPS, MAX_NAMES, MAX_SHOWN, Checker, expected_events
 from .pii import pii_kind
 from .read import GZIP_MAGIC
 from .remote import S3Access, table_function
@@ -190,8 +190,59 @@ def _merge_places(a: list[str], b: list[str], source: Source, limit: int = EXAMP
     return sorted(dict.fromkeys([*a, *b]), key=lambda p: _place_key(p, source))[:limit]
 
 
+class _Collector(Checker):
+    """The Python checker on one record standing for a group of records of the same structure: what
+    it finds becomes rows like the query's, with the group's count, times and places. The limits
+    on distinct names and findings are left to assemble, which applies them over all rows."""
+
+    def __init__(self, catalog: Catalog):
+        super().__init__(catalog)
+        self.place = lambda file_index, line: ""  # type: ignore[assignment]  # the group's own
+        self.facts: list[dict[str, Any]] = []
+        self.sections = {id(self.report.events): "event", id(self.report.undocumented): "undocumented",
+                         id(self.report.implicit): "implicit", id(self.report.calls): "call"}
+
+    def _seen(self, table: dict, name: str, side: str | None, time: Any, file_index: int, line: int) -> None:
+        cut = None if side is None else side if len(side) <= MAX_SHOWN else side[:MAX_SHOWN] + "…"
+        self.facts.append({"section": self.sections[id(table)], "a": name, "side": cut})
+
+    def _add(self, kind: str, event: str, field: str, part: str, detail: str, file_index: int, line: int) -> None:
+        if kind == "pii":
+            return  # a value, not the structure: the query looks at every record's values for it
+        self.facts.append({"section": "finding", "a": kind, "b": event, "c": field, "d": part, "e": detail,
+                           "ready": True})
+
+    def malformed(self, file_index: int, line: int, reason: str) -> None:
+        self.facts.append({"section": "malformed", "a": reason, "b": str(file_index)})
+
+    def rows(self, group: dict[str, Any]) -> list[dict[str, Any]]:
+        """The rows of one group: its sample checked, each finding given the group's numbers."""
+        self.facts, self.report.shapes, self.report.unnamed, self.report.unnamed_where = [], {}, 0, []
+        file_index = int(group["a"])
+        self.consume([(file_index, 0, group["sample"].encode("utf-8"))])
+        if self.report.unnamed:
+            self.facts.insert(0, {"section": "unnamed"})
+        for shape in self.report.shapes:
+            self.facts.insert(0, {"section": "shape", "a": shape, "b": str(file_index)})
+        shared = {k: group[k] for k in ("records", "first_time", "first_at", "last_time", "last_at", "places")}
+        return [{"a": "", "b": "", "c": "", "d": "", "e": "", "side": None, **fact, **shared} for fact in self.facts]
+
+
+def expand_groups(rows: list[dict[str, Any]], catalog: Catalog) -> list[dict[str, Any]]:
+    """The query's rows with each group of same-structure records replaced by its findings."""
+    collector = _Collector(catalog)
+    out = []
+    for row in rows:
+        if row["section"] == "group":
+            out += collector.rows(row)
+        else:
+            out.append(row)
+    return out
+
+
 def assemble(rows: list[dict[str, Any]], catalog: Catalog, source: Source, catalog_name: str = "",
              made: str = "") -> Report:
+    rows = expand_groups(rows, catalog)
     expected = expected_events(catalog)
     report = Report(made=made, catalog=printable(catalog_name), documented=len(expected), expected=expected)
     files = [FileSummary(printable(name), 0, 0, gz) for name, gz in zip(source.names, source.gzip, strict=True)]
@@ -210,6 +261,7 @@ def assemble(rows: list[dict[str, Any]], catalog: Catalog, source: Source, catal
     for row in rows:
         section, a, b, c, d, e = (row[k] for k in ("section", "a", "b", "c", "d", "e"))
         count = int(row["records"])
+        ready = "section" in row and row.get("ready", False)
         if row.get("side") is not None:  # text from the log: shown as the Python engine shows it
             row["side"] = printable(row["side"])
         if section == "shape":
@@ -254,6 +306,8 @@ def assemble(rows: list[dict[str, Any]], catalog: Catalog, source: Source, catal
                 if kind is None:
                     continue
                 key = ("pii", a, printable(b), c, f"looks like {kind}")
+            elif ready:  # found by the Python checker (a group's sample): as it is
+                key = (a, b, c, d, e)
             elif a == "side?":
                 key = ("side", b, "", "", f"event_source {printable(e)!r}; the catalog lists "
                        f"{', '.join(sorted(catalog.lookup[b].sides))}")

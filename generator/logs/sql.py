@@ -1,14 +1,22 @@
 """The log check as one ClickHouse query, generated from the catalog.
 
 The query reads raw lines (a file, a glob, an S3 or HTTP URL, or a server table's String column),
-works out each record's shape, name, side, time and payload the way records.py does, applies the
-same field checks as check.py, and turns every record into a few "facts" (a tuple of strings: the
-section of the report, its keys, the side). One GROUP BY over the facts gives every count, the
-first and last time and the first places; clickhouse.py assembles the Report from those rows.
+works out each record's shape, name, side, time and payload the way records.py does, and turns
+every record into a few "facts" (a tuple of strings: the section of the report, its keys, the side).
+One GROUP BY over the facts gives every count, the first and last time and the first places;
+clickhouse.py assembles the Report from those rows.
 
-The catalog travels in the query as constant arrays (names → event index; per event and record
-shape, the field checks and the tree of declared keys), so the SQL stays a few kilobytes whatever
-the catalog's size and every record costs one JSON parse of the line plus one of its payload.
+Most records take the grouped way: a record's findings, apart from personal-looking values, follow
+from its structure (name, shape, side, the keys and JSON types of every object the checks look
+into, the values that have an allowed list, whether its datetimes parse), so the record becomes one
+fact, ('group', file, a hash of that structure), and the group keeps one sample record, which
+clickhouse.py checks once with the Python checker. The per-record way, the catalog's checks as SQL,
+is kept for what structure cannot decide: the personal-data candidates of a record (only its
+'pii?' facts are taken), and the rare record whose numbers cannot be told apart (see NUMBERS).
+
+The catalog travels in the query as constant arrays and two small tables joined in (events, and
+per event and record shape the field checks and the tree of declared keys), so the SQL stays a few
+kilobytes whatever the catalog's size.
 
 Two things are left to Python, on the grouped rows only (never per record): the personal-data
 detectors (look-behind, an IPv6 parse and the Luhn sum have no exact ClickHouse form, so the query
@@ -142,6 +150,157 @@ def _nodes_literal(part: Part) -> str:
     return "[" + ", ".join(rows) + "]"
 
 
+
+# --- the structural fingerprint ----------------------------------------------------------------
+#
+# Most of a record's findings (missing, unknown and mistyped fields, sides, shapes) depend only on
+# its structure: its name, shape and side, the keys of every object the catalog looks into and the
+# JSON type of each value. Records are grouped by that structure (plus the few values that matter:
+# values with an allowed list, whether a datetime parses) and clickhouse.py checks one record of
+# each group with the Python checker. What cannot be decided from the structure goes the per-record
+# way below: a record with a string that could be personal data, or a number whose form ClickHouse
+# does not keep (1.0, 1e3, past 64 bits).
+
+# pii.py's detectors in RE2, a superset of what they find: look-arounds become a consumed boundary
+# character, \d any Unicode digit (as Python's \d is); a value matching none cannot be personal data.
+_D = r"\p{Nd}"
+PII_SUPERSET = "|".join([
+    r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}",
+    rf"(?:^|[^\w.])(?:(?:25[0-5]|2[0-4]{_D}|1?{_D}?{_D})\.){{3}}(?:25[0-5]|2[0-4]{_D}|1?{_D}?{_D})(?:$|[^\w.])",
+    r"::|(?:[0-9A-Fa-f]{1,4}:){7}[0-9A-Fa-f]{1,4}",
+    rf"(?:^|[^\w+])(?:\+{_D}[{_D} .-]{{7,16}}{_D}|\(?{_D}{{3}}\)?[ .-]{_D}{{3}}[ .-]{_D}{{4}})(?:$|\W)",
+    rf"(?:^|[^\w-]){_D}(?:[ -]?{_D}){{12,18}}(?:$|[^\w-])",
+])
+# NUMBERS: ClickHouse gives a float back as it reads it (1.0 as 1) and an integer past 64 bits as a string;
+# Python reads both as floats, and an integer of 19 digits or more may be either. For the
+# fingerprint only, each such number after a ':' is wrapped in brackets first, [[[1.0]]] or
+# [[[[12345678901234567890]]]], which ClickHouse keeps apart from anything else, as long as the
+# line holds no '[[[' of its own (such a line goes the per-record way). Array elements stay as
+# they are: no check looks at their types.
+FLOAT_NUMBER = r"(:\s*)(-?\d+(?:\.\d+(?:[eE][-+]?\d+)?|[eE][-+]?\d+))(\s*[,}\]])"
+LONG_INTEGER = r"(:\s*)(-?\d{19,})(\s*[,}\]])"
+WRAP_FLOAT, WRAP_LONG = r"\1[[[\2]]]\3", r"\1[[[[\2]]]]\3"
+
+
+@dataclass
+class Node:
+    """The union, over the catalog's parts, of one object the checks look into."""
+    children: dict[str, Node]
+    allowed: set[str]  # keys whose value matters (an allowed list): the value is in the fingerprint
+    datetime: set[str]  # keys declared datetime: whether the value parses is in the fingerprint
+    quiet: set[str] | None  # keys no part scans for personal data (None: not yet intersected)
+
+
+def _node() -> Node:
+    return Node({}, set(), set(), None)
+
+
+def _add_part(root: Node, part: Part) -> None:
+    checks = {(c.head, *c.rest): c for c in part.checks}
+
+    def walk(node: Node, tree: dict, path: tuple[str, ...]) -> None:
+        quiet = set()
+        for key, child in tree.items():
+            check = checks.get((*path, key))
+            if check is None or not check.scan:
+                quiet.add(key)
+            if check is not None and check.allowed is not None:
+                node.allowed.add(key)
+            if check is not None and check.type == "datetime":
+                node.datetime.add(key)
+            if isinstance(child, dict):
+                walk(node.children.setdefault(key, _node()), child, (*path, key))
+        node.quiet = quiet if node.quiet is None else node.quiet & quiet
+    walk(root, part.tree, ())
+
+
+def structure_nodes(t: Tables) -> tuple[list[Node], Node]:
+    """The envelope's union per record shape, and the payload's."""
+    envelopes = [_node() for _ in SHAPES]
+    payload = _node()
+    for p_ix, e_ixs in zip(t.payload, t.envelope, strict=True):
+        _add_part(payload, t.parts[p_ix - 1])
+        for shape_ix, e_ix in enumerate(e_ixs):
+            if e_ix:
+                _add_part(envelopes[shape_ix], t.parts[e_ix - 1])
+    return envelopes, payload
+
+
+def _tcode(raw: str) -> str:
+    """A raw value's JSON type in one letter, the empty string told apart (it is 'no value')."""
+    return (f"multiIf(startsWith({raw}, '\"'), if({raw} = '\"\"', 'e', 's'), startsWith({raw}, '{{'), 'o', "
+            f"startsWith({raw}, '[[[['), if(position({raw}, '\"') > 0, 'n', 'i'), startsWith({raw}, '[[['), 'n', "
+            f"startsWith({raw}, '['), 'a', {raw} IN ('true', 'false'), 'b', {raw} = 'null', 'z', "
+            f"match({raw}, '^-?[0-9]+$'), 'i', 'n')")
+
+
+def _valid_datetime(text: str) -> str:
+    return (f"(match({text}, {lit(ISO_DATETIME)}) "
+            f"AND parseDateTime64BestEffortOrNull({text}, 6, 'UTC') IS NOT NULL)")
+
+
+@dataclass
+class Skeleton:
+    """The fingerprint's SQL: columns made one nesting level at a time (each level a subquery, so an
+    object's keys are parsed once), and what goes into the hash and into the text scanned for
+    personal data. Lambdas here only look at their own element: one that captured a column, or
+    that parsed an element, would do so for every element of every record."""
+    levels: list[list[str]]  # per level, "expression AS column" for the objects found at it
+    parts: list[str]  # expressions hashed into the fingerprint
+    scans: list[str]  # expressions giving (key, raw string value) pairs a check might scan
+
+
+def skeleton(root_kv: str, nodes: list[Node], shape_column: str | None, name: str) -> Skeleton:
+    """The fingerprint of the object parsed into `root_kv`, one Node per record shape (the shape's
+    1-based index in `shape_column`) or a single Node for every shape."""
+    sk = Skeleton([], [], [])
+
+    def union(found: list[Node | None]) -> Node:
+        node = _node()
+        for n in found:
+            if n is not None:
+                node.allowed |= n.allowed
+                node.datetime |= n.datetime
+                for key in n.children:
+                    node.children.setdefault(key, _node())
+        return node
+
+    def walk(kv: str, found: list[Node | None], depth: int) -> None:
+        node = union(found)
+        sk.parts.append(f"arrayMap(x -> (x.1, {_tcode('x.2')}), {kv})")
+        if node.allowed:
+            sk.parts.append(f"arrayFilter(x -> has({_arr(sorted(node.allowed))}, x.1), {kv})")
+        if node.datetime:
+            value = "JSONExtractString(x.2)"
+            sk.parts.append(f"arrayMap(x -> (x.1, {_valid_datetime(value)}), arrayFilter(x -> has("
+                            f"{_arr(sorted(node.datetime))}, x.1) AND startsWith(x.2, '\"') AND x.2 != '\"\"', {kv}))")
+        strings = f"arrayFilter(x -> startsWith(x.2, '\"') AND x.2 != '\"\"', {kv})"
+        filters = []
+        for n in found:  # per shape: the keys no check of that shape scans
+            if n is None:
+                filters.append("[]")
+            else:
+                quiet = sorted(n.quiet or ())
+                filters.append(f"arrayFilter(x -> NOT has({_arr(quiet)}, x.1), {strings})" if quiet else strings)
+        if len(filters) == 1:
+            sk.scans.append(filters[0])
+        else:
+            sk.scans.append("multiIf(" + ", ".join(f"{shape_column} = {i + 1}, {f}" for i, f in enumerate(filters[:-1]))
+                            + f", {filters[-1]})")
+        for key in sorted(node.children):
+            column = f"{name}_{len(sk.parts)}"
+            # the last of a repeated key, as Python's dict keeps it
+            raw = f"arrayElement({kv}, arrayLastIndex(x -> x.1 = {lit(key)}, {kv})).2"
+            while len(sk.levels) <= depth:
+                sk.levels.append([])
+            sk.levels[depth].append(f"if(startsWith({raw}, '{{'), JSONExtractKeysAndValuesRaw({raw}), "
+                                    f"CAST([] AS Array(Tuple(String, String)))) AS {column}")
+            walk(column, [None if n is None else n.children.get(key) for n in found], depth + 1)
+
+    walk(root_kv, list(nodes), 0)
+    return sk
+
+
 # --- the query ----------------------------------------------------------------------------------
 
 def _jtype(raw: str) -> str:
@@ -206,6 +365,7 @@ def check_query(catalog: Catalog, source: str) -> str:
     the FILE argument), `p` (the file's path where one argument reads several, else ''), `n` (line
     number, 0 when unknown) and `line` (the raw line)."""
     t = tables(catalog)
+    envelopes, payload_node = structure_nodes(t)
     calls = _arr(list(SEGMENT_CALLS))
     libs = sorted(_SEGMENT_LIBRARY_SIDES)
     chans = sorted(_SEGMENT_CHANNEL_SIDES)
@@ -254,7 +414,7 @@ def check_query(catalog: Catalog, source: str) -> str:
     # Each layer is a subquery, so that a later layer reads a column rather than re-expanding the
     # expression behind an alias (ClickHouse's analyser expands aliases before it dedupes them).
     layer1 = f"""SELECT f, p, n, length(line) > {MAX_LINE_BYTES} AS too_long,
-        replaceRegexpOne(line, '[\\r\\n]+$', '') AS l0
+        trim(TRAILING '\\r\\n' FROM line) AS l0
       FROM ({source})"""
     layer2 = f"""SELECT f, p, n, multiIf(too_long, 'toolong', match(l0, '^[ \\t\\n\\r\\x0b\\x0c]*$'), 'blank',
                 startsWith(l0, '#'), 'comment', 'line') AS kind,
@@ -262,7 +422,7 @@ def check_query(catalog: Catalog, source: str) -> str:
                 position(l0, '{{') > 0, substring(l0, position(l0, '{{')), l0) AS text,
         NOT startsWith(l0, '{{') AND position(l0, '{{') = 0 AS nojson
       FROM ({layer1})"""
-    layer3 = f"""SELECT f, p, n, kind, nojson,
+    layer3 = f"""SELECT f, p, n, kind, nojson, text,
         multiIf(kind != 'line', kind, NOT isValidUTF8(text), 'not UTF-8 text',
                 NOT isValidJSON(text), if(nojson, 'no JSON object on the line', 'not valid JSON'),
                 JSONType(text) != 'Object', concat('a JSON ', multiIf(JSONType(text) = 'Array', 'array',
@@ -271,7 +431,7 @@ def check_query(catalog: Catalog, source: str) -> str:
                 '') AS bad,
         if(bad = '', JSONExtractKeysAndValuesRaw(text), {empty_kv}) AS kv
       FROM ({layer2})"""
-    layer4 = f"""SELECT f, p, n, bad, kv, keys,
+    layer4 = f"""SELECT f, p, n, bad, kv, keys, text,
         {strv(raw('type'))} AS seg_type,
         multiIf(has(keys, 'event_type') OR has(keys, 'event_source'), {lit(TRACKING)},
                 has(keys, 'messageId') OR (seg_type IN {calls}
@@ -289,8 +449,8 @@ def check_query(catalog: Catalog, source: str) -> str:
         {decoded(raw('event'))} AS event_payload,
         {decoded(raw('data'))} AS data_payload,
         if({raw('properties')} = '', '{{}}', {raw('properties')}) AS properties_payload
-      FROM (SELECT f, p, n, bad, kv, arrayMap(x -> x.1, kv) AS keys FROM ({layer3}))"""
-    layer5 = f"""SELECT f, p, n, bad, kv, shape, event_type_v,
+      FROM (SELECT f, p, n, bad, kv, text, arrayMap(x -> x.1, kv) AS keys FROM ({layer3}))"""
+    layer5 = f"""SELECT f, p, n, bad, kv, shape, event_type_v, text,
         indexOf({_arr(list(SHAPES))}, shape) AS shape_ix,
         if(shape = {lit(SEGMENT)} AND seg_type IN {calls} AND seg_type != 'track', seg_type, '') AS call,
         multiIf(shape = {lit(TRACKING)}, [name_v, if(event_type_v = name_v, '', event_type_v)],
@@ -309,23 +469,61 @@ def check_query(catalog: Catalog, source: str) -> str:
         multiIf(shape = {lit(TRACKING)}, event_payload, shape = {lit(PROCESSED)}, data_payload,
                 properties_payload) AS payload
       FROM ({layer4})"""
-    layer6 = f"""SELECT f, p, n, bad, kv, shape, shape_ix, call, implicit, t_str, event_type_v,
+    layer6 = f"""SELECT f, p, n, bad, kv, shape, shape_ix, call, implicit, t_str, event_type_v, text,
         arrayFilter(x -> x != '', names2) AS names,
         if(side IS NULL, {null_str}, {_shown('assumeNotNull(side)')}) AS side_out, side,
         if(empty(names), toUInt32(0), if({lookup('names[1]')} != 0, {lookup('names[1]')}, {lookup('names2[2]')})) AS ev,
         {_jtype('payload')} AS payload_type, payload
       FROM ({layer5})"""
-    layer7 = f"""SELECT f, p, n, bad, kv, shape, shape_ix, call, implicit, t_str, event_type_v, names, side_out, side,
+    layer7 = f"""SELECT f, p, n, bad, kv, shape, shape_ix, call, implicit, t_str, event_type_v, names, side_out,
+        side, text,
         r.ev AS ev, c.ev_name AS ev_name, c.ev_sides AS ev_sides, c.segment_ok AS segment_ok,
         c.channels_text AS channels_text, payload_type,
         if(payload_type = 'object' AND r.ev != 0, JSONExtractKeysAndValuesRaw(payload), {empty_kv}) AS pkv,
         c.p_ix AS p_ix, arrayElement(c.e_ixs, shape_ix) AS e_ix
       FROM ({layer6}) AS r LEFT JOIN ({events_table}) AS c ON r.ev = c.ev"""
+    def raw_s(key: str) -> str:
+        return f"kv_s[indexOf(arrayMap(x -> x.1, kv_s), {lit(key)})].2"
+
+    wrapped = (f"replaceRegexpAll(replaceRegexpAll(text, {lit(LONG_INTEGER)}, {lit(WRAP_LONG)}), "
+               f"{lit(FLOAT_NUMBER)}, {lit(WRAP_FLOAT)})")
+    payload_s = (f"multiIf(shape = {lit(TRACKING)}, {decoded(raw_s('event'))}, shape = {lit(PROCESSED)}, "
+                 f"{decoded(raw_s('data'))}, if({raw_s('properties')} = '', '{{}}', {raw_s('properties')}))")
+    # one subquery per step: a later step reads a column instead of re-expanding an alias
+    numbers = f"""SELECT r.*, bad = '' AND position(text, '[[[') = 0 AS fast,
+        ev != 0 AND fast AND (match(text, {lit(FLOAT_NUMBER)}) OR match(text, {lit(LONG_INTEGER)})) AS rewrites
+      FROM ({layer7}) AS r"""
+    wrapped_kv = f"""SELECT r.*, multiIf(ev = 0 OR NOT fast, {empty_kv},
+        rewrites, JSONExtractKeysAndValuesRaw({wrapped}), kv) AS kv_s FROM ({numbers}) AS r"""
+    nested = f"""SELECT r.*, multiIf(ev = 0 OR NOT fast, {empty_kv}, rewrites, if(payload_type = 'object',
+        JSONExtractKeysAndValuesRaw({payload_s}), {empty_kv}), pkv) AS pkv_s
+      FROM ({wrapped_kv}) AS r"""
+    env = skeleton("kv_s", envelopes, "shape_ix", "e")
+    pay = skeleton("pkv_s", [payload_node], None, "q")
+    for depth in range(max(len(env.levels), len(pay.levels))):
+        columns = [*(env.levels[depth] if depth < len(env.levels) else []),
+                   *(pay.levels[depth] if depth < len(pay.levels) else [])]
+        nested = f"SELECT r.*, {', '.join(columns)} FROM ({nested}) AS r"
+    scanned = f"""SELECT r.*, arrayStringConcat(arrayMap(x -> x.2, arrayConcat({', '.join(env.scans + pay.scans)})),
+        '\\n') AS scan_text FROM ({nested}) AS r"""
+    structure = f"""SELECT r.*,
+        ev != 0 AND (position(scan_text, '\\\\') > 0 OR match(scan_text, {lit(PII_SUPERSET)})) AS candidate,
+        if(fast, hex(sipHash128(f, shape, ev, call, implicit, if(implicit, {_shown(implicit_group_sql())}, ''),
+          if(implicit, [], names), isNull(side), ifNull(side, ''), payload_type,
+          {', '.join(env.parts + pay.parts)})), '') AS structure
+      FROM ({scanned}) AS r"""
+    # what the per-record path needs, and no more: a grouped record's objects are not carried on
+    joined = f"""SELECT f, p, n, bad, shape, shape_ix, call, implicit, t_str, event_type_v, names, side_out, side,
+        text, ev, ev_name, ev_sides, segment_ok, channels_text, payload_type, e_ix, fast, candidate, structure,
+        fast AND NOT candidate AS grouped, if(grouped, 0, e_ix) AS e_join, if(grouped, 0, p_ix) AS p_join,
+        if(grouped, {empty_kv}, kv) AS kv_r, if(grouped, {empty_kv}, pkv) AS pkv_r
+      FROM ({structure})"""
     layer8 = f"""SELECT r.*, pe.checks AS e_checks, pe.nodes AS e_nodes, pp.checks AS p_checks, pp.nodes AS p_nodes
-      FROM ({layer7}) AS r LEFT JOIN ({parts_table}) AS pe ON r.e_ix = pe.ix
-      LEFT JOIN ({parts_table}) AS pp ON r.p_ix = pp.ix"""
-    record = f"""SELECT f, p, n, t_str, side_out,
-      multiIf(bad = 'blank', [('blank', toString(f), '', '', '', '')],
+      FROM ({joined}) AS r LEFT JOIN ({parts_table}) AS pe ON r.e_join = pe.ix
+      LEFT JOIN ({parts_table}) AS pp ON r.p_join = pp.ix"""
+    record = f"""SELECT f, p, n, t_str, side_out, text, parseDateTime64BestEffortOrNull(t_str, 6, 'UTC') AS t_at,
+      if(grouped, [('group', toString(f), structure, '', '', '')],
+        multiIf(bad = 'blank', [('blank', toString(f), '', '', '', '')],
               bad = 'comment', [('comment', toString(f), '', '', '', '')],
               bad = 'toolong', [('malformed', 'a line longer than {MAX_LINE_BYTES} bytes', toString(f), '', '', '')],
               bad != '', [('malformed', bad, toString(f), '', '', '')],
@@ -341,28 +539,29 @@ def check_query(catalog: Catalog, source: str) -> str:
             if(shape = {lit(SEGMENT)} AND segment_ok = 0,
                [('finding', 'side', ev_name, '', '', concat('a Segment message; the catalog sends it only through ',
                  channels_text))], []),
-            if(e_ix = 0, [], {_part_facts('kv', 'e_checks', 'e_nodes', 'ev_name', 'envelope')}),
-            if(payload_type = 'object', {_part_facts('pkv', 'p_checks', 'p_nodes', 'ev_name', 'payload')},
+            if(e_ix = 0, [], {_part_facts('kv_r', 'e_checks', 'e_nodes', 'ev_name', 'envelope')}),
+            if(payload_type = 'object', {_part_facts('pkv_r', 'p_checks', 'p_nodes', 'ev_name', 'payload')},
                if(empty(p_checks), [],
                   [('finding', 'type-mismatch', ev_name, arrayElement({payload_keys}, shape_ix),
-                    'envelope', concat('expected object, got ', payload_type))])))))) AS facts_all
+                    'envelope', concat('expected object, got ', payload_type))]))))))) AS facts_record,
+      if(fast AND candidate, arrayConcat([('group', toString(f), structure, '', '', '')],
+                                         arrayFilter(x -> x.1 = 'pii?', facts_record)), facts_record) AS facts_all
       FROM ({layer8})"""
     return f"""WITH {consts}
 SELECT fact.1 AS section, fact.2 AS a, fact.3 AS b, fact.4 AS c, fact.5 AS d, fact.6 AS e,
   if(section IN ('event', 'undocumented', 'implicit', 'call'), side_out, NULL) AS side,
   count() AS records,
-  argMin(t_str, ifNull(parseDateTime64BestEffortOrNull(t_str, 6, 'UTC'),
-    toDateTime64('2299-12-31 00:00:00', 6, 'UTC'))) AS first_time,
-  min(parseDateTime64BestEffortOrNull(t_str, 6, 'UTC')) AS first_at,
-  argMax(t_str, ifNull(parseDateTime64BestEffortOrNull(t_str, 6, 'UTC'),
-    toDateTime64('1900-01-01 00:00:00', 6, 'UTC'))) AS last_time,
-  max(parseDateTime64BestEffortOrNull(t_str, 6, 'UTC')) AS last_at,
-  groupArraySorted({PLACES})((f, p, n)) AS places
+  argMin(t_str, ifNull(t_at, toDateTime64('2299-12-31 00:00:00', 6, 'UTC'))) AS first_time,
+  min(t_at) AS first_at,
+  argMax(t_str, ifNull(t_at, toDateTime64('1900-01-01 00:00:00', 6, 'UTC'))) AS last_time,
+  max(t_at) AS last_at,
+  groupArraySorted({PLACES})((f, p, n)) AS places,
+  anyIf(text, fact.1 = 'group') AS sample
 FROM ({record})
 ARRAY JOIN arrayFilter(x -> x.1 != '', facts_all) AS fact
 GROUP BY section, a, b, c, d, e, side
 SETTINGS max_query_size = 0, max_expanded_ast_elements = 100000000, max_ast_elements = 10000000,
-  max_ast_depth = 10000"""
+  max_ast_depth = 10000, query_plan_merge_expressions = 0"""
 
 
 def implicit_group_sql() -> str:
