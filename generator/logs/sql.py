@@ -506,15 +506,16 @@ def check_query(catalog: Catalog, source: str) -> str:
         nested = f"SELECT r.*, {', '.join(columns)} FROM ({nested}) AS r"
     scanned = f"""SELECT r.*, arrayStringConcat(arrayMap(x -> x.2, arrayConcat({', '.join(env.scans + pay.scans)})),
         '\\n') AS scan_text FROM ({nested}) AS r"""
+    # (no column may be called `structure`: s3() and url() take an argument of that name)
     structure = f"""SELECT r.*,
         ev != 0 AND (position(scan_text, '\\\\') > 0 OR match(scan_text, {lit(PII_SUPERSET)})) AS candidate,
         if(fast, hex(sipHash128(f, shape, ev, call, implicit, if(implicit, {_shown(implicit_group_sql())}, ''),
           if(implicit, [], names), isNull(side), ifNull(side, ''), payload_type,
-          {', '.join(env.parts + pay.parts)})), '') AS structure
+          {', '.join(env.parts + pay.parts)})), '') AS fingerprint
       FROM ({scanned}) AS r"""
     # what the per-record path needs, and no more: a grouped record's objects are not carried on
     joined = f"""SELECT f, p, n, bad, shape, shape_ix, call, implicit, t_str, event_type_v, names, side_out, side,
-        text, ev, ev_name, ev_sides, segment_ok, channels_text, payload_type, e_ix, fast, candidate, structure,
+        text, ev, ev_name, ev_sides, segment_ok, channels_text, payload_type, e_ix, fast, candidate, fingerprint,
         fast AND NOT candidate AS grouped, if(grouped, 0, e_ix) AS e_join, if(grouped, 0, p_ix) AS p_join,
         if(grouped, {empty_kv}, kv) AS kv_r, if(grouped, {empty_kv}, pkv) AS pkv_r
       FROM ({structure})"""
@@ -522,7 +523,7 @@ def check_query(catalog: Catalog, source: str) -> str:
       FROM ({joined}) AS r LEFT JOIN ({parts_table}) AS pe ON r.e_join = pe.ix
       LEFT JOIN ({parts_table}) AS pp ON r.p_join = pp.ix"""
     record = f"""SELECT f, p, n, t_str, side_out, text, parseDateTime64BestEffortOrNull(t_str, 6, 'UTC') AS t_at,
-      if(grouped, [('group', toString(f), structure, '', '', '')],
+      if(grouped, [('group', toString(f), fingerprint, '', '', '')],
         multiIf(bad = 'blank', [('blank', toString(f), '', '', '', '')],
               bad = 'comment', [('comment', toString(f), '', '', '', '')],
               bad = 'toolong', [('malformed', 'a line longer than {MAX_LINE_BYTES} bytes', toString(f), '', '', '')],
@@ -544,7 +545,7 @@ def check_query(catalog: Catalog, source: str) -> str:
                if(empty(p_checks), [],
                   [('finding', 'type-mismatch', ev_name, arrayElement({payload_keys}, shape_ix),
                     'envelope', concat('expected object, got ', payload_type))]))))))) AS facts_record,
-      if(fast AND candidate, arrayConcat([('group', toString(f), structure, '', '', '')],
+      if(fast AND candidate, arrayConcat([('group', toString(f), fingerprint, '', '', '')],
                                          arrayFilter(x -> x.1 = 'pii?', facts_record)), facts_record) AS facts_all
       FROM ({layer8})"""
     return f"""WITH {consts}
