@@ -150,7 +150,7 @@ def load_file(path: Path, section: str, catalog_dir: Path | None = None) -> RawD
     try:
         node = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as error:
-        raise CatalogError([_syntax_error(shown, error)]) from None
+        raise CatalogError([_syntax_error(shown, error, text)]) from None
     except yaml.YAMLError as error:
         raise fail(1, 1, "yaml-syntax", f"YAML error: {error}") from None
     except RecursionError:
@@ -190,7 +190,17 @@ _OPENINGS = {
 }
 
 
-def _syntax_error(path: str, error: yaml.MarkedYAMLError) -> Diagnostic:
+def _tab_indented(text: str, mark: yaml.Mark | None) -> bool:
+    """Whether the line the parser stopped at is indented with a tab. libyaml (CSafeLoader) says
+    only "found character that cannot start any token" for a tab at the start of a line."""
+    if mark is None:
+        return False
+    lines = text.split("\n")
+    line = lines[mark.line] if mark.line < len(lines) else ""
+    return "\t" in line[:len(line) - len(line.lstrip(" \t"))]
+
+
+def _syntax_error(path: str, error: yaml.MarkedYAMLError, text: str = "") -> Diagnostic:
     problem = (error.problem or "invalid YAML").strip()
     context = (error.context or "").strip()
     found = error.problem_mark
@@ -201,7 +211,7 @@ def _syntax_error(path: str, error: yaml.MarkedYAMLError) -> Diagnostic:
                           f"the parser gave up at line {found.line + 1}: {problem}" if found else "")
     mark = found or error.context_mark
     message = f"{context}: {problem}" if context else problem
-    if "tab" in problem:
+    if "tab" in problem or _tab_indented(text, mark):
         hint = "YAML indents with spaces only: replace the tab with spaces"
     elif "mapping values are not allowed" in problem or "expected <block end>" in problem:
         hint = "check the indentation: keys of one mapping start in the same column"

@@ -51,6 +51,20 @@ def test_a_tab_in_the_indentation_says_yaml_wants_spaces(tmp_path):
     assert "tab" in message and message.endswith("(YAML indents with spaces only: replace the tab with spaces)")
 
 
+def test_a_tab_at_the_start_of_a_line_says_yaml_wants_spaces(tmp_path):
+    # libyaml does not name the tab here ("found character that cannot start any token")
+    path = write(tmp_path / "e.yaml", "name: a\nfields:\n\t- name: x\n")
+    (message,) = problems(path)
+    assert message.startswith(f"{path}:3:1: error yaml-syntax: ")
+    assert message.endswith("(YAML indents with spaces only: replace the tab with spaces)")
+
+
+def test_a_tab_inside_a_value_gets_no_tab_hint(tmp_path):
+    path = write(tmp_path / "e.yaml", "name: a\nsummary: [one,\tx\nkind: research\n")
+    (message,) = problems(path)
+    assert "replace the tab" not in message
+
+
 def test_empty_file(tmp_path):
     path = write(tmp_path / "e.yaml", "# only a comment\n")
     assert problems(path) == [f"{path}: error empty-file: file is empty (write a mapping of keys, such as `name: ...`)"]
