@@ -260,6 +260,11 @@ def _problems(error: ValidationError, path: Path, text: str, prefix: tuple[str, 
             hint = did_you_mean(loc[-1], known)
             if loc == ("rules",):
                 hint = "lint rules are facts about the catalog: set them under rules: in catalog.yaml"
+            elif len(loc) == 2 and loc[1] in Settings.model_fields:
+                # TOML puts every key below a [table] header into that table: a setting appended
+                # at the end of the file lands in [serve]
+                header = "[" + ".".join((*prefix, loc[0])) + "]"
+                hint = f"'{loc[1]}' is a top-level setting: move it above the {header} line"
             problems.append(Diagnostic(shown, line, key_column, "unknown-setting",
                                        f"{table}unknown setting '{name}'", hint))
         else:

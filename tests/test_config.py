@@ -85,6 +85,21 @@ def test_bad_settings_are_reported_at_their_place(tmp_path, monkeypatch, text, e
     assert problems(tmp_path) == [expected]
 
 
+@pytest.mark.parametrize("name, text, expected", [
+    ("eventcat.toml", 'catalog = "catalog"\n[serve]\nport = 8000\nhistory = 5\n',
+     "eventcat.toml:4:1: error unknown-setting: unknown setting 'serve.history' "
+     "('history' is a top-level setting: move it above the [serve] line)"),
+    ("pyproject.toml", '[tool.eventcat.serve]\njobs = 2\n',
+     "pyproject.toml:2:1: error unknown-setting: [tool.eventcat]: unknown setting 'serve.jobs' "
+     "('jobs' is a top-level setting: move it above the [tool.eventcat.serve] line)"),
+])
+def test_a_setting_appended_below_serve_says_where_it_belongs(tmp_path, monkeypatch, name, text, expected):
+    # appending a line to the file that `eventcat init` writes puts it inside [serve]
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path / name, text)
+    assert problems(tmp_path) == [expected]
+
+
 def test_settings_in_two_files_are_refused(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     write(tmp_path / "eventcat.toml", 'history = 3\n')
