@@ -19,6 +19,14 @@ def test_generate_reports_what_it_wrote(mini, tmp_path):
     assert "0 pages written, 33 unchanged, 0 removed" in again.stdout
 
 
+def test_generate_counts_one_of_a_kind_in_the_singular(tmp_path):
+    # the project `eventcat init` makes has one event, one tool and one team
+    assert run("init", "p", cwd=tmp_path).returncode == 0
+    made = run("generate", cwd=tmp_path / "p")
+    assert made.returncode == 0, made.stderr
+    assert made.stdout.startswith("eventcat: 1 event, 1 tool, 1 team → "), made.stdout
+
+
 def test_generate_lists_every_problem_with_its_position_and_writes_nothing(mini, tmp_path):
     (mini / "events" / "bad.yaml").write_text("name: x\nname: y\n")
     path = mini / "teams" / "mercury.yaml"

@@ -185,7 +185,8 @@ def _generate(args: argparse.Namespace, strict: bool = False, for_site: bool = F
     print_problems(result.warnings)
     elapsed = time.perf_counter() - started
     report = result.report
-    print(f"eventcat: {result.events} events, {result.tools} tools, {result.teams} teams → "
+    print(f"eventcat: {plural(result.events, 'event')}, {plural(result.tools, 'tool')}, "
+          f"{plural(result.teams, 'team')} → "
           f"{display_path(project.generated)}: {plural(len(report.written), 'page')} written, "
           f"{report.unchanged} unchanged, {len(report.deleted)} removed ({elapsed:.2f} s)")
     return True
