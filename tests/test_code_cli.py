@@ -116,3 +116,15 @@ def test_save_report_never_replaces_a_hand_written_file(tmp_path):
     forced = eventcat("code", "scan", ".", "--catalog", "../catalog", "--save-report", mine, "--force")
     assert forced.returncode == 0, forced.stderr
     assert json.loads(mine.read_text())["format"] == "eventcat-code-report"
+
+
+def test_code_where_no_event_is_expected_says_so_instead_of_0_of_0(tmp_path):
+    # the shipped catalog's Python events all have a `where:` in edx-platform under other
+    # paths; scanning one folder of the repository leaves every one of them out of scope
+    (tmp_path / "tools").mkdir()
+    (tmp_path / "tools" / "views.py").write_text('from eventtracking import tracker\ntracker.emit("a.b.c", {})\n')
+    result = eventcat("code", "scan", "tools", "--catalog", ROOT / "catalog", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    line = result.stdout.splitlines()[2]
+    assert line.startswith("catalog: no catalog event is implemented, in these languages, under the scanned paths")
+    assert "0 of 0" not in result.stdout and "100.0%" not in result.stdout

@@ -28,14 +28,21 @@ def _more(items: list, shown: int) -> list[str]:
     return [f"  ... and {len(items) - shown:,} more (see --format json)"] if len(items) > shown else []
 
 
+def _coverage(report: Report) -> str:
+    if not report.expected:  # "0 of 0 (100.0%)" reads as a bug; say why nothing was expected
+        return ("catalog: no catalog event is implemented, in these languages, under the scanned "
+                "paths (by its `where:`), so none was expected")
+    return (f"catalog: {len(report.found)} of {len(report.expected)} events expected in this code "
+            f"have a call site ({report.coverage():.1f}%)")
+
+
 def to_text(report: Report) -> str:
     languages = ", ".join(f"{_n(n, lang + ' file')}" for lang, n in sorted(report.languages.items()))
     resolved = report.resolved_counts()
     lines = [f"eventcat code scan: {_n(report.files, 'file')} ({languages or 'none'}), "
              f"{_n(len(report.calls), 'emit call')}, {_n(len(report.wrappers), 'wrapper')}",
              "names: " + ", ".join(f"{kind} {count:,}" for kind, count in resolved.items()),
-             f"catalog: {len(report.found)} of {len(report.expected)} events expected in this code "
-             f"have a call site ({report.coverage():.1f}%)"
+             _coverage(report)
              + (f", {len(report.by_pattern)} only through a pattern" if report.by_pattern else "")]
     for skipped in report.skipped:
         lines.append(f"skipped {safe(skipped)}")
