@@ -53,6 +53,12 @@ def test_event_page_has_fields_recipe_and_route(pages):
     assert '<a href="../tools/google-analytics.html">Google Analytics</a>' in page
 
 
+def test_team_list_counts_one_tool_in_the_singular(pages):
+    page = pages["teams/index.md"]
+    assert '<a href="learner.html">Learner</a>: 4 events, 1 tool\n' in page
+    assert "1 tools" not in page
+
+
 def test_deprecated_event_points_to_its_replacement(pages):
     page = pages["events/seq_goto.md"]
     assert 'Use <a class="ec-event" href="edx.video.played.html"><code>edx.video.played</code></a> instead.' in page
