@@ -26,8 +26,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictInt, StrictStr, ValidationError
 from pydantic.config import JsonDict
+from pydantic_core import PydanticCustomError
 
 from .diagnostics import CatalogError, Diagnostic, did_you_mean
 
@@ -53,6 +54,14 @@ class ServeSettings(_Table):
 
     port: Annotated[StrictInt, Field(ge=1, le=65535)] = _setting(
         "The port `eventcat serve` listens on, on 127.0.0.1.", 8001, default=8000)
+
+
+def _jobs(value: Any) -> Any:
+    """Sphinx's -j: a count or "auto". Checked here, so that a bad value is reported at its line
+    in the settings rather than by Sphinx's own usage message after the pages were generated."""
+    if value == "auto" or (type(value) is int and value >= 1):
+        return value
+    raise PydanticCustomError("jobs", 'should be a whole number of processes (1 or more) or "auto"')
 
 
 class Settings(_Table):
@@ -85,7 +94,7 @@ class Settings(_Table):
         "How many releases (or, without release tags, commits that touched the catalog) the "
         "What changed page and each event's history show; 0 switches history off.",
         10, default=DEFAULT_HISTORY)
-    jobs: StrictStr | StrictInt = _setting(
+    jobs: Annotated[StrictStr | StrictInt, BeforeValidator(_jobs)] = _setting(
         "Parallel Sphinx processes for `eventcat build`: a number or \"auto\".", "auto", default=1)
     serve: ServeSettings = _setting("The live preview (`eventcat serve`).",
                                     default_factory=ServeSettings)

@@ -69,6 +69,12 @@ def test_a_catalog_outside_any_project_is_rooted_at_its_parent(tmp_path):
     ('[tool.eventcat.serve]\nport = 99999\n',
      "pyproject.toml:2:8: error bad-setting: [tool.eventcat]: serve.port: input should be less "
      "than or equal to 65535 (see the settings reference page)"),
+    ('[tool.eventcat]\njobs = "many"\n',
+     'pyproject.toml:2:8: error bad-setting: [tool.eventcat]: jobs: should be a whole number of processes '
+     '(1 or more) or "auto" (see the settings reference page)'),
+    ('[tool.eventcat]\njobs = 0\n',
+     'pyproject.toml:2:8: error bad-setting: [tool.eventcat]: jobs: should be a whole number of processes '
+     '(1 or more) or "auto" (see the settings reference page)'),
     ('[tool.eventcat]\nrules = {prefer-server = "off"}\n',
      "pyproject.toml:2:1: error unknown-setting: [tool.eventcat]: unknown setting 'rules' (lint "
      "rules are facts about the catalog: set them under rules: in catalog.yaml)"),
@@ -98,6 +104,12 @@ def test_a_setting_appended_below_serve_says_where_it_belongs(tmp_path, monkeypa
     monkeypatch.chdir(tmp_path)
     write(tmp_path / name, text)
     assert problems(tmp_path) == [expected]
+
+
+@pytest.mark.parametrize("jobs", ['"auto"', "1", "3"])
+def test_jobs_takes_a_count_or_auto(tmp_path, jobs):
+    write(tmp_path / "eventcat.toml", f"jobs = {jobs}\n")
+    assert load_project(tmp_path).settings.jobs == (jobs.strip('"') if jobs.startswith('"') else int(jobs))
 
 
 def test_settings_in_two_files_are_refused(tmp_path, monkeypatch):
