@@ -58,6 +58,14 @@ def test_diff_with_one_folder_outside_a_project_refuses_to_compare_it_with_itsel
     assert both.returncode == 0 and "no event changed" in both.stdout
 
 
+def test_diff_with_a_mistyped_folder_outside_git_names_the_folder(tmp_path: Path) -> None:
+    shutil.copytree(MINI, tmp_path / "catalog")
+    result = eventcat("diff", "catalog-old", cwd=tmp_path)
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.startswith("eventcat diff: catalog-old: no such catalog folder, and not a git revision "
+                                    "either (catalog is not inside a git repository)"), result.stderr
+
+
 def test_readme_table_rows_are_closed_so_no_prose_lands_in_a_cell() -> None:
     readme = Path(__file__).resolve().parent.parent / "README.md"
     rows = [line for line in readme.read_text(encoding="utf-8").splitlines() if line.startswith("|")]

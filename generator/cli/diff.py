@@ -52,7 +52,13 @@ def _diff(args: argparse.Namespace) -> int:
     try:
         old_label, new_label, result = compare(args.old, new, catalog)
     except (GitError, UnreadableCatalog) as error:
-        print(f"eventcat diff: {error}", file=sys.stderr)
+        absent = [s for s in (args.old, args.new) if s is not None and not Path(s).is_dir()]
+        if isinstance(error, GitError) and absent and "not inside a git repository" in str(error):
+            # a mistyped folder is read as a revision; naming only the repository hides the typo
+            print(f"eventcat diff: {absent[0]}: no such catalog folder, and not a git revision either "
+                  f"({error})", file=sys.stderr)
+        else:
+            print(f"eventcat diff: {error}", file=sys.stderr)
         return 2
     shown = result.only_breaking() if args.breaking_only else result
     if args.format == "json":
