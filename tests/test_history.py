@@ -162,7 +162,7 @@ def test_revisions_outside_a_repository_are_refused_clearly(tmp_path):
     shutil.copytree(MINI, tmp_path / "catalog")
     result = eventcat("diff", "HEAD", cwd=tmp_path)
     assert result.returncode == 2
-    assert result.stderr == "eventcat diff: catalog is not inside a git repository\n"
+    assert result.stderr == "eventcat diff: HEAD: not a catalog folder, nor a revision: catalog is not inside a git repository\n"
     both_folders = eventcat("diff", "catalog", "catalog", cwd=tmp_path)
     assert both_folders.returncode == 0 and "no event changed" in both_folders.stdout
 

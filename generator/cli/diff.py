@@ -55,8 +55,7 @@ def _diff(args: argparse.Namespace) -> int:
         absent = [s for s in (args.old, args.new) if s is not None and not Path(s).is_dir()]
         if isinstance(error, GitError) and absent and "not inside a git repository" in str(error):
             # a mistyped folder is read as a revision; naming only the repository hides the typo
-            print(f"eventcat diff: {absent[0]}: no such catalog folder, and not a git revision either "
-                  f"({error})", file=sys.stderr)
+            print(f"eventcat diff: {absent[0]}: not a catalog folder, nor a revision: {error}", file=sys.stderr)
         else:
             print(f"eventcat diff: {error}", file=sys.stderr)
         return 2
