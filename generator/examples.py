@@ -15,7 +15,7 @@ import contextlib
 import datetime
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from .apis import nest
@@ -323,9 +323,25 @@ def _processed_record(entry: EventEntry, catalog: Catalog, side: str, wire: str,
     return {"name": wire, "timestamp": _iso(who.time), **record, "data": body}
 
 
+def documented_day(entry: EventEntry, who: Identity) -> Identity:
+    """`who` on a day the event's records look as its page says: not before the event shipped
+    (`since`) nor within a known issue that ended (`until`), at the same time of day. One
+    catalog-wide moment would date a 2022 event's record 2014, before the event existed."""
+    days = []
+    if entry.event.since:
+        with contextlib.suppress(ValueError):  # `since` may name a release rather than a day
+            days.append(datetime.date.fromisoformat(entry.event.since))
+    days += [datetime.date.fromisoformat(issue.until) + datetime.timedelta(days=1)
+             for issue in entry.event.known_issues if issue.until]
+    day = max(days, default=None)
+    if day is None or day <= who.time.date():
+        return who
+    return replace(who, time=who.time.replace(year=day.year, month=day.month, day=day.day))
+
+
 def examples(entry: EventEntry, catalog: Catalog, who: Identity | None = None) -> list[Example]:
     """One example per implementation, in the order the event lists them."""
-    who = who or identity(catalog)
+    who = documented_day(entry, who or identity(catalog))
     body = payload(entry, who)
     out = []
     for impl in entry.event.implementations:

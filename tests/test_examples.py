@@ -95,6 +95,26 @@ def test_one_user_and_moment_across_an_events_examples(shipped):
             assert record["userId"] == "4"
 
 
+def _record_day(record):
+    stamp = record.get("time") or record.get("timestamp")
+    return stamp[:10]
+
+
+def test_an_example_is_dated_when_the_event_looks_as_documented(shipped):
+    # the catalog-wide moment (the envelope's `time` example) is 2014-05-02
+    by_name = {entry.name: entry for entry in shipped.events}
+    shipped_2022 = next(e for e in shipped.events if (e.event.since or "") >= "2022")
+    pairs = [(e, ex) for e, ex in all_examples(shipped) if ex.record is not None]
+    days = {e.name: _record_day(ex.record) for e, ex in pairs if "time" in ex.record or "timestamp" in ex.record}
+    assert days[shipped_2022.name] == shipped_2022.event.since  # not 2014, before it existed
+    # before 2014-05-07 enrollment records had no top-level `name`; the example has one
+    assert by_name["edx.course.enrollment.activated"].event.known_issues[0].until == "2014-05-07"
+    assert days["edx.course.enrollment.activated"] == "2014-05-08"
+    # an event with neither keeps the catalog's moment
+    plain = next(e for e in shipped.events if not e.event.since and not e.event.known_issues and e.name in days)
+    assert days[plain.name] == "2014-05-02"
+
+
 def test_inherited_rows_show_this_events_name(shipped):
     who = identity(shipped)
     for entry in shipped.events:
