@@ -36,6 +36,12 @@ def _coverage(report: Report) -> str:
             f"have a call site ({report.coverage():.1f}%)")
 
 
+def _by_pattern(report: Report) -> str:
+    if not report.expected:
+        return f"; {_n(len(report.by_pattern), 'catalog event')} match a computed name (a pattern) found"
+    return f", {len(report.by_pattern)} only through a pattern"
+
+
 def to_text(report: Report) -> str:
     languages = ", ".join(f"{_n(n, lang + ' file')}" for lang, n in sorted(report.languages.items()))
     resolved = report.resolved_counts()
@@ -43,7 +49,7 @@ def to_text(report: Report) -> str:
              f"{_n(len(report.calls), 'emit call')}, {_n(len(report.wrappers), 'wrapper')}",
              "names: " + ", ".join(f"{kind} {count:,}" for kind, count in resolved.items()),
              _coverage(report)
-             + (f", {len(report.by_pattern)} only through a pattern" if report.by_pattern else "")]
+             + (_by_pattern(report) if report.by_pattern else "")]
     for skipped in report.skipped:
         lines.append(f"skipped {safe(skipped)}")
     if report.calls:
