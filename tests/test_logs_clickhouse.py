@@ -307,3 +307,42 @@ def test_the_query_groups_records_by_structure(catalog, twins):
     assert all(r["sample"].startswith("{") for r in groups)
     # records with a personal-looking value are grouped too, their values looked at one by one
     assert any(r["section"] == "pii?" for r in rows)
+
+
+_PEAK = """
+import sys, threading, time
+from pathlib import Path
+from eventcat.logs.clickhouse import check_clickhouse
+from eventcat.pipeline import build_catalog
+peak, done = [0], threading.Event()
+def watch():  # file-backed pages resident: a mapped log shows here, chDB's own buffers do not
+    while not done.is_set():
+        status = open("/proc/self/status").read().split("RssFile:")[1]
+        peak[0] = max(peak[0], int(status.split()[0]))
+        time.sleep(0.02)
+threading.Thread(target=watch, daemon=True).start()
+catalog = build_catalog(Path(sys.argv[1]))[0]
+assert check_clickhouse(catalog, [sys.argv[2]]).records > 0
+done.set()
+print(peak[0])
+"""
+
+
+def test_memory_does_not_grow_with_the_size_of_a_local_log(tmp_path):
+    """ClickHouse maps local files into memory unless told otherwise; the log's pages then count
+    in the process (its peak grew 1.4 to 2.8 GB from a 236 MB to a 1.4 GB log), and a 10 GB log
+    would need 10 GB. What is resident of mapped files must not grow with the log."""
+    import subprocess
+    import sys
+    line = (LOGS / "good.jsonl").read_text().splitlines()[0] + "\n"
+    sizes = {}
+    for name, megabytes in (("small", 20), ("large", 200)):
+        log = tmp_path / f"{name}.jsonl"
+        with open(log, "w") as out:
+            out.write(line * (megabytes * 1024 * 1024 // len(line)))
+        done = subprocess.run([sys.executable, "-c", _PEAK, str(LOGS / "catalog"), str(log)],
+                              capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stderr
+        sizes[name] = int(done.stdout.split()[-1]) // 1024  # MB
+        log.unlink()
+    assert sizes["large"] - sizes["small"] < 60, sizes  # mapped, the 180 MB more would show

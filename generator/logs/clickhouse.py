@@ -339,5 +339,12 @@ def check_clickhouse(catalog: Catalog, specs: list[str], catalog_name: str = "",
     table or over URLs (on a cluster with s3Cluster)."""
     source = table_source(table, column) if table else local_or_remote(specs, cluster, access)
     sql = query_for(catalog, source)
-    rows = run_server(sql, server) if server else run_chdb(sql)
+    try:
+        rows = run_server(sql, server) if server else run_chdb(sql)
+    except EngineError as error:
+        remote = [name for name in source.names if _REMOTE.match(name)]
+        if server or not remote or "POCO_EXCEPTION" not in str(error):
+            raise
+        # a network failure names no address: say which sources were being read
+        raise EngineError(f"{', '.join(remote)}: {error}") from None
     return assemble(rows, catalog, source, catalog_name, made)
