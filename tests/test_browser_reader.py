@@ -183,3 +183,15 @@ def test_folded_fields_open_by_keyboard_and_by_touch(browser, base_url):
             tab.keyboard.press("Enter")
         assert inherited.is_visible()
         context.close()
+
+
+def test_field_names_keep_whole_on_a_desktop(sized):
+    """A field name is one line in its cell on a desktop: an 'anywhere' wrap once made the table
+    squeeze the name column into 'course' / '_id' and 'user_i' / 'd'."""
+    if phone(sized):
+        pytest.skip("a desktop check")
+    sized.visit(READER_PAGES["event"], "event-field-names")
+    for field in ("course_id", "user_id", "mode"):
+        name = sized.locator(f"table.ec-fields tr#field-{field} td:first-child code").first
+        lines = sized.evaluate("c => c.getClientRects().length", name.element_handle())
+        assert lines == 1, f"{field} wraps onto {lines} lines"
