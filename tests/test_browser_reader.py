@@ -195,3 +195,16 @@ def test_field_names_keep_whole_on_a_desktop(sized):
         name = sized.locator(f"table.ec-fields tr#field-{field} td:first-child code").first
         lines = sized.evaluate("c => c.getClientRects().length", name.element_handle())
         assert lines == 1, f"{field} wraps onto {lines} lines"
+
+
+def test_search_results_stay_inside_a_phone_screen(sized):
+    """Long event names in results wrap instead of running past the screen's edge, cut."""
+    if not phone(sized):
+        pytest.skip("a phone check")
+    sized.visit(READER_PAGES["search"], "search-results-wrap")
+    sized.locator("#search-results li").first.wait_for()
+    overflowing = sized.evaluate("""() => [...document.querySelectorAll('#search-results li')]
+        .filter(li => li.scrollWidth > li.clientWidth + 1
+                      || li.getBoundingClientRect().right > window.innerWidth + 1)
+        .map(li => li.innerText.slice(0, 80))""")
+    assert overflowing == []
