@@ -150,3 +150,14 @@ def test_a_replacement_is_listed_under_related_events(pages):
     Related events heading once stood over an empty list."""
     section = pages["events/seq_goto.md"].split("## Related events")[1].split("\n## ")[0]
     assert 'href="edx.video.played.html"' in section
+
+
+def test_a_tool_page_says_not_documented_once_with_whom_to_ask(pages):
+    """Each unknown storage fact used to repeat the catalog's 'Not documented; ask ...' sentence:
+    the page now marks each one and says once, under the list, whom to ask."""
+    sailthru = pages["tools/sailthru.md"]  # three unknown facts in the mini catalog
+    assert sailthru.count('<dd><span class="ec-unknown">not documented</span></dd>') == 3
+    assert sailthru.count("Not documented") == 1 and "whoever administers Sailthru." in sailthru
+    known = [name for name, text in pages.items() if name.startswith("tools/") and "<dt>Region</dt>" in text
+             and "not documented" not in text.lower()]
+    assert all("ec-unknown-note" not in pages[name] for name in known)
