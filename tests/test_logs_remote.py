@@ -223,6 +223,20 @@ def test_a_host_that_refuses_is_reported_at_once_and_named():
     assert "refused" in done.stderr and done.stderr.count("\n") == 1
 
 
+def test_a_refused_url_is_shown_without_its_password_and_on_one_line():
+    import socket
+    import subprocess
+    import sys
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    url = f"http://reader:s3cret@127.0.0.1:{port}/day\x1b[2J.log"
+    done = subprocess.run([sys.executable, "-m", "eventcat", "logs", "check", "--catalog", str(CATALOG),
+                           "--engine", "clickhouse", url], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and "s3cret" not in done.stderr and "reader:***@127.0.0.1" in done.stderr
+    assert "\x1b" not in done.stderr and "\\x1b" in done.stderr and done.stderr.count("\n") == 1
+
+
 # --- an S3-compatible server ---------------------------------------------------------------------
 
 @pytest.fixture(scope="module")

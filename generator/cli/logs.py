@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..diagnostics import printable
 from ..link import Catalog
 from ..logs.read import Progress
 from ..logs.report import Gate
@@ -219,7 +220,7 @@ def _logs_sql(args: argparse.Namespace, catalog: Catalog) -> int:
         source = (table_source(args.table, args.column) if args.table
                   else local_or_remote(args.files, args.cluster, _s3_access(args)))
     except (EngineError, RemoteError) as error:
-        print(f"eventcat logs sql: {error}", file=sys.stderr)
+        print(f"eventcat logs sql: {printable(str(error))}", file=sys.stderr)
         return 2
     print(query_for(catalog, source))
     return 0
@@ -243,7 +244,8 @@ def _logs_check(args: argparse.Namespace, catalog: Catalog) -> int:
                                       table=args.table, column=args.column, cluster=args.cluster,
                                       access=_s3_access(args))
         except (EngineError, RemoteError) as error:
-            print(f"eventcat logs check: {error}", file=sys.stderr)
+            # ClickHouse's message quotes paths and URLs as given: one line, whatever they hold
+            print(f"eventcat logs check: {printable(str(error))}", file=sys.stderr)
             return 2
     else:
         report = check_files(catalog, [Path(f) for f in args.files], _progress(args), str(args.catalog),

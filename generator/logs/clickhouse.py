@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from ..diagnostics import printable
 from ..link import Catalog
@@ -125,6 +126,15 @@ def run_server(sql: str, url: str) -> list[dict[str, Any]]:
     except Exception as error:  # connection and query errors of every kind: said, not raised
         raise EngineError(_short(str(error))) from None
     return [dict(zip(result.column_names, row, strict=True)) for row in result.result_rows]
+
+
+def _without_password(url: str) -> str:
+    """A URL as an error may show it: a password written into it is not repeated."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.hostname or ""
+    return urlunsplit(parts._replace(netloc=f"{parts.username}:***@{host}" + (f":{parts.port}" if parts.port else "")))
 
 
 def _short(message: str) -> str:
@@ -342,7 +352,7 @@ def check_clickhouse(catalog: Catalog, specs: list[str], catalog_name: str = "",
     try:
         rows = run_server(sql, server) if server else run_chdb(sql)
     except EngineError as error:
-        remote = [name for name in source.names if _REMOTE.match(name)]
+        remote = [_without_password(name) for name in source.names if _REMOTE.match(name)]
         if server or not remote or "POCO_EXCEPTION" not in str(error):
             raise
         # a network failure names no address: say which sources were being read
