@@ -7,18 +7,15 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .common import catalog_option, finish_report, refuse_to_save, usable_catalog
+from .common import catalog_option, fail_on_option, finish_report, refuse_to_save, usable_catalog
 
 if TYPE_CHECKING:
     from ..code.report import Gate
 
 
-def _gate(text: str) -> Gate:
-    from ..code.report import parse_gate
-    try:
-        return parse_gate(text)
-    except ValueError as error:
-        raise argparse.ArgumentTypeError(str(error)) from None
+def _parse_gate(text: str) -> Gate:
+    from ..code.report import parse_gate  # the scanner's modules load only when `code` runs
+    return parse_gate(text)
 
 
 def _repo_url(text: str) -> str:
@@ -64,8 +61,7 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:
     scan.add_argument("--save-report", type=Path, metavar="FILE",
                       help="also write the JSON report here (the site's implementation status "
                            "page reads it)")
-    scan.add_argument("--fail-on", action="append", type=_gate, default=[], metavar="KIND=N",
-                      help="a CI threshold, e.g. undocumented=0 or coverage<80%% (repeatable)")
+    fail_on_option(scan, _parse_gate)
 
 
 def _code(args: argparse.Namespace) -> int:

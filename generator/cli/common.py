@@ -11,7 +11,7 @@ from typing import Protocol
 
 from ..config import Project, project_for
 from ..diagnostics import CatalogError, Diagnostic, printable
-from ..gates import Gated
+from ..gates import Gate, Gated
 from ..link import Catalog
 from ..load import display_path
 
@@ -122,6 +122,18 @@ class FinishedReport(Gated, Protocol):
     """What `finish_report` needs of a report: its JSON, and the counts its gates read."""
 
     def to_json(self) -> str: ...
+
+
+def fail_on_option(parser: argparse.ArgumentParser, parse_gate: Callable[[str], Gate]) -> None:
+    """`--fail-on KIND=N` (repeatable), read by the report's own `parse_gate`: a gate it cannot
+    read is a usage error, said by argparse before any work starts."""
+    def gate(text: str) -> Gate:
+        try:
+            return parse_gate(text)
+        except ValueError as error:
+            raise argparse.ArgumentTypeError(str(error)) from None
+    parser.add_argument("--fail-on", action="append", type=gate, default=[], metavar="KIND=N",
+                        help="a CI threshold, e.g. undocumented=0 or coverage<80%% (repeatable)")
 
 
 def refuse_to_save(command: str, path: Path | None, ours: Callable[[bytes], bool], force: bool) -> bool:

@@ -11,19 +11,11 @@ from typing import TYPE_CHECKING
 from ..diagnostics import printable
 from ..link import Catalog
 from ..logs.read import Progress
-from ..logs.report import Gate
-from .common import Commands, catalog_option, finish_report, refuse_to_save, usable_catalog
+from ..logs.report import parse_gate
+from .common import Commands, catalog_option, fail_on_option, finish_report, refuse_to_save, usable_catalog
 
 if TYPE_CHECKING:
     from ..logs.remote import S3Access
-
-
-def _gate(text: str) -> Gate:
-    from ..logs.report import parse_gate
-    try:
-        return parse_gate(text)
-    except ValueError as error:
-        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def add_parsers(commands: Commands) -> None:
@@ -55,8 +47,7 @@ def add_parsers(commands: Commands) -> None:
                             "is the same for any N")
     check.add_argument("--format", choices=["text", "json"], default="text",
                        help="text summary (default) or the JSON report")
-    check.add_argument("--fail-on", action="append", type=_gate, default=[], metavar="KIND=N",
-                       help="a CI threshold, e.g. undocumented=0 or coverage<80%% (repeatable)")
+    fail_on_option(check, parse_gate)
     check.add_argument("--save-report", type=Path, metavar="PATH",
                        help="also write the JSON report here (the site's coverage page reads it)")
     check.add_argument("--force", action="store_true",
