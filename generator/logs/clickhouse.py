@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import glob
 import json
+import logging
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -120,12 +121,40 @@ def run_server(sql: str, url: str) -> list[dict[str, Any]]:
         import clickhouse_connect
     except ImportError:
         raise EngineError("--clickhouse needs clickhouse-connect: pip install 'eventcat[clickhouse]'") from None
+    # clickhouse-connect logs a warning of its own before it raises: the error we print says it all
+    quiet = logging.getLogger("clickhouse_connect")
+    level = quiet.level
+    quiet.setLevel(logging.CRITICAL + 1)
     try:
         client = clickhouse_connect.get_client(dsn=url)
         result = client.query(sql)
     except Exception as error:  # connection and query errors of every kind: said, not raised
+        reason = _os_reason(error)
+        if reason:  # the server was never reached: which one, and why, not the HTTP stack's layers
+            raise EngineError(f"{_without_password(url)}: cannot connect ({reason})") from None
         raise EngineError(_short(str(error))) from None
+    finally:
+        quiet.setLevel(level)
     return [dict(zip(result.column_names, row, strict=True)) for row in result.result_rows]
+
+
+def _os_reason(error: BaseException) -> str:
+    """The operating system's words for why a connection failed ('Connection refused'), found
+    among the errors the HTTP client wrapped it in; "" when no such error is among them."""
+    todo: list[BaseException | None] = [error]
+    seen: list[BaseException] = []
+    while todo:
+        item = todo.pop()
+        if item is None or any(item is s for s in seen):
+            continue
+        seen.append(item)
+        if isinstance(item, OSError) and item.strerror:
+            return item.strerror
+        if isinstance(item, TimeoutError):
+            return "timed out"
+        reason = getattr(item, "reason", None)
+        todo += [reason if isinstance(reason, BaseException) else None, item.__cause__, item.__context__]
+    return ""
 
 
 def _without_password(url: str) -> str:
