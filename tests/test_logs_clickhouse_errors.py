@@ -2,6 +2,7 @@
 gzip file cut short, lines that are not records, and sources that cannot be read are reported
 in the Python engine's words (or one line naming the source), never as ClickHouse's internals."""
 
+import gzip
 import os
 import socket
 import subprocess
@@ -11,8 +12,15 @@ import pytest
 
 from conftest import FIXTURES
 
+from eventcat.cli import main
+from eventcat.logs.check import check_logs
+from eventcat.pipeline import build_catalog
+
 if os.environ.get("CI") != "true":  # on CI the extra is installed: a skip there would hide a failure
     pytest.importorskip("chdb", reason="the ClickHouse engine's extra is not installed (pip install 'eventcat[clickhouse]')")
+from test_logs_clickhouse import comparable, hostile_lines
+
+from eventcat.logs.clickhouse import check_clickhouse
 
 CATALOG = FIXTURES / "logs" / "catalog"
 
@@ -39,3 +47,60 @@ def test_a_server_that_is_not_there_is_one_line_of_ours():
     assert done.returncode == 2 and done.stdout == ""
     assert done.stderr == (f"eventcat logs check: {url.replace('s3cret', '***')}: cannot connect "
                            "(Connection refused)\n")
+
+
+# --- a gzip file cut short -----------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def catalog():
+    return build_catalog(CATALOG)[0]
+
+
+def logs_with_a_cut(folder, catalog, cut):
+    """A plain log, gzip logs whole and cut at the fractions in `cut` (0.5: in the middle of the
+    compressed stream), and a plain log after them: several files, of which the cut ones stop."""
+    lines = hostile_lines(catalog)
+    text = ("\n".join(lines * 8) + "\n").encode("utf-8")
+    files = [folder / "first.log"]
+    files[0].write_bytes(text)
+    for index, fraction in enumerate(cut):
+        packed = gzip.compress(text)
+        path = folder / f"day-{index}.log.gz"
+        path.write_bytes(packed[:int(len(packed) * fraction)] if fraction else packed)
+        files.append(path)
+    files.append(folder / "last.log")
+    files[-1].write_bytes(text[: len(text) // 3])
+    return files
+
+
+@pytest.mark.parametrize("cut", [[0.5], [0, 0.7, 0.2], [0.001]], ids=["one", "two-of-three", "at-the-header"])
+def test_a_gzip_file_cut_short_is_reported_and_the_rest_read(catalog, tmp_path, cut):
+    """ClickHouse stopped the whole check at the cut (ZLIB_INFLATE_FAILED, exit 2); the Python engine
+    counts every line before it, says where reading stopped, and reads the other files."""
+    files = logs_with_a_cut(tmp_path, catalog, cut)
+    python = check_logs(catalog, files)
+    sql = check_clickhouse(catalog, [str(f) for f in files])
+    assert comparable(sql) == comparable(python)
+    stopped = [f for f in sql.files if f.truncated]
+    assert len(stopped) == sum(1 for fraction in cut if fraction)
+    assert all(f.truncated.startswith("reading stopped after line ") for f in stopped)
+    assert sql.files[-1].lines > 0 and sql.records == python.records > 0
+
+
+def test_a_gzip_file_with_damaged_bytes_is_read_up_to_them(catalog, tmp_path):
+    files = logs_with_a_cut(tmp_path, catalog, [0])
+    packed = bytearray(files[1].read_bytes())
+    for at in range(len(packed) // 2, len(packed) // 2 + 40):
+        packed[at] ^= 0x55
+    files[1].write_bytes(bytes(packed))
+    python = check_logs(catalog, files)
+    assert python.files[1].truncated
+    assert comparable(check_clickhouse(catalog, [str(f) for f in files])) == comparable(python)
+
+
+def test_a_cut_gzip_file_through_the_cli(catalog, tmp_path, capsys):
+    files = logs_with_a_cut(tmp_path, catalog, [0.5])
+    status = main(["logs", "check", "--catalog", str(CATALOG), "--engine", "clickhouse", *map(str, files)])
+    out = capsys.readouterr().out
+    assert status == 0
+    assert f"{files[1]}: reading stopped after line " in out

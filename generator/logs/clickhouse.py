@@ -8,11 +8,17 @@ for files; a server table has none, and the report says so instead."""
 
 from __future__ import annotations
 
+import errno
 import glob
 import json
 import logging
+import os
 import re
-from dataclasses import dataclass
+import tempfile
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -21,7 +27,7 @@ from ..diagnostics import printable
 from ..link import Catalog
 from .check import MAX_FINDINGS_PER_EVENT, MAX_GROUPS, MAX_NAMES, MAX_SHOWN, Checker, expected_events
 from .pii import pii_kind
-from .read import GZIP_MAGIC
+from .read import GZIP_MAGIC, MAX_LINE_BYTES, TOO_LONG, FileStats, read_lines
 from .remote import S3Access, table_function
 from .report import EXAMPLES, FileSummary, Finding, Report, Seen
 from .sql import check_query, file_source, lit
@@ -33,7 +39,12 @@ _GLOB = re.compile(r"[*?{]")
 
 
 class EngineError(Exception):
-    """The engine cannot run: not installed, or the source cannot be read."""
+    """The engine cannot run: not installed, or the source cannot be read. Its message is one line;
+    `detail` is ClickHouse's whole message (it names the file it was reading)."""
+
+    def __init__(self, message: str, detail: str = ""):
+        super().__init__(message)
+        self.detail = detail or message
 
 
 @dataclass
@@ -43,6 +54,14 @@ class Source:
     names: list[str]
     gzip: list[bool]
     places: bool = True  # whether n holds line numbers
+    parts: list[str] = field(default_factory=list)  # per file, its SELECT (select joins them)
+    paths: list[str] = field(default_factory=list)  # per file, the absolute path of a local file, else ""
+
+    def fed(self, index: int, fifo: str) -> Source:
+        """This source with file `index` read, as plain text, from the named pipe `fifo`."""
+        parts = list(self.parts)
+        parts[index] = file_source([fifo], [False]).replace("toUInt32(0)", f"toUInt32({index})")
+        return replace(self, select=" UNION ALL ".join(parts), parts=parts)
 
 
 def local_or_remote(specs: list[str], cluster: str | None = None, access: S3Access | None = None) -> Source:
@@ -52,6 +71,7 @@ def local_or_remote(specs: list[str], cluster: str | None = None, access: S3Acce
     selects: list[str] = []
     names: list[str] = []
     packed: list[bool] = []
+    paths: list[str] = []
     expanded = []
     for spec in specs:
         if _GLOB.search(spec) and "{" not in spec and not _REMOTE.match(spec):
@@ -70,11 +90,13 @@ def local_or_remote(specs: list[str], cluster: str | None = None, access: S3Acce
             selects.append(select)
             names.append(spec)
             packed.append(spec.endswith(".gz"))
+            paths.append("")
         elif _GLOB.search(spec):
             selects.append(f"SELECT toUInt32({index}) AS f, toUInt64(_row_number + 1) AS n, line, _path AS p "
                            f"FROM file({lit(str(Path(spec).absolute()))}, 'LineAsString', 'line String')")
             names.append(spec)
             packed.append(spec.endswith(".gz"))
+            paths.append("")
         else:
             path = Path(spec)
             with open(path, "rb") as handle:
@@ -83,7 +105,8 @@ def local_or_remote(specs: list[str], cluster: str | None = None, access: S3Acce
                 "toUInt32(0)", f"toUInt32({index})"))
             names.append(spec)
             packed.append(is_gzip)
-    return Source(" UNION ALL ".join(selects), names, packed)
+            paths.append(str(path.absolute()))
+    return Source(" UNION ALL ".join(selects), names, packed, parts=selects, paths=paths)
 
 
 def table_source(table: str, column: str) -> Source:
@@ -111,7 +134,7 @@ def run_chdb(sql: str, session: Any = None) -> list[dict[str, Any]]:
     try:
         result = (session or chdb).query(sql, "JSONEachRow")
     except Exception as error:  # chDB raises its own error type for any failed query
-        raise EngineError(_short(str(error))) from None
+        raise EngineError(_short(str(error)), str(error)) from None
     text = result.bytes().decode("utf-8", "replace")  # a gzip file read as text is not UTF-8
     return [json.loads(line) for line in text.splitlines() if line.strip()]
 
@@ -377,13 +400,109 @@ def check_clickhouse(catalog: Catalog, specs: list[str], catalog_name: str = "",
     """The report of the ClickHouse engine: chDB over FILE|GLOB|URL specs; or on a server, over a
     table or over URLs (on a cluster with s3Cluster)."""
     source = table_source(table, column) if table else local_or_remote(specs, cluster, access)
-    sql = query_for(catalog, source)
+    feeds: dict[int, _Feed] = {}
+    with tempfile.TemporaryDirectory(prefix="eventcat-") as folder:
+        while True:
+            sql = query_for(catalog, source)
+            try:
+                with _feeding(feeds.values()):
+                    rows = run_server(sql, server) if server else run_chdb(sql)
+                break
+            except EngineError as error:
+                index = None if server else _unreadable_gzip(error, source, feeds)
+                if index is not None:
+                    # ClickHouse stops at a damaged gzip file (ZLIB_INFLATE_FAILED). The Python
+                    # engine reports how far it got and goes on: so do we, that file's lines
+                    # given to ClickHouse by the Python reader through a named pipe
+                    fifo = os.path.join(folder, f"{index}.log")
+                    os.mkfifo(fifo, 0o600)
+                    feeds[index] = _Feed(Path(source.paths[index]), fifo)
+                    source = source.fed(index, fifo)
+                    continue
+                remote = [_without_password(name) for name in source.names if _REMOTE.match(name)]
+                if server or not remote or "POCO_EXCEPTION" not in str(error):
+                    raise
+                # a network failure names no address: say which sources were being read
+                raise EngineError(f"{', '.join(remote)}: {error}") from None
+    report = assemble(rows, catalog, source, catalog_name, made)
+    for index in sorted(feeds):  # as check.Checker.finish: the file's summary and one malformed line
+        stat = feeds[index].stat
+        if stat.truncated:
+            report.files[index].truncated = printable(stat.truncated)
+            report.malformed += 1
+            if len(report.malformed_examples) < 20:
+                report.malformed_examples.append({"where": f"{printable(source.names[index])}:{stat.lines + 1}",
+                                                  "reason": stat.truncated})
+    return report
+
+
+def _unreadable_gzip(error: EngineError, source: Source, feeds: dict[int, _Feed]) -> int | None:
+    """The index of the local gzip file that ClickHouse's error names, if one does (and it is not
+    read through a pipe already)."""
+    named = [i for i, path in enumerate(source.paths) if path and source.gzip[i] and i not in feeds
+             and (f"(in file/uri {path})" in error.detail or f"While reading from: {path}:" in error.detail)]
+    return max(named, key=lambda i: len(source.paths[i])) if named else None
+
+
+class _Feed:
+    """A local file's lines, as the Python engine reads them (read.read_lines: a gzip file cut
+    short ends where its last whole line ends, and says why in `stat.truncated`), written to a
+    named pipe that ClickHouse reads as plain text. Line numbers are kept: a blank line is written
+    blank, a line past the maximum as a line past it."""
+
+    def __init__(self, path: Path, fifo: str, max_line_bytes: int = MAX_LINE_BYTES):
+        self.path, self.fifo, self.max_line_bytes = path, fifo, max_line_bytes
+        self.stat = FileStats(str(path))
+        self.failed: Exception | None = None
+        self.stop = threading.Event()
+        self.thread: threading.Thread | None = None
+
+    def _write(self) -> None:
+        fd = None
+        while fd is None:  # wait for the reader; give up when the query ends without opening it
+            try:
+                fd = os.open(self.fifo, os.O_WRONLY | os.O_NONBLOCK)
+            except OSError as error:
+                if error.errno != errno.ENXIO or self.stop.wait(0.01):
+                    return
+        os.set_blocking(fd, True)
+        try:
+            with open(fd, "wb", buffering=1 << 20) as out:
+                stats: list[FileStats] = []
+                number = 0
+                for _, line_number, line in read_lines([self.path], stats, None, self.max_line_bytes):
+                    out.write(b"\n" * (line_number - number - 1))  # the blank lines in between
+                    out.write(b"x" * (self.max_line_bytes + 1) if line is TOO_LONG else line)
+                    out.write(b"\n")
+                    number = line_number
+                out.write(b"\n" * (stats[0].lines - number))
+                self.stat = stats[0]
+        except BrokenPipeError:  # the query stopped reading (it failed elsewhere)
+            pass
+        except OSError as error:
+            self.failed = error
+
+    def start(self) -> None:
+        self.stop.clear()
+        self.thread = threading.Thread(target=self._write, daemon=True)
+        self.thread.start()
+
+    def end(self) -> None:
+        self.stop.set()
+        if self.thread is not None:
+            self.thread.join()
+        if self.failed is not None:
+            raise EngineError(f"{self.path}: {self.failed}")
+
+
+@contextmanager
+def _feeding(feeds: Iterable[_Feed]) -> Iterator[None]:
+    """Every feed writing while the query runs."""
+    started = list(feeds)
+    for feed in started:
+        feed.start()
     try:
-        rows = run_server(sql, server) if server else run_chdb(sql)
-    except EngineError as error:
-        remote = [_without_password(name) for name in source.names if _REMOTE.match(name)]
-        if server or not remote or "POCO_EXCEPTION" not in str(error):
-            raise
-        # a network failure names no address: say which sources were being read
-        raise EngineError(f"{', '.join(remote)}: {error}") from None
-    return assemble(rows, catalog, source, catalog_name, made)
+        yield
+    finally:
+        for feed in started:
+            feed.end()
