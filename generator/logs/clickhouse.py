@@ -261,6 +261,7 @@ class _Collector(Checker):
         super().__init__(catalog)
         self.place = lambda file_index, line: ""  # type: ignore[assignment]  # the group's own
         self.facts: list[dict[str, Any]] = []
+        self.whole = False  # checking a record as it is: its personal-looking values too
         self.sections = {id(self.report.events): "event", id(self.report.undocumented): "undocumented",
                          id(self.report.implicit): "implicit", id(self.report.calls): "call"}
 
@@ -269,7 +270,7 @@ class _Collector(Checker):
         self.facts.append({"section": self.sections[id(table)], "a": name, "side": cut})
 
     def _add(self, kind: str, event: str, field: str, part: str, detail: str, file_index: int, line: int) -> None:
-        if kind == "pii":
+        if kind == "pii" and not self.whole:
             return  # a value, not the structure: the query looks at every record's values for it
         self.facts.append({"section": "finding", "a": kind, "b": event, "c": field, "d": part, "e": detail,
                            "ready": True})
@@ -278,7 +279,9 @@ class _Collector(Checker):
         self.facts.append({"section": "malformed", "a": reason, "b": str(file_index)})
 
     def rows(self, group: dict[str, Any]) -> list[dict[str, Any]]:
-        """The rows of one group: its sample checked, each finding given the group's numbers."""
+        """The rows of one group: its sample checked, each finding given the group's numbers. A
+        'whole' group is of equal lines, which the query could not judge; its sample is checked whole."""
+        self.whole = group["section"] == "whole"
         self.facts, self.report.shapes, self.report.unnamed, self.report.unnamed_where = [], {}, 0, []
         file_index = int(group["a"])
         self.consume([(file_index, 0, group["sample"].encode("utf-8"))])
@@ -295,7 +298,7 @@ def expand_groups(rows: list[dict[str, Any]], catalog: Catalog) -> list[dict[str
     collector = _Collector(catalog)
     out = []
     for row in rows:
-        if row["section"] == "group":
+        if row["section"] in ("group", "whole"):
             out += collector.rows(row)
         else:
             out.append(row)
