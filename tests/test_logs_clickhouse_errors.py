@@ -7,6 +7,8 @@ import os
 import socket
 import subprocess
 import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
@@ -19,6 +21,7 @@ from eventcat.pipeline import build_catalog
 if os.environ.get("CI") != "true":  # on CI the extra is installed: a skip there would hide a failure
     pytest.importorskip("chdb", reason="the ClickHouse engine's extra is not installed (pip install 'eventcat[clickhouse]')")
 from test_logs_clickhouse import comparable, hostile_lines
+from test_logs_remote import bucket, http_server, s3_server  # noqa: F401  (bucket and s3_server: fixtures)
 
 from eventcat.logs.clickhouse import check_clickhouse
 
@@ -104,3 +107,66 @@ def test_a_cut_gzip_file_through_the_cli(catalog, tmp_path, capsys):
     out = capsys.readouterr().out
     assert status == 0
     assert f"{files[1]}: reading stopped after line " in out
+
+
+# --- sources that cannot be read -----------------------------------------------------------------
+
+def check_err(capsys, *args):
+    status = main(["logs", "check", "--catalog", str(CATALOG), "--engine", "clickhouse", *args])
+    captured = capsys.readouterr()
+    assert status == 2 and captured.out == ""
+    assert captured.err.count("\n") == 1 and "Traceback" not in captured.err
+    return captured.err
+
+
+class _Refusing(BaseHTTPRequestHandler):
+    """Every request refused, as a bucket behind a signed URL that has expired."""
+
+    def log_message(self, *args):
+        pass
+
+    def do_GET(self):
+        self.send_error(403, explain="<html>" + "x" * 500 + "</html>")
+
+    do_HEAD = do_GET
+
+
+def test_http_404_and_403_are_one_line_naming_the_url(capsys, catalog, tmp_path):
+    """ClickHouse's message was shown cut after its first line: 'Code: 86. DB::Exception: Received
+    error from remote server URL. HTTP status code: 404 'Not Found', body length: 330 bytes, body:
+    '<!DOCTYPE HTML>', with the password of the URL in it."""
+    with http_server({"/day.log": b'{"event_type": "x"}\n'}) as (base, _):
+        url = base.replace("http://", "http://reader:s3cret@") + "/missing.log"
+        err = check_err(capsys, url)
+    shown = url.replace("s3cret", "***")
+    assert err == f"eventcat logs check: {shown}: HTTP 404 Not Found (nothing at that address)\n"
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Refusing)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/day.log"
+        err = check_err(capsys, url)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert err == f"eventcat logs check: {url}: HTTP 403 Forbidden (access denied: check the credentials or keys)\n"
+
+
+def test_a_remote_gzip_file_cut_short_is_one_line_naming_it(capsys, catalog, tmp_path):
+    """Read over HTTP, a cut gzip file cannot be read up to the cut (ClickHouse stops the read):
+    said in one line, with what to do."""
+    packed = gzip.compress(("\n".join(hostile_lines(catalog) * 8) + "\n").encode("utf-8"))
+    with http_server({"/day.log.gz": packed[: len(packed) // 2]}) as (base, _):
+        err = check_err(capsys, f"{base}/day.log.gz")
+    assert err.startswith(f"eventcat logs check: {base}/day.log.gz: not readable as gzip, damaged or cut short (")
+    assert "DB::Exception" not in err and "ZLIB" not in err
+
+
+def test_an_s3_key_that_is_not_there_and_a_bucket_without_keys(capsys, s3_server, bucket, monkeypatch):  # noqa: F811
+    name, _ = bucket
+    err = check_err(capsys, "--s3-endpoint", s3_server, f"s3://{name}/2026/01/nothing.log")
+    assert err == f"eventcat logs check: s3://{name}/2026/01/nothing.log: HTTP 404 Not Found (nothing at that address)\n"
+    monkeypatch.delenv("AWS_ACCESS_KEY_ID")
+    monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
+    err = check_err(capsys, "--s3-endpoint", s3_server, f"s3://{name}/2026/01/2026-01-01.log.gz")
+    assert err == (f"eventcat logs check: s3://{name}/2026/01/2026-01-01.log.gz: HTTP 403 Forbidden "
+                   "(access denied: check the credentials or keys)\n")

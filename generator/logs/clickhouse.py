@@ -19,6 +19,7 @@ import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
+from http import HTTPStatus
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -423,10 +424,13 @@ def check_clickhouse(catalog: Catalog, specs: list[str], catalog_name: str = "",
                     source = source.fed(index, fifo)
                     continue
                 remote = [_without_password(name) for name in source.names if _REMOTE.match(name)]
+                said = _source_error(error.detail, remote)
+                if said:
+                    raise EngineError(said) from None
                 if server or not remote or "POCO_EXCEPTION" not in str(error):
-                    raise
+                    raise EngineError(_hide_passwords(str(error))) from None
                 # a network failure names no address: say which sources were being read
-                raise EngineError(f"{', '.join(remote)}: {error}") from None
+                raise EngineError(f"{', '.join(remote)}: {_hide_passwords(str(error))}") from None
     report = assemble(rows, catalog, source, catalog_name, made)
     for index in sorted(feeds):  # as check.Checker.finish: the file's summary and one malformed line
         stat = feeds[index].stat
@@ -437,6 +441,44 @@ def check_clickhouse(catalog: Catalog, specs: list[str], catalog_name: str = "",
                 report.malformed_examples.append({"where": f"{printable(source.names[index])}:{stat.lines + 1}",
                                                   "reason": stat.truncated})
     return report
+
+
+_HTTP_STATUS = re.compile(r"HTTP (?:status|response) code: (\d{3})")
+_S3_OBJECT = re.compile(r"while reading '(.*?)' in bucket '(.*?)'")
+_URI = re.compile(r"\(in file/uri (.*?)\)(?:: |$)", re.MULTILINE)
+_HINTS = {401: "access denied: check the credentials", 403: "access denied: check the credentials or keys",
+          404: "nothing at that address"}
+
+
+def _source_error(detail: str, remote: list[str]) -> str:
+    """ClickHouse's message about a remote source it could not read, as one line of ours: which
+    source, the HTTP status and what it means ("URL: HTTP 404 Not Found (nothing at that address)"),
+    or a gzip stream it could not inflate; "" for any other error."""
+    match = _S3_OBJECT.search(detail)
+    uri = _URI.search(detail)
+    where = (f"s3://{match[2]}/{match[1]}" if match else _without_password(uri[1]) if uri and _REMOTE.match(uri[1])
+             else ", ".join(remote))
+    if not where:
+        return ""
+    status = _HTTP_STATUS.search(detail)
+    if status:
+        code = int(status[1])
+        try:
+            phrase = HTTPStatus(code).phrase
+        except ValueError:
+            phrase = "error"
+        hint = _HINTS.get(code, "")
+        return f"{where}: HTTP {code} {phrase}" + (f" ({hint})" if hint else "")
+    if "ZLIB_INFLATE_FAILED" in detail and (uri or match):
+        # a local file is read up to the damage (_Feed); a remote one would have to be fetched whole
+        return (f"{where}: not readable as gzip, damaged or cut short (download it and check the copy: "
+                "the lines before the damage are read then)")
+    return ""
+
+
+def _hide_passwords(text: str) -> str:
+    """A message that may quote a URL with a password in it, the password replaced."""
+    return re.sub(r"(://[^/\s:@]*):[^/\s@]*@", r"\1:***@", text)
 
 
 def _unreadable_gzip(error: EngineError, source: Source, feeds: dict[int, _Feed]) -> int | None:
