@@ -69,6 +69,7 @@ def add_parsers(commands: Commands) -> None:
                      help="the String column of --table that holds the record (default: message, "
                           "as in Aspects' raw tracking-log table)")
     s3_options(sql)
+    _max_line_option(sql)
     infer = actions.add_parser("infer", help="draft YAML definitions for undocumented events",
                                description="Draft one definition per undocumented event name, in "
                                            "the catalog layout, with TODOs to fill in. Existing "
@@ -213,7 +214,7 @@ def _logs_sql(args: argparse.Namespace, catalog: Catalog) -> int:
     except (EngineError, RemoteError) as error:
         print(f"eventcat logs sql: {printable(str(error))}", file=sys.stderr)
         return 2
-    print(query_for(catalog, source))
+    print(query_for(catalog, source, args.max_line_bytes))
     return 0
 
 
@@ -233,7 +234,7 @@ def _logs_check(args: argparse.Namespace, catalog: Catalog) -> int:
         try:
             report = check_clickhouse(catalog, args.files, str(args.catalog), made, server=args.clickhouse,
                                       table=args.table, column=args.column, cluster=args.cluster,
-                                      access=_s3_access(args))
+                                      access=_s3_access(args), max_line_bytes=args.max_line_bytes)
         except (EngineError, RemoteError) as error:
             # ClickHouse's message quotes paths and URLs as given: one line, whatever they hold
             print(f"eventcat logs check: {printable(str(error))}", file=sys.stderr)

@@ -93,6 +93,11 @@ def parse_line(line: bytes) -> tuple[Any, str]:
 # --- what one event expects of one record shape ---------------------------------------------------
 
 
+def too_long_reason(max_line_bytes: int) -> str:
+    """Why a line past --max-line-bytes is malformed (the ClickHouse engine says the same)."""
+    return f"line longer than {max_line_bytes:,} bytes (--max-line-bytes)"
+
+
 class FieldCheck(NamedTuple):
     head: str  # the first key of the path
     rest: tuple[str, ...]  # the keys after it, for nested names
@@ -251,8 +256,7 @@ class Checker:
         loads, record = fast_loads, self.record
         for index, number, line in lines:
             if line is TOO_LONG:
-                self.malformed(index, number, f"line longer than {max_line_bytes:,} bytes "
-                               "(--max-line-bytes)")
+                self.malformed(index, number, too_long_reason(max_line_bytes))
                 continue
             if line[:1] == b"#":  # a comment, as hand-made and test logs have: skipped, not malformed
                 self.comments[index] = self.comments.get(index, 0) + 1

@@ -120,8 +120,8 @@ def table_source(table: str, column: str) -> Source:
                   [table], [False], places=False)
 
 
-def query_for(catalog: Catalog, source: Source) -> str:
-    return check_query(catalog, source.select)
+def query_for(catalog: Catalog, source: Source, max_line_bytes: int = MAX_LINE_BYTES) -> str:
+    return check_query(catalog, source.select, max_line_bytes)
 
 
 # --- running ---------------------------------------------------------------------------------
@@ -400,14 +400,16 @@ def assemble(rows: list[dict[str, Any]], catalog: Catalog, source: Source, catal
 
 def check_clickhouse(catalog: Catalog, specs: list[str], catalog_name: str = "", made: str = "",
                      server: str | None = None, table: str | None = None, column: str = "message",
-                     cluster: str | None = None, access: S3Access | None = None) -> Report:
+                     cluster: str | None = None, access: S3Access | None = None,
+                     max_line_bytes: int = MAX_LINE_BYTES) -> Report:
     """The report of the ClickHouse engine: chDB over FILE|GLOB|URL specs; or on a server, over a
-    table or over URLs (on a cluster with s3Cluster)."""
+    table or over URLs (on a cluster with s3Cluster). A line longer than `max_line_bytes` is
+    malformed, as in the Python engine."""
     source = table_source(table, column) if table else local_or_remote(specs, cluster, access)
     feeds: dict[int, _Feed] = {}
     with tempfile.TemporaryDirectory(prefix="eventcat-") as folder:
         while True:
-            sql = query_for(catalog, source)
+            sql = query_for(catalog, source, max_line_bytes)
             try:
                 with _feeding(feeds.values()):
                     rows = run_server(sql, server) if server else run_chdb(sql)
@@ -420,7 +422,7 @@ def check_clickhouse(catalog: Catalog, specs: list[str], catalog_name: str = "",
                     # given to ClickHouse by the Python reader through a named pipe
                     fifo = os.path.join(folder, f"{index}.log")
                     os.mkfifo(fifo, 0o600)
-                    feeds[index] = _Feed(Path(source.paths[index]), fifo)
+                    feeds[index] = _Feed(Path(source.paths[index]), fifo, max_line_bytes)
                     source = source.fed(index, fifo)
                     continue
                 remote = [_without_password(name) for name in source.names if _REMOTE.match(name)]

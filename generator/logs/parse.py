@@ -33,10 +33,12 @@ def _finite(text: str) -> float:
 
 def slow_loads(text: bytes | str, whole_line: bool = False) -> Any:
     """The standard parser, for the rare line the fast one refuses: it accepts what orjson does
-    not (integers past 64 bits), and its messages are the ones people know. It refuses what no
-    JSON producer writes and no report could carry: NaN, Infinity, numbers past a double, and
-    nesting deeper than the interpreter's recursion limit (orjson stops at 1,024). Raises BadLine."""
+    not (integers past 64 bits, lone surrogates in escapes). It refuses what no JSON producer
+    writes and no report could carry: NaN, Infinity, numbers past a double, and nesting deeper
+    than the interpreter's recursion limit (orjson stops at 1,024). Raises BadLine."""
     try:
+        if isinstance(text, bytes):  # as UTF-8 only: json.loads would take UTF-16 and UTF-32 too
+            text = text.decode("utf-8")
         return json.loads(text, parse_constant=_no_constant, parse_float=_finite)
     except BadLine:
         raise
@@ -47,6 +49,10 @@ def slow_loads(text: bytes | str, whole_line: bool = False) -> Any:
     except ValueError as error:  # json.JSONDecodeError, or an integer of more than 4,300 digits
         if not whole_line:
             raise BadLine("no JSON object on the line") from None
+        if isinstance(error, json.JSONDecodeError):
+            # not the parser's words ("Expecting ',' delimiter"): the ClickHouse engine cannot give
+            # them, and both engines' reports are the same; the place says where to look
+            raise BadLine("not valid JSON") from None
         raise BadLine(f"not valid JSON ({str(error.args[0]).split(':')[0]})") from None
 
 

@@ -31,7 +31,7 @@ import json
 from dataclasses import dataclass
 
 from ..link import Catalog
-from .check import MAX_SHOWN, Part, build_lookup, compile_expectation
+from .check import MAX_SHOWN, Part, build_lookup, compile_expectation, too_long_reason
 from .records import (
     _SEGMENT_CHANNEL_SIDES,
     _SEGMENT_LIBRARY_SIDES,
@@ -347,7 +347,7 @@ def _part_pii(obj_kv: str, checks: str, nodes: str, event: str, part_name: str) 
     return f"arrayConcat({field_facts}, {unknown_facts})"
 
 
-def check_query(catalog: Catalog, source: str) -> str:
+def check_query(catalog: Catalog, source: str, max_line_bytes: int = MAX_LINE_BYTES) -> str:
     """The whole check as one SELECT over `source`, a query giving the columns `f` (the index of
     the FILE argument), `p` (the file's path where one argument reads several, else ''), `n` (line
     number, 0 when unknown) and `line` (the raw line)."""
@@ -396,7 +396,7 @@ def check_query(catalog: Catalog, source: str) -> str:
     null_str = "CAST(NULL AS Nullable(String))"
     # Each layer is a subquery, so that a later layer reads a column rather than re-expanding the
     # expression behind an alias (ClickHouse's analyser expands aliases before it dedupes them).
-    layer1 = f"""SELECT f, p, n, length(line) > {MAX_LINE_BYTES} AS too_long,
+    layer1 = f"""SELECT f, p, n, length(line) > {max_line_bytes} AS too_long,
         trim(TRAILING '\\r\\n' FROM line) AS l0
       FROM ({source})"""
     layer2 = f"""SELECT f, p, n, multiIf(too_long, 'toolong', match(l0, '^[ \\t\\n\\r\\x0b\\x0c]*$'), 'blank',
@@ -409,8 +409,9 @@ def check_query(catalog: Catalog, source: str) -> str:
     # so a record that has keys is valid and only a line without any is looked at again for why.
     layer3 = f"""SELECT f, p, n, kind, nojson, text,
         if(kind = 'line', JSONExtractKeysAndValuesRaw(text), {empty_kv}) AS kv,
-        multiIf(kind != 'line', kind, notEmpty(kv), '', NOT isValidUTF8(text), 'not UTF-8 text',
-                NOT isValidJSON(text), if(nojson, 'no JSON object on the line', 'not valid JSON'),
+        multiIf(kind = 'toolong', {lit(too_long_reason(max_line_bytes))},
+                kind != 'line', kind, notEmpty(kv), '', NOT isValidUTF8(text), 'not UTF-8 text',
+                NOT isValidJSON(text), {_invalid_json_reason('text', 'nojson')},
                 JSONType(text) != 'Object', concat('a JSON ', multiIf(JSONType(text) = 'Array', 'array',
                   JSONType(text) = 'String', 'string', JSONType(text) = 'Bool', 'boolean',
                   JSONType(text) = 'Double', 'number', JSONType(text) = 'Null', 'null', 'integer'), ', not an object'),
@@ -508,7 +509,6 @@ def check_query(catalog: Catalog, source: str) -> str:
               whole, [('whole', toString(f), fingerprint, '', '', '')],
               bad = 'blank', [('blank', toString(f), '', '', '', '')],
               bad = 'comment', [('comment', toString(f), '', '', '', '')],
-              bad = 'toolong', [('malformed', 'a line longer than {MAX_LINE_BYTES} bytes', toString(f), '', '', '')],
               bad != '', [('malformed', bad, toString(f), '', '', '')],
               arrayConcat([('group', toString(f), fingerprint, '', '', '')],
                 if(e_ix = 0, [], {_part_pii('kv_r', 'e_checks', 'e_nodes', 'ev_name', 'envelope')}),
@@ -530,6 +530,26 @@ ARRAY JOIN arrayFilter(x -> x.1 != '', facts_all) AS fact
 GROUP BY section, a, b, c, d, e, side
 SETTINGS max_query_size = 0, max_expanded_ast_elements = 100000000, max_ast_elements = 10000000,
   max_ast_depth = 10000, query_plan_merge_expressions = 0, {READ_METHOD}, {HTTP_RETRIES}"""
+
+
+# parse.slow_loads' reasons for JSON that Python's parser reads and refuses (NaN, Infinity, a float
+# past a double, nesting past ~1,000 levels), told from other invalid JSON: a value after '[', ':'
+# or ',' (or first on the line), in the order they come
+_ODD_VALUE = r"(?:^|[\[:,])\s*(-Infinity|Infinity|NaN|-?[0-9]+(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?)"
+_ODD_REPAIR = r"((?:^|[\[:,])\s*)(?:-Infinity|Infinity|NaN|-?[0-9]+(?:\.[0-9]+(?:[eE][-+]?[0-9]+)?|[eE][-+]?[0-9]+))"
+MAX_DEPTH = 1024  # orjson's limit; parse.slow_loads refuses what is deeper
+
+
+def _invalid_json_reason(text: str, nojson: str) -> str:
+    """Why `text`, which is not valid JSON for ClickHouse, is malformed, in parse.py's words."""
+    depth = f"arrayMax(arrayCumSum(arrayMap(c -> if(c IN ('{{', '['), 1, -1), extractAll({text}, '[\\[\\]{{}}]'))))"
+    odd = (f"arrayFirst(x -> x IN ('NaN', 'Infinity', '-Infinity') OR (match(x, '[.eE]') "
+           f"AND isInfinite(toFloat64OrZero(x))), extractAll({text}, {lit(_ODD_VALUE)}))")
+    return (f"multiIf({depth} > {MAX_DEPTH}, 'nested too deep (more than about 1,000 levels)', "
+            f"isValidJSON(replaceRegexpAll({text}, {lit(_ODD_REPAIR)}, '\\1 0')) AND {odd} != '', "
+            f"if({odd} IN ('NaN', 'Infinity', '-Infinity'), concat({odd}, ' is not a JSON number'), "
+            f"concat('a number too large for a double (', substring({odd}, 1, 40), ')')), "
+            f"{nojson}, 'no JSON object on the line', 'not valid JSON')")
 
 
 def implicit_group_sql() -> str:
