@@ -232,10 +232,11 @@ def structure_nodes(t: Tables) -> tuple[list[Node], Node]:
     return envelopes, payload
 
 
-def _tcode(raw: str) -> str:
-    """A raw value's JSON type in one letter, the empty string told apart (it is 'no value'). Every
-    number is 'N': whether it is an integer or a float is in the fingerprint's number forms."""
-    return f"if({raw} = '\"\"', 'e', translate(substring({raw}, 1, 1), '-0123456789tfn', 'NNNNNNNNNNNbbz'))"
+def _types(raws: str) -> str:
+    """The JSON types of an array of raw values, a letter each, the empty string told apart (it is
+    'no value'). Every number is 'N': whether it is an integer or a float is in the number forms."""
+    return (f"translate(arrayStringConcat(arrayMap(v -> if(v = '\"\"', 'e', substring(v, 1, 1)), {raws})), "
+            "'-0123456789tfn', 'NNNNNNNNNNNbbz')")
 
 
 def _valid_datetime(text: str) -> str:
@@ -271,21 +272,24 @@ def skeleton(root_kv: str, nodes: list[Node], shape_column: str | None, name: st
 
     def walk(kv: str, found: list[Node | None], depth: int) -> None:
         node = union(found)
-        sk.parts.append(f"arrayMap(x -> (x.1, {_tcode('x.2')}), {kv})")
+        # keys and types as an array and a string: a lambda per element costs, kv.1 does not
+        sk.parts.append(f"{kv}.1")
+        sk.parts.append(_types(f"{kv}.2"))
         if node.allowed:
             sk.parts.append(f"arrayFilter(x -> has({_arr(sorted(node.allowed))}, x.1), {kv})")
         if node.datetime:
             value = "JSONExtractString(x.2)"
             sk.parts.append(f"arrayMap(x -> (x.1, {_valid_datetime(value)}), arrayFilter(x -> has("
                             f"{_arr(sorted(node.datetime))}, x.1) AND startsWith(x.2, '\"') AND x.2 != '\"\"', {kv}))")
-        strings = f"arrayFilter(x -> startsWith(x.2, '\"') AND x.2 != '\"\"', {kv})"
+        strings = "startsWith(v, '\"') AND v != '\"\"'"
         filters = []
-        for n in found:  # per shape: the keys no check of that shape scans
+        for n in found:  # per shape: the raw strings under keys that some check of that shape scans
             if n is None:
-                filters.append("[]")
+                filters.append("CAST([] AS Array(String))")
             else:
                 quiet = sorted(n.quiet or ())
-                filters.append(f"arrayFilter(x -> NOT has({_arr(quiet)}, x.1), {strings})" if quiet else strings)
+                keep = f"{strings} AND NOT has({_arr(quiet)}, k)" if quiet else strings
+                filters.append(f"arrayFilter((v, k) -> {keep}, {kv}.2, {kv}.1)")
         if len(filters) == 1:
             sk.scans.append(filters[0])
         else:
@@ -293,8 +297,8 @@ def skeleton(root_kv: str, nodes: list[Node], shape_column: str | None, name: st
                             + f", {filters[-1]})")
         for key in sorted(node.children):
             column = f"{name}_{len(sk.parts)}"
-            # the last of a repeated key, as Python's dict keeps it
-            raw = f"arrayElement({kv}, arrayLastIndex(x -> x.1 = {lit(key)}, {kv})).2"
+            # the last of a repeated key, as Python's dict keeps it ('' when there is none)
+            raw = f"{kv}.2[length({kv}) + 1 - indexOf(arrayReverse({kv}.1), {lit(key)})]"
             while len(sk.levels) <= depth:
                 sk.levels.append([])
             sk.levels[depth].append(f"if(startsWith({raw}, '{{'), JSONExtractKeysAndValuesRaw({raw}), "
@@ -481,7 +485,7 @@ def check_query(catalog: Catalog, source: str, max_line_bytes: int = MAX_LINE_BY
         columns = [*(env.levels[depth] if depth < len(env.levels) else []),
                    *(pay.levels[depth] if depth < len(pay.levels) else [])]
         nested = f"SELECT r.*, {', '.join(columns)} FROM ({nested}) AS r"
-    scanned = f"""SELECT r.*, arrayStringConcat(arrayMap(x -> x.2, arrayConcat({', '.join(env.scans + pay.scans)})),
+    scanned = f"""SELECT r.*, arrayStringConcat(arrayConcat({', '.join(env.scans + pay.scans)}),
         '\\n') AS scan_text FROM ({nested}) AS r"""
     # (no column may be called `structure`: s3() and url() take an argument of that name)
     structure = f"""SELECT r.*,
