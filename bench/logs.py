@@ -136,18 +136,22 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=1, help="runs per row; the median is shown")
     parser.add_argument("--jobs", type=int, default=len(os.sched_getaffinity(0)),
                         help="processes for the all-cores row (default: every core)")
+    parser.add_argument("--rows", default="orjson,json,jobs1,jobsN,clickhouse",
+                        help="which rows to run, comma-separated (default: all; jobs1 is always run, "
+                             "as every ratio is to it)")
     args = parser.parse_args()
     log = make_log(args.records)
     size = log.stat().st_size / 1e6
     catalog = str(ROOT / "catalog")
     before = load()
-    rows = [
-        ("orjson parse only (the floor)", PARSE, [str(log), "orjson"]),
-        ("json.loads parse only", PARSE, [str(log), "json"]),
-        ("Python engine, `--jobs 1`", CHECK, [str(log), catalog, "--jobs", "1"]),
-        (f"Python engine, `--jobs {args.jobs}`", CHECK, [str(log), catalog, "--jobs", str(args.jobs)]),
-        ("ClickHouse engine (chDB)", CHECK, [str(log), catalog, "--engine", "clickhouse"]),
-    ]
+    wanted = {*args.rows.split(","), "jobs1"}
+    rows = [row for key, *row in [
+        ("orjson", "orjson parse only (the floor)", PARSE, [str(log), "orjson"]),
+        ("json", "json.loads parse only", PARSE, [str(log), "json"]),
+        ("jobs1", "Python engine, `--jobs 1`", CHECK, [str(log), catalog, "--jobs", "1"]),
+        ("jobsN", f"Python engine, `--jobs {args.jobs}`", CHECK, [str(log), catalog, "--jobs", str(args.jobs)]),
+        ("clickhouse", "ClickHouse engine (chDB)", CHECK, [str(log), catalog, "--engine", "clickhouse"]),
+    ] if key in wanted]
     results = []
     for label, code, argv in rows:
         runs = [run(code, *argv) for _ in range(args.repeat)]
