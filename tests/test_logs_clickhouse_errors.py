@@ -214,3 +214,41 @@ def test_malformed_lines_have_the_python_engines_reasons(catalog, tmp_path, max_
 def test_the_cli_passes_max_line_bytes_to_the_query(capsys):
     assert main(["logs", "sql", "--catalog", str(CATALOG), "--max-line-bytes", "1000", "--table", "t"]) == 0
     assert "length(line) > 1000 " in capsys.readouterr().out
+
+
+# --- lone surrogates -----------------------------------------------------------------------------
+
+ENROLLED = ('{"event_type": "edx.course.enrollment.activated", "event_source": "server", "username": "u", '
+            '"time": "2025-01-02T10:00:00+00:00", "event": {"course_id": "c", "user_id": 1, "mode": "audit"}}')
+LONE_SURROGATES = [
+    # JavaScript's JSON.stringify writes a string cut inside an emoji this way; json.loads reads it
+    '{"event_type": "edx.cut\\ud83d", "event_source": "browser", "time": "2025-01-02T10:00:00Z"}',
+    '{"event_type": "x\\uDC00y", "event_source": "\\udfff"}',
+    '{"event_type": "x\\ud800", "event_source": "server"}',  # the same name, another case
+    ENROLLED.replace('"c"', '"c\\ud800"'),  # in a payload value
+    ENROLLED.replace('"mode": "audit"', '"mode": "audit\\uD800"'),  # a value outside the allowed list
+    ENROLLED.replace('"username": "u"', '"note": "a.b@example.org \\ud800"'),  # an unknown field, personal data
+    ENROLLED.replace('"mode"', '"m\\udbff\\udbffode"'),  # in a key
+    ENROLLED.replace('"c"', '"\\ude00\\ud83d \\ud83d\\ude00 \\\\ud800"'),  # a pair backwards, a pair, an escaped \\
+    ENROLLED.replace("audit", "audit\\ud83d\\ude00"),  # a pair: valid JSON to both
+    '2025-01-02 10:00:00,001 INFO 1 [tracking] x.py:1 - {"event_type": "lms\\ud800", "event_source": "server"}',
+    # in a browser event's payload, JSON text in a string
+    ENROLLED.replace('"server"', '"browser"').replace(
+        '{"course_id": "c", "user_id": 1, "mode": "audit"}', '"{\\"course_id\\": \\"c\\\\ud800\\", \\"mode\\": 5}"'),
+    '{"a": "\\ud800", "b": NaN}',  # malformed all the same
+    "[\"\\ud800\"]",
+]
+
+
+def test_a_lone_surrogate_is_read_as_the_python_engine_reads_it(catalog, tmp_path):
+    """json.loads reads '\\ud800' as a lone surrogate and the report shows it escaped; ClickHouse
+    refused the line (not valid JSON): each engine counted different records."""
+    log = tmp_path / "surrogates.log"
+    log.write_text("\n".join(LONE_SURROGATES * 2) + "\n", encoding="utf-8")
+    packed = tmp_path / "surrogates.log.gz"
+    packed.write_bytes(gzip.compress(log.read_bytes()))
+    python = check_logs(catalog, [log, packed])
+    sql = check_clickhouse(catalog, [str(log), str(packed)])
+    assert comparable(sql) == comparable(python)
+    assert python.records == 2 * 2 * 11 and "edx.cut\\ud83d" in python.undocumented
+    assert {f.kind for f in python.findings} >= {"unknown-field", "not-allowed", "pii"}

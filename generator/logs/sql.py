@@ -413,9 +413,16 @@ def check_query(catalog: Catalog, source: str, max_line_bytes: int = MAX_LINE_BY
     layer2 = f"""SELECT f, p, n, multiIf(too_long, 'toolong', match(l0, '^[ \\t\\n\\r\\x0b\\x0c]*$'), 'blank',
                 startsWith(l0, '#'), 'comment', 'line') AS kind,
         multiIf(startsWith(l0, '{{'), l0, position(l0, ' - {{') > 0, substring(l0, position(l0, ' - {{') + 3),
-                position(l0, '{{') > 0, substring(l0, position(l0, '{{')), l0) AS text,
+                position(l0, '{{') > 0, substring(l0, position(l0, '{{')), l0) AS text0,
         NOT startsWith(l0, '{{') AND position(l0, '{{') = 0 AS nojson
       FROM ({layer1})"""
+    # A lone surrogate escape ("\ud800": JavaScript writes one for a string cut inside an emoji) is
+    # JSON to Python, not to ClickHouse: such a line has each one written as the text Python's
+    # report shows for it (printable: \ud800), so that ClickHouse reads the line as a record too.
+    layer2s = f"""SELECT f, p, n, kind, nojson,
+        if(kind = 'line' AND position(text0, '\\\\u') > 0 AND match(text0, {lit(SURROGATE_ESCAPE)})
+           AND NOT isValidJSON(text0), {_lone_surrogates_as_text('text0')}, text0) AS text
+      FROM ({layer2})"""
     # The object's keys and values first: the JSON parser checks the whole line (UTF-8 included),
     # so a record that has keys is valid and only a line without any is looked at again for why.
     layer3 = f"""SELECT f, p, n, kind, nojson, text,
@@ -427,7 +434,7 @@ def check_query(catalog: Catalog, source: str, max_line_bytes: int = MAX_LINE_BY
                   JSONType(text) = 'String', 'string', JSONType(text) = 'Bool', 'boolean',
                   JSONType(text) = 'Double', 'number', JSONType(text) = 'Null', 'null', 'integer'), ', not an object'),
                 '') AS bad
-      FROM ({layer2})"""
+      FROM ({layer2s})"""
     layer4 = f"""SELECT f, p, n, bad, kv, keys, text,
         {strv(raw('type'))} AS seg_type,
         multiIf(has(keys, 'event_type') OR has(keys, 'event_source'), {lit(TRACKING)},
@@ -561,6 +568,21 @@ def _invalid_json_reason(text: str, nojson: str) -> str:
             f"if({odd} IN ('NaN', 'Infinity', '-Infinity'), concat({odd}, ' is not a JSON number'), "
             f"concat('a number too large for a double (', substring({odd}, 1, 40), ')')), "
             f"{nojson}, 'no JSON object on the line', 'not valid JSON')")
+
+
+SURROGATE_ESCAPE = r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}"  # regular expressions, as Python raw strings
+_TOKEN = SURROGATE_ESCAPE + r"|\\.|[^\\]+"  # a surrogate escape, another escape, or a run of neither
+_HIGH, _LOW = r"^\\u[dD][89abAB]", r"^\\u[dD][c-fC-F]"
+
+
+def _lone_surrogates_as_text(text: str) -> str:
+    """`text` with each escape of a lone surrogate (one not in a high-low pair) escaped once more,
+    in lower case, so that it reads as the six characters of the escape."""
+    tokens = f"extractAll({text}, {lit(_TOKEN)})"
+    lone = (f"(match(x, {lit(_HIGH)}) AND NOT match(after, {lit(_LOW)})) "
+            f"OR (match(x, {lit(_LOW)}) AND NOT match(before, {lit(_HIGH)}))")
+    return (f"arrayStringConcat(arrayMap((x, before, after) -> if({lone}, concat({lit(chr(92))}, lower(x)), x), "
+            f"{tokens}, arrayPushFront(arrayPopBack({tokens}), ''), arrayPushBack(arrayPopFront({tokens}), '')))")
 
 
 def implicit_group_sql() -> str:
