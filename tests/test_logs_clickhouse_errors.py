@@ -252,3 +252,13 @@ def test_a_lone_surrogate_is_read_as_the_python_engine_reads_it(catalog, tmp_pat
     assert comparable(sql) == comparable(python)
     assert python.records == 2 * 2 * 11 and "edx.cut\\ud83d" in python.undocumented
     assert {f.kind for f in python.findings} >= {"unknown-field", "not-allowed", "pii"}
+
+
+def test_a_server_reading_a_missing_url_says_so_in_one_line(capsys):
+    """--clickhouse with URLs: the server's url() gets the 404, clickhouse-connect passes its message on."""
+    pytest.importorskip("clickhouse_connect")
+    from clickhouse_http import ClickHouseOverChdb
+    with ClickHouseOverChdb() as server, http_server({}) as (base, _):
+        url = base.replace("http://", "http://reader:s3cret@") + "/missing.log"
+        err = check_err(capsys, "--clickhouse", server.url, url)
+    assert err == f"eventcat logs check: {url.replace('s3cret', '***')}: HTTP 404 Not Found (nothing at that address)\n"
