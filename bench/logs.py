@@ -2,8 +2,10 @@
 each needs, in one run and one table, against the floor of the Python engine: a bare loop that only
 splits the file into lines and parses each with orjson (json.loads is shown too, for reference).
 
-Rows: orjson parse-only, json.loads parse-only, the Python engine on one core (`--jobs 1`), the
-Python engine on every core (`--jobs N`), and the ClickHouse engine in chDB (`--engine clickhouse`).
+Rows: orjson parse-only, json.loads parse-only, chDB reads only (each record, its payload and its
+context parsed into keys and raw values: the floor of the ClickHouse engine), the Python engine on
+one core (`--jobs 1`), the Python engine on every core (`--jobs N`), and the ClickHouse engine in
+chDB (`--engine clickhouse`).
 Each runs in a process of its own; its time covers the work after start-up (catalog loading
 included for the checks). Peak memory is the process's VmHWM; for `--jobs N` it is the parent's
 plus N times the largest worker's, an upper bound of what the machine held at once.
@@ -14,7 +16,7 @@ that real problem_check records carry (a submission, answers and correct map per
 browser records the whole form as URL-encoded text). The default of 900,000 records is about
 1.1 GB. The machine is shared: the load average before and after the run is printed with the table.
 
-    python bench/logs.py [--records 900000] [--repeat 1] [--jobs N]"""
+    python bench/logs.py [--records 900000] [--repeat 1] [--jobs N] [--rows orjson,json,chdb,jobs1,jobsN,clickhouse]"""
 
 from __future__ import annotations
 
@@ -48,6 +50,25 @@ with open(sys.argv[1], "rb") as handle:
     for line in handle:
         loads(line)
         count += 1
+own, children = peak_kb()
+print(json.dumps({"seconds": time.perf_counter() - started, "records": count, "peak_kb": own}))
+"""
+
+# the floor of the ClickHouse engine: what its query must read of every record, and nothing else:
+# the line's object parsed into keys and raw values, and so its payload (`event`, a JSON object or
+# a string holding one) and its `context`
+PARSE_CHDB = PEAK + """
+import json, sys, time
+import chdb
+started = time.perf_counter()
+path = sys.argv[1].replace("\\\\", "\\\\\\\\").replace("'", "\\\\'")
+out = chdb.query(f\"\"\"SELECT count(), sum(length(JSONExtractKeysAndValuesRaw(if(startsWith(payload, '"'),
+    JSONExtractString(payload), payload)))), sum(length(JSONExtractKeysAndValuesRaw(context)))
+  FROM (SELECT kv.2[indexOf(kv.1, 'event')] AS payload, kv.2[indexOf(kv.1, 'context')] AS context
+        FROM (SELECT JSONExtractKeysAndValuesRaw(line) AS kv
+              FROM file('{path}', 'LineAsString', 'line String')))
+  SETTINGS storage_file_read_method = 'pread'\"\"\", "CSV")
+count = int(out.bytes().decode().split(",")[0])
 own, children = peak_kb()
 print(json.dumps({"seconds": time.perf_counter() - started, "records": count, "peak_kb": own}))
 """
@@ -136,7 +157,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=1, help="runs per row; the median is shown")
     parser.add_argument("--jobs", type=int, default=len(os.sched_getaffinity(0)),
                         help="processes for the all-cores row (default: every core)")
-    parser.add_argument("--rows", default="orjson,json,jobs1,jobsN,clickhouse",
+    parser.add_argument("--rows", default="orjson,json,chdb,jobs1,jobsN,clickhouse",
                         help="which rows to run, comma-separated (default: all; jobs1 is always run, "
                              "as every ratio is to it)")
     args = parser.parse_args()
@@ -148,6 +169,8 @@ def main() -> None:
     rows = [row for key, *row in [
         ("orjson", "orjson parse only (the floor)", PARSE, [str(log), "orjson"]),
         ("json", "json.loads parse only", PARSE, [str(log), "json"]),
+        ("chdb", "chDB reads only (record, payload, context: the floor of the ClickHouse engine)", PARSE_CHDB,
+         [str(log)]),
         ("jobs1", "Python engine, `--jobs 1`", CHECK, [str(log), catalog, "--jobs", "1"]),
         ("jobsN", f"Python engine, `--jobs {args.jobs}`", CHECK, [str(log), catalog, "--jobs", str(args.jobs)]),
         ("clickhouse", "ClickHouse engine (chDB)", CHECK, [str(log), catalog, "--engine", "clickhouse"]),
