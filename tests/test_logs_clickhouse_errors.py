@@ -262,3 +262,19 @@ def test_a_server_reading_a_missing_url_says_so_in_one_line(capsys):
         url = base.replace("http://", "http://reader:s3cret@") + "/missing.log"
         err = check_err(capsys, "--clickhouse", server.url, url)
     assert err == f"eventcat logs check: {url.replace('s3cret', '***')}: HTTP 404 Not Found (nothing at that address)\n"
+
+
+def test_a_cut_gzip_file_in_a_pattern_is_named(capsys, catalog, tmp_path, s3_server, bucket):  # noqa: F811
+    """In a pattern ClickHouse expands itself ({a,b} locally, * on S3) the cut file is named, not
+    the pattern: the object's key in the bucket, or the local file, with what to do."""
+    files = logs_with_a_cut(tmp_path, catalog, [0.5, 0])
+    err = check_err(capsys, str(tmp_path / "day-{0,1}.log.gz"))
+    assert err == (f"eventcat logs check: {files[1]}: not readable as gzip, damaged or cut short (give it "
+                   "as a FILE of its own: the lines before the damage are read then)\n")
+    import boto3
+    name, _ = bucket
+    client = boto3.client("s3", endpoint_url=s3_server, region_name="us-east-1")
+    client.put_object(Bucket=name, Key="2026/02/cut.log.gz", Body=files[1].read_bytes())
+    err = check_err(capsys, "--s3-endpoint", s3_server, f"s3://{name}/2026/*/*.log.gz")
+    assert err.startswith(f"eventcat logs check: s3://{name}/2026/02/cut.log.gz: not readable as gzip, damaged "
+                          "or cut short (download it and check the copy: ")

@@ -453,17 +453,27 @@ _HINTS = {401: "access denied: check the credentials", 403: "access denied: chec
 
 
 def _source_error(detail: str, remote: list[str]) -> str:
-    """ClickHouse's message about a remote source it could not read, as one line of ours: which
-    source, the HTTP status and what it means ("URL: HTTP 404 Not Found (nothing at that address)"),
-    or a gzip stream it could not inflate; "" for any other error."""
+    """ClickHouse's message about a source it could not read, as one line of ours: which source,
+    the HTTP status and what it means ("URL: HTTP 404 Not Found (nothing at that address)"), or a
+    gzip stream it could not inflate; "" for any other error."""
     match = _S3_OBJECT.search(detail)
     uri = _URI.search(detail)
-    where = (f"s3://{match[2]}/{match[1]}" if match else _without_password(uri[1]) if uri and _REMOTE.match(uri[1])
-             else ", ".join(remote))
+    local = False
+    if match:
+        where = f"s3://{match[2]}/{match[1]}"
+    elif uri and _REMOTE.match(uri[1]):
+        where = _without_password(uri[1])
+    elif uri and uri[1].startswith("/"):  # a local file of a pattern ClickHouse expanded
+        where, local = uri[1], True
+    elif uri and remote:  # an object store names the object BUCKET/KEY
+        schemes = {name.split("://")[0].lower() for name in remote}
+        where = f"{schemes.pop()}://{uri[1]}" if schemes in ({"s3"}, {"gs"}) else f"{', '.join(remote)} ({uri[1]})"
+    else:
+        where = ", ".join(remote)
     if not where:
         return ""
     status = _HTTP_STATUS.search(detail)
-    if status:
+    if status and not local:
         code = int(status[1])
         try:
             phrase = HTTPStatus(code).phrase
@@ -472,9 +482,9 @@ def _source_error(detail: str, remote: list[str]) -> str:
         hint = _HINTS.get(code, "")
         return f"{where}: HTTP {code} {phrase}" + (f" ({hint})" if hint else "")
     if "ZLIB_INFLATE_FAILED" in detail and (uri or match):
-        # a local file is read up to the damage (_Feed); a remote one would have to be fetched whole
-        return (f"{where}: not readable as gzip, damaged or cut short (download it and check the copy: "
-                "the lines before the damage are read then)")
+        # a local FILE is read up to the damage (_Feed); a remote one would have to be fetched whole
+        what = "give it as a FILE of its own" if local else "download it and check the copy"
+        return f"{where}: not readable as gzip, damaged or cut short ({what}: the lines before the damage are read then)"
     return ""
 
 
