@@ -484,7 +484,8 @@ def _source_error(detail: str, remote: list[str]) -> str:
     if "ZLIB_INFLATE_FAILED" in detail and (uri or match):
         # a local FILE is read up to the damage (_Feed); a remote one would have to be fetched whole
         what = "give it as a FILE of its own" if local else "download it and check the copy"
-        return f"{where}: not readable as gzip, damaged or cut short ({what}: the lines before the damage are read then)"
+        return (f"{where}: not readable as gzip, damaged or cut short ({what}: the lines before the damage "
+                "are read then)")
     return ""
 
 
