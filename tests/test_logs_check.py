@@ -167,6 +167,36 @@ def test_processed_shape_with_an_envelope_that_declares_nothing_inside_context(t
     assert not any(f.field.startswith("context.") for f in report.findings)
 
 
+def nullable_catalog(tmp_path):
+    """The fixture catalog with `nullable: false`: no field takes null unless it says so; `note`
+    says so."""
+    import shutil
+    shutil.copytree(LOGS / "catalog", tmp_path / "catalog")
+    settings = tmp_path / "catalog" / "catalog.yaml"
+    settings.write_text(settings.read_text().replace("nullable: true", "nullable: false"))
+    event = tmp_path / "catalog" / "events" / "edx.course.enrollment.activated.yaml"
+    event.write_text(event.read_text().replace('description: "A note; not classified."}',
+                                               'nullable: true, description: "A note; not classified."}'))
+    return build_catalog(tmp_path / "catalog")[0]
+
+
+NULLS = ('{"event_type": "edx.course.enrollment.activated", "event_source": "server", "username": "u", '
+         '"time": "2025-01-02T10:00:00+00:00", "context": {"user_id": 1}, '
+         '"event": {"course_id": null, "user_id": 1, "mode": "audit", "note": null, "enrolled_at": ""}}\n')
+
+
+def test_null_is_no_value_only_where_the_catalog_says_a_field_takes_it(catalog, tmp_path):
+    """The catalog's `nullable` (and a field's own) decides whether null fits, as it does for the
+    exported JSON Schemas: with `nullable: false`, a null course_id is a type mismatch; `note`
+    takes null by its own setting; "" stays "no value" either way."""
+    log = tmp_path / "nulls.log"
+    log.write_text(NULLS * 2)
+    strict = check_logs(nullable_catalog(tmp_path), [log])
+    assert [(f.field, f.detail, f.count) for f in strict.findings] == [
+        ("course_id", "expected string, got null", 2)]
+    assert check_logs(catalog, [log]).findings == []  # the fixture catalog says nullable: true
+
+
 def test_coverage_counts_only_events_that_reach_the_tracking_log(catalog):
     report = check_logs(catalog, [LOGS / "good.jsonl"])
     # Promotion Viewed goes to Segment only: it is not expected in a tracking log

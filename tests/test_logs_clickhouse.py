@@ -224,6 +224,18 @@ def test_an_integral_float_beside_a_nested_array_and_a_huge_integer(catalog, tmp
     assert comparable(check_clickhouse(catalog, [str(log)])) == comparable(python)
 
 
+def test_null_where_the_catalog_refuses_it(tmp_path):
+    """`nullable: false` makes a null a finding: the ClickHouse engine's structure tells null apart,
+    so its report is the Python engine's."""
+    from test_logs_check import NULLS, nullable_catalog
+    strict = nullable_catalog(tmp_path)
+    log = tmp_path / "nulls.log"
+    log.write_text(NULLS + NULLS.replace('"course_id": null', '"course_id": "c"') + NULLS)
+    python = check_logs(strict, [log])
+    assert [(f.field, f.count) for f in python.findings] == [("course_id", 2)]
+    assert comparable(check_clickhouse(strict, [str(log)])) == comparable(python)
+
+
 # --- records grouped by structure ----------------------------------------------------------------
 
 def twin_lines(seed, count):

@@ -107,6 +107,7 @@ class FieldCheck(NamedTuple):
     types: tuple[builtins.type, ...]  # Python types of a fitting value; a datetime must also parse
     allowed: frozenset | None
     scan: bool  # look for personal data: declared `none` or not classified
+    nullable: bool = True  # null ("no value") fits: the field's `nullable`, else the catalog's
 
 
 PY_TYPES = {"string": (str,), "integer": (int,), "number": (int, float), "boolean": (bool,),
@@ -127,7 +128,7 @@ class Expectation(NamedTuple):
     channels: frozenset[str] = frozenset()
 
 
-def _part(fields: Iterable[Any], extra_keys: Iterable[str] = ()) -> Part:
+def _part(fields: Iterable[Any], extra_keys: Iterable[str] = (), nullable: bool = True) -> Part:
     checks: list[FieldCheck] = []
     tree: dict[str, Any] = {}
     for f in fields:
@@ -144,7 +145,8 @@ def _part(fields: Iterable[Any], extra_keys: Iterable[str] = ()) -> Part:
         except TypeError:  # unhashable allowed values (objects): not checked
             allowed = None
         checks.append(FieldCheck(path[0], path[1:], f.name, f.required, f.type, PY_TYPES[f.type],
-                                 allowed, f.pii in (None, "none") and f.type == "string"))
+                                 allowed, f.pii in (None, "none") and f.type == "string",
+                                 nullable if f.nullable is None else f.nullable))
     for key in extra_keys:
         tree.setdefault(key, None)
     return Part(tuple(checks), tree)
@@ -159,17 +161,18 @@ def compile_expectation(entry: EventEntry, catalog: Catalog, shape: str) -> Expe
     own = [catalog.groups[g] for g in entry.event.field_groups
            if catalog.groups[g].envelope and catalog.groups[g].payload_key == group_key]
     groups = own or [g for g in catalog.groups.values() if g.envelope and g.payload_key == group_key]
+    nullable = catalog.config.nullable  # what a field that does not say takes
     envelope = None
     if groups:
         fields = {f.name: f for g in groups for f in g.fields}
         if shape == PROCESSED:
             envelope = _part([f for n, f in fields.items() if n.startswith("context.")],
-                             ("name", "timestamp", "context", "data"))
+                             ("name", "timestamp", "context", "data"), nullable)
             if isinstance(envelope.tree["context"], dict):  # else nothing in it is declared
                 envelope.tree["context"]["event_source"] = None  # where the side is, in this shape
         else:
-            envelope = _part(fields.values(), (key,))
-    payload = _part(r.field for r in entry.fields if not r.envelope)
+            envelope = _part(fields.values(), (key,), nullable)
+    payload = _part((r.field for r in entry.fields if not r.envelope), (), nullable)
     return Expectation(entry.name, frozenset(entry.sides), envelope, payload, key, entry.channels)
 
 
@@ -388,8 +391,15 @@ class Checker:
                     add("missing-required", event, check.name, where, f"required {check.type}",
                         file_index, line)
                 continue
-            if value is None or value == "":
-                continue  # the tracker writes null or "" for "no value" (a page without a URL)
+            if value is None:
+                # "no value", as the tracker writes it; unless the catalog says the field never
+                # takes null (its exported JSON Schema refuses null there too)
+                if not check.nullable:
+                    add("type-mismatch", event, check.name, where, f"expected {check.type}, got null",
+                        file_index, line)
+                continue
+            if value == "":
+                continue  # the tracker writes "" for "no value" too (a page without a URL)
             if type(value) not in check.types or (check.type == "datetime" and not _is_datetime(value)):
                 add("type-mismatch", event, check.name, where,
                     f"expected {check.type}, got {json_type(value)}", file_index, line)
