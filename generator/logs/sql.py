@@ -416,17 +416,20 @@ def check_query(catalog: Catalog, source: str, max_line_bytes: int = MAX_LINE_BY
                 position(l0, '{{') > 0, substring(l0, position(l0, '{{')), l0) AS text0,
         NOT startsWith(l0, '{{') AND position(l0, '{{') = 0 AS nojson
       FROM ({layer1})"""
+    # The object's keys and values first: the JSON parser checks the whole line (UTF-8 included),
+    # so a record that has keys is valid and only a line without any is looked at again for why.
+    keyed = f"""SELECT f, p, n, kind, nojson, text0,
+        if(kind = 'line', JSONExtractKeysAndValuesRaw(text0), {empty_kv}) AS kv0,
+        empty(kv0) AND kind = 'line' AND position(text0, '\\\\u') > 0 AND match(text0, {lit(SURROGATE_ESCAPE)}) AS lone
+      FROM ({layer2})"""
     # A lone surrogate escape ("\ud800": JavaScript writes one for a string cut inside an emoji) is
     # JSON to Python, not to ClickHouse: such a line has each one written as the text Python's
     # report shows for it (printable: \ud800), so that ClickHouse reads the line as a record too.
-    layer2s = f"""SELECT f, p, n, kind, nojson,
-        if(kind = 'line' AND position(text0, '\\\\u') > 0 AND match(text0, {lit(SURROGATE_ESCAPE)})
-           AND NOT isValidJSON(text0), {_lone_surrogates_as_text('text0')}, text0) AS text
-      FROM ({layer2})"""
-    # The object's keys and values first: the JSON parser checks the whole line (UTF-8 included),
-    # so a record that has keys is valid and only a line without any is looked at again for why.
+    repaired = f"""SELECT f, p, n, kind, nojson, kv0, lone,
+        if(lone, {_lone_surrogates_as_text('text0')}, text0) AS text
+      FROM ({keyed})"""
     layer3 = f"""SELECT f, p, n, kind, nojson, text,
-        if(kind = 'line', JSONExtractKeysAndValuesRaw(text), {empty_kv}) AS kv,
+        if(lone, JSONExtractKeysAndValuesRaw(text), kv0) AS kv,
         multiIf(kind = 'toolong', {lit(too_long_reason(max_line_bytes))},
                 kind != 'line', kind, notEmpty(kv), '', NOT isValidUTF8(text), 'not UTF-8 text',
                 NOT isValidJSON(text), {_invalid_json_reason('text', 'nojson')},
@@ -434,7 +437,7 @@ def check_query(catalog: Catalog, source: str, max_line_bytes: int = MAX_LINE_BY
                   JSONType(text) = 'String', 'string', JSONType(text) = 'Bool', 'boolean',
                   JSONType(text) = 'Double', 'number', JSONType(text) = 'Null', 'null', 'integer'), ', not an object'),
                 '') AS bad
-      FROM ({layer2s})"""
+      FROM ({repaired})"""
     layer4 = f"""SELECT f, p, n, bad, kv, keys, text,
         {strv(raw('type'))} AS seg_type,
         multiIf(has(keys, 'event_type') OR has(keys, 'event_source'), {lit(TRACKING)},
