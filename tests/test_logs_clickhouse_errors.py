@@ -193,9 +193,9 @@ def test_malformed_lines_have_the_python_engines_reasons(catalog, tmp_path, max_
     engine added the parser's words ('not valid JSON (Expecting ',' delimiter)'), which ClickHouse
     cannot give: both now say 'not valid JSON' and the place."""
     log = tmp_path / "bad.log"
-    # (left out: a record with an integer of 4,301 digits or more shares its group with one of 20
-    # digits, and the group's sample decides for both: a fingerprint matter, not a line's reason)
-    hostile = [line for name, line in HOSTILE_LINES.items() if name not in ("lone surrogate", "a huge integer")]
+    # (an undocumented record with an integer of 4,301 digits, which Python refuses, once shared its
+    # group with one of 20 digits: the sample decided for both)
+    hostile = [line for name, line in HOSTILE_LINES.items() if name not in ("lone surrogate",)]
     lines = [*NOT_RECORDS, *hostile, b'{"event_type": "x.y", "note": "' + b"z" * 100 + b'"}']
     log.write_bytes(b"\n".join(lines) + b"\n")
     options = {} if max_line_bytes is None else {"max_line_bytes": max_line_bytes}

@@ -490,7 +490,7 @@ def check_query(catalog: Catalog, source: str, max_line_bytes: int = MAX_LINE_BY
       FROM ({layer6}) AS r LEFT JOIN ({events_table}) AS c ON r.ev = c.ev"""
     # one subquery per step: a later step reads a column instead of re-expanding an alias
     numbers = f"""SELECT r.*, bad = '' AS fast,
-        if(fast AND ev != 0, arrayMap(x -> multiIf(length(x) >= 19 AND NOT match(x, '[.eE]'), 'L',
+        if(fast, arrayMap(x -> multiIf(length(x) >= 19 AND NOT match(x, '[.eE]'), 'L',
           position(x, '.') > 0 OR position(x, 'e') > 0 OR position(x, 'E') > 0, 'f', 'i'),
           extractAll(text, {lit(NUMBER_VALUE)})), []) AS number_forms,
         has(number_forms, 'L') AS whole
