@@ -236,6 +236,22 @@ def test_null_where_the_catalog_refuses_it(tmp_path):
     assert comparable(check_clickhouse(strict, [str(log)])) == comparable(python)
 
 
+def test_numbers_in_text_cannot_stand_in_for_a_numbers_form(catalog, tmp_path):
+    """Two records of one structure: in the first, user_id is 1 and a string holds ': 1.5,'; in the
+    second, user_id is 1.0 and a string holds ': 2,'. Read as the numbers of the line in order,
+    both are (float, integer) and would share a group; each number is taken with its key."""
+    log = tmp_path / "lookalike.log"
+    record = ('{"event_type": "edx.course.enrollment.activated", "event_source": "server", "username": "u", '
+              '"time": "2025-01-02T10:00:00+00:00", "context": {"user_id": 1}, '
+              '"event": {"course_id": "c", "a": "A", "user_id": USER, "b": "B", "mode": "audit"}}\n')
+    first = record.replace("USER", "1").replace('"A"', '"ratio: 1.5, then"').replace('"B"', '"x"')
+    second = record.replace("USER", "1.0").replace('"A"', '"x"').replace('"B"', '"count: 2, then"')
+    log.write_text(first + second)
+    python = check_logs(catalog, [log])
+    assert [(f.field, f.count) for f in python.findings if f.kind == "type-mismatch"] == [("user_id", 1)]
+    assert comparable(check_clickhouse(catalog, [str(log)])) == comparable(python)
+
+
 # --- records grouped by structure ----------------------------------------------------------------
 
 def twin_lines(seed, count):

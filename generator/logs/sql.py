@@ -180,12 +180,17 @@ PII_SUPERSET = "|".join([
     rf"(?:^|[^\w-]){_D}(?:[ -]?{_D}){{12,18}}(?:$|[^\w-])",
 ])
 # NUMBERS: ClickHouse's JSON reader gives a float back as it reads it (1.0 as 1, 1e3 as 1000) and an
-# integer past 64 bits as a string; Python keeps 1.0 a float and any integer an integer. So the
-# fingerprint also takes the form of every number after a ':' in the text, in order: integer 'i'
-# or float 'f'. Records of one structure have their numbers at the same places, so the forms
-# tell 1.0 from 1 wherever it is. A record with an integer of 19 digits or more goes to Python whole.
-# Array elements are not looked at: no check looks at their types.
-NUMBER_VALUE = r":\s*(-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?)\s*[,}\]]"
+# integer past 64 bits as a string; Python keeps 1.0 a float and any integer an integer. So when a
+# line holds a value written as a float (or an integer of 19 digits or more), the fingerprint also
+# takes every number value in the text, in order, as its key and its form ('key:i' or 'key:f'): two
+# records of one structure share these only if their numbers are written alike. A line with none
+# (WRITTEN_APART finds none: most lines) takes no list, which no line with one can give. A record
+# with an integer of 19 digits or more ('key:L') goes to Python whole. Array elements are left out
+# (no check looks at their types), and so are numbers in a string that holds JSON other than the
+# payload, unless written as a key and its value; such a string could only split a group.
+WRITTEN_APART = (r":\s*-?\d+(?:\.\d+)?[eE][-+]?\d+\s*[,}\]]|:\s*-?\d+\.\d+\s*[,}\]]"
+                 r"|:\s*-?\d{19,}\s*[,}\]]")
+KEYED_NUMBER = r'\\?"((?:[^"\\]|\\[^"])*)\\?"\s*:\s*(-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?)\s*[,}\]]'
 
 
 @dataclass
@@ -490,10 +495,11 @@ def check_query(catalog: Catalog, source: str, max_line_bytes: int = MAX_LINE_BY
       FROM ({layer6}) AS r LEFT JOIN ({events_table}) AS c ON r.ev = c.ev"""
     # one subquery per step: a later step reads a column instead of re-expanding an alias
     numbers = f"""SELECT r.*, bad = '' AS fast,
-        if(fast, arrayMap(x -> multiIf(length(x) >= 19 AND NOT match(x, '[.eE]'), 'L',
-          position(x, '.') > 0 OR position(x, 'e') > 0 OR position(x, 'E') > 0, 'f', 'i'),
-          extractAll(text, {lit(NUMBER_VALUE)})), []) AS number_forms,
-        has(number_forms, 'L') AS whole
+        if(fast AND match(text, {lit(WRITTEN_APART)}), arrayMap(g -> concat(g[1], ':', multiIf(
+            length(g[2]) >= 19 AND NOT match(g[2], '[.eE]'), 'L',
+            position(g[2], '.') > 0 OR position(g[2], 'e') > 0 OR position(g[2], 'E') > 0, 'f', 'i')),
+          extractAllGroupsVertical(text, {lit(KEYED_NUMBER)})), []) AS number_forms,
+        arrayExists(x -> endsWith(x, ':L'), number_forms) AS whole
       FROM ({layer7}) AS r"""
     nested = numbers
     env = skeleton("kv", envelopes, "shape_ix", "e")
