@@ -483,11 +483,11 @@ def check_query(catalog: Catalog, source: str, max_line_bytes: int = MAX_LINE_BY
       FROM ({layer4})"""
     layer6 = f"""SELECT f, p, n, bad, kv, shape, shape_ix, call, implicit, t_str, event_type_v, text,
         arrayFilter(x -> x != '', names2) AS names,
-        if(side IS NULL, {null_str}, {_shown('assumeNotNull(side)')}) AS side_out, side,
+        side,
         if(empty(names), toUInt32(0), if({lookup('names[1]')} != 0, {lookup('names[1]')}, {lookup('names2[2]')})) AS ev,
         {_jtype('payload')} AS payload_type, payload
       FROM ({layer5})"""
-    layer7 = f"""SELECT f, p, n, bad, kv, shape, shape_ix, call, implicit, t_str, event_type_v, names, side_out,
+    layer7 = f"""SELECT f, p, n, bad, kv, shape, shape_ix, call, implicit, t_str, event_type_v, names,
         side, text,
         r.ev AS ev, c.ev_name AS ev_name, payload_type,
         if(payload_type = 'object' AND r.ev != 0, JSONExtractKeysAndValuesRaw(payload), {empty_kv}) AS pkv,
@@ -520,7 +520,7 @@ def check_query(catalog: Catalog, source: str, max_line_bytes: int = MAX_LINE_BY
                               + ", ".join(env.parts + pay.parts))}, '') AS fingerprint
       FROM ({scanned}) AS r"""
     # what the per-record path needs, and no more: a grouped record's objects are not carried on
-    joined = f"""SELECT f, p, n, bad, shape_ix, t_str, side_out, text, ev_name, payload_type, e_ix, fast, whole,
+    joined = f"""SELECT f, p, n, bad, shape_ix, t_str, text, ev_name, payload_type, e_ix, fast, whole,
         candidate, fingerprint, fast AND NOT whole AND NOT candidate AS grouped,
         if(candidate, e_ix, 0) AS e_join, if(candidate, p_ix, 0) AS p_join,
         if(candidate, kv, {empty_kv}) AS kv_r, if(candidate, pkv, {empty_kv}) AS pkv_r
@@ -531,7 +531,7 @@ def check_query(catalog: Catalog, source: str, max_line_bytes: int = MAX_LINE_BY
     # a record is one of: grouped by its structure (its sample checked by Python); grouped, with its
     # personal-looking values listed one by one; whole (checked by Python as it is, with every line
     # equal to it); or not a record at all (blank, comment, malformed)
-    record = f"""SELECT f, p, n, t_str, side_out, text, parseDateTime64BestEffortOrNull(t_str, 6, 'UTC') AS t_at,
+    record = f"""SELECT f, p, n, t_str, text, parseDateTime64BestEffortOrNull(t_str, 6, 'UTC') AS t_at,
       multiIf(grouped, [('group', toString(f), fingerprint, '', '', '')],
               whole, [('whole', toString(f), fingerprint, '', '', '')],
               bad = 'blank', [('blank', toString(f), '', '', '', '')],
@@ -544,7 +544,7 @@ def check_query(catalog: Catalog, source: str, max_line_bytes: int = MAX_LINE_BY
       FROM ({layer8})"""
     return f"""WITH {consts}
 SELECT fact.1 AS section, fact.2 AS a, fact.3 AS b, fact.4 AS c, fact.5 AS d, fact.6 AS e,
-  if(section IN ('event', 'undocumented', 'implicit', 'call'), side_out, NULL) AS side,
+  CAST(NULL AS Nullable(String)) AS side,  -- the sections with a side come from the samples, in Python
   count() AS records,
   argMin(t_str, ifNull(t_at, toDateTime64('2299-12-31 00:00:00', 6, 'UTC'))) AS first_time,
   min(t_at) AS first_at,
@@ -554,7 +554,7 @@ SELECT fact.1 AS section, fact.2 AS a, fact.3 AS b, fact.4 AS c, fact.5 AS d, fa
   anyIf(text, fact.1 IN ('group', 'whole')) AS sample
 FROM ({record})
 ARRAY JOIN arrayFilter(x -> x.1 != '', facts_all) AS fact
-GROUP BY section, a, b, c, d, e, side
+GROUP BY section, a, b, c, d, e
 SETTINGS max_query_size = 0, max_expanded_ast_elements = 100000000, max_ast_elements = 10000000,
   max_ast_depth = 10000, query_plan_merge_expressions = 0, {READ_METHOD}, {HTTP_RETRIES}"""
 
