@@ -9,6 +9,7 @@ import subprocess
 import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import pytest
 
@@ -108,6 +109,20 @@ def test_a_cut_gzip_file_through_the_cli(catalog, tmp_path, capsys):
     out = capsys.readouterr().out
     assert status == 0
     assert f"{files[1]}: reading stopped after line " in out
+
+
+def test_a_cut_gzip_file_named_by_a_relative_path(catalog, tmp_path, monkeypatch):
+    """ClickHouse names the file in its error as an absolute path with '..' worked out: a cut file
+    given as ../day-0.log.gz went unrecognised, and the check stopped ("give it as a FILE of its
+    own", which it was)."""
+    files = logs_with_a_cut(tmp_path, catalog, [0.5])
+    (tmp_path / "here").mkdir()
+    monkeypatch.chdir(tmp_path / "here")
+    relative = [f"../{f.name}" for f in files]
+    python = check_logs(catalog, [Path(r) for r in relative])
+    sql = check_clickhouse(catalog, relative)
+    assert sql.files[1].truncated and sql.files[1].path == "../day-0.log.gz"
+    assert comparable(sql) == comparable(python)
 
 
 # --- sources that cannot be read -----------------------------------------------------------------

@@ -94,19 +94,19 @@ def local_or_remote(specs: list[str], cluster: str | None = None, access: S3Acce
             paths.append("")
         elif _GLOB.search(spec):
             selects.append(f"SELECT toUInt32({index}) AS f, toUInt64(_row_number + 1) AS n, line, _path AS p "
-                           f"FROM file({lit(str(Path(spec).absolute()))}, 'LineAsString', 'line String')")
+                           f"FROM file({lit(os.path.abspath(spec))}, 'LineAsString', 'line String')")
             names.append(spec)
             packed.append(spec.endswith(".gz"))
             paths.append("")
         else:
-            path = Path(spec)
-            with open(path, "rb") as handle:
+            # as ClickHouse names the file in its errors: absolute, '.' and '..' worked out
+            absolute = os.path.abspath(spec)
+            with open(absolute, "rb") as handle:
                 is_gzip = handle.read(2) == GZIP_MAGIC
-            selects.append(file_source([str(path.absolute())], [is_gzip]).replace(
-                "toUInt32(0)", f"toUInt32({index})"))
+            selects.append(file_source([absolute], [is_gzip]).replace("toUInt32(0)", f"toUInt32({index})"))
             names.append(spec)
             packed.append(is_gzip)
-            paths.append(str(path.absolute()))
+            paths.append(absolute)
     return Source(" UNION ALL ".join(selects), names, packed, parts=selects, paths=paths)
 
 
