@@ -431,8 +431,11 @@ def check_clickhouse(catalog: Catalog, specs: list[str], catalog_name: str = "",
                     raise EngineError(said) from None
                 if server or not remote or "POCO_EXCEPTION" not in str(error):
                     raise EngineError(_hide_passwords(str(error))) from None
-                # a network failure names no address: say which sources were being read
-                raise EngineError(f"{', '.join(remote)}: {_hide_passwords(str(error))}") from None
+                # a network failure names no address: say which sources were being read, and why
+                # in the network's words, as for a server that cannot be reached
+                reason = _POCO.search(str(error))
+                said = f"cannot connect ({reason[1]})" if reason else _hide_passwords(str(error))
+                raise EngineError(f"{', '.join(remote)}: {said}") from None
     report = assemble(rows, catalog, source, catalog_name, made)
     for index in sorted(feeds):  # as check.Checker.finish: the file's summary and one malformed line
         stat = feeds[index].stat
@@ -445,6 +448,8 @@ def check_clickhouse(catalog: Catalog, specs: list[str], catalog_name: str = "",
     return report
 
 
+_DNS = re.compile(r"Not found address of host: ([^\s:]+)")
+_POCO = re.compile(r"DB::Exception: (.+?)\.? \(POCO_EXCEPTION\)")
 _HTTP_STATUS = re.compile(r"HTTP (?:status|response) code: (\d{3})")
 _S3_OBJECT = re.compile(r"while reading '(.*?)' in bucket '(.*?)'")
 _URI = re.compile(r"\(in file/uri (.*?)\)(?:: |$)", re.MULTILINE)
@@ -472,6 +477,10 @@ def _source_error(detail: str, remote: list[str]) -> str:
         where = ", ".join(remote)
     if not where:
         return ""
+    host = _DNS.search(detail)
+    if (host or "(DNS_ERROR)" in detail) and not local:
+        why = f"no address found for {host[1]}" if host else "its host name did not resolve"
+        return f"{where}: cannot connect ({why})"
     status = _HTTP_STATUS.search(detail)
     if status and not local:
         code = int(status[1])
