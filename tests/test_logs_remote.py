@@ -322,6 +322,15 @@ def test_s3_endpoint_from_the_aws_variable_and_no_keys(capsys, catalog, s3_serve
                                           "http[s]://HOST[:PORT], like http://localhost:9000\n")
 
 
+def test_an_s3_pattern_that_matches_nothing_is_an_error(capsys, s3_server, bucket):
+    """It gave an empty report and exit 0, a clean check of nothing, where a local pattern that
+    matches nothing is an error."""
+    name, _ = bucket
+    status, result = check_json(capsys, "--s3-endpoint", s3_server, f"s3://{name}/2027/*/*.log.gz")
+    assert status == 2 and result.out == ""
+    assert result.err == f"eventcat logs check: s3://{name}/2027/*/*.log.gz: no file matches\n"
+
+
 def test_s3_keys_in_a_named_collection_never_in_the_sql(capsys, catalog, s3_server, bucket, monkeypatch):
     """On a server the keys live in a named collection; the query names it and gives the URL. Run here in a chDB session that holds such a collection, with no keys in the
     environment, so the collection is what lets the query in."""

@@ -448,6 +448,7 @@ def check_clickhouse(catalog: Catalog, specs: list[str], catalog_name: str = "",
     return report
 
 
+_NO_MATCH = re.compile(r"Can not match any files with path (.+?)(?:: While|\. \(|$)")
 _DNS = re.compile(r"Not found address of host: ([^\s:]+)")
 _POCO = re.compile(r"DB::Exception: (.+?)\.? \(POCO_EXCEPTION\)")
 _HTTP_STATUS = re.compile(r"HTTP (?:status|response) code: (\d{3})")
@@ -461,6 +462,9 @@ def _source_error(detail: str, remote: list[str]) -> str:
     """ClickHouse's message about a source it could not read, as one line of ours: which source,
     the HTTP status and what it means ("URL: HTTP 404 Not Found (nothing at that address)"), or a
     gzip stream it could not inflate; "" for any other error."""
+    pattern = _NO_MATCH.search(detail)
+    if pattern and remote:  # ClickHouse names the key pattern only: the URL that ends with it
+        return f"{', '.join([r for r in remote if r.endswith(pattern[1])] or remote)}: no file matches"
     match = _S3_OBJECT.search(detail)
     uri = _URI.search(detail)
     local = False

@@ -50,6 +50,9 @@ READ_METHOD = "storage_file_read_method = 'pread'"
 # ClickHouse retries an HTTP source 10 times with growing pauses: a host that refuses took 2 min 13 s
 # to report. Three tries, a second apart at most, still ride out a blip (1.4 s for a dead host).
 HTTP_RETRIES = "http_max_tries = 3, http_retry_max_backoff_ms = 1000"
+# An S3 pattern that matches no object reads as an empty log by default: a mistyped bucket path
+# would pass as a clean check of nothing. A local pattern that matches nothing is an error too.
+ZERO_FILES = "s3_throw_on_zero_files_match = 1"
 PLACES = 20  # first places kept per fact: the report keeps 3, malformed examples 20
 MAX_LINE_BYTES = 4 << 20  # as read.py: a longer line is malformed
 
@@ -556,7 +559,8 @@ FROM ({record})
 ARRAY JOIN arrayFilter(x -> x.1 != '', facts_all) AS fact
 GROUP BY section, a, b, c, d, e
 SETTINGS max_query_size = 0, max_expanded_ast_elements = 100000000, max_ast_elements = 10000000,
-  max_ast_depth = 10000, query_plan_merge_expressions = 0, {READ_METHOD}, {HTTP_RETRIES}"""
+  max_ast_depth = 10000, query_plan_merge_expressions = 0, {READ_METHOD}, {HTTP_RETRIES},
+  {ZERO_FILES}"""
 
 
 # parse.slow_loads' reasons for JSON that Python's parser reads and refuses (NaN, Infinity, a float
