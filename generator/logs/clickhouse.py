@@ -81,6 +81,12 @@ def local_or_remote(specs: list[str], cluster: str | None = None, access: S3Acce
             if not matches:
                 raise EngineError(f"{spec}: no file matches")
             expanded += matches
+        elif "{" in spec and not _REMOTE.match(spec):
+            # ClickHouse reads a pattern that matches nothing as no lines: a typo would pass
+            stands_for = _braces(spec)
+            if len(stands_for) < _MAX_PATHS and not any(glob.glob(path) for path in stands_for):
+                raise EngineError(f"{spec}: no file matches")
+            expanded.append(spec)
         else:
             expanded.append(spec)
     for spec in expanded:
@@ -108,6 +114,34 @@ def local_or_remote(specs: list[str], cluster: str | None = None, access: S3Acce
             packed.append(is_gzip)
             paths.append(absolute)
     return Source(" UNION ALL ".join(selects), names, packed, parts=selects, paths=paths)
+
+
+_BRACE = re.compile(r"\{([^{}]*)\}")
+_RANGE = re.compile(r"^(\d+)\.\.(\d+)$")
+_MAX_PATHS = 10_000  # a pattern standing for more is not looked at here: ClickHouse reads it
+
+
+def _braces(pattern: str, limit: int = _MAX_PATHS) -> list[str]:
+    """The paths a ClickHouse pattern's {a,b} and {N..M} (zeros kept: {01..31}) stand for, as
+    globs (* and ? are left for glob.glob); at most about `limit` of them."""
+    match = _BRACE.search(pattern)
+    if not match:
+        return [pattern]
+    body = match[1]
+    numbers = _RANGE.match(body)
+    if numbers:
+        low, high = sorted((int(numbers[1]), int(numbers[2])))
+        width = len(numbers[1]) if numbers[1].startswith("0") else 0
+        choices = [str(n).zfill(width) for n in range(low, min(high, low + limit) + 1)]
+    else:
+        choices = body.split(",")
+    head, tail = pattern[:match.start()], pattern[match.end():]
+    paths: list[str] = []
+    for choice in choices:
+        paths += _braces(head + choice + tail, limit)
+        if len(paths) >= limit:
+            break
+    return paths
 
 
 def table_source(table: str, column: str) -> Source:

@@ -1,0 +1,43 @@
+"""Found reviewing the logs commands from an installed wheel, as a newcomer follows the guides:
+each test is a defect that was there, with the input that showed it."""
+
+import gzip
+import os
+
+import pytest
+
+from conftest import FIXTURES
+
+from eventcat.cli import main
+
+if os.environ.get("CI") != "true":  # on CI the extra is installed: a skip there would hide a failure
+    pytest.importorskip("chdb", reason="the ClickHouse engine's extra is not installed (pip install 'eventcat[clickhouse]')")
+
+CATALOG = FIXTURES / "logs" / "catalog"
+RECORD = b'{"event_type": "x.y", "event_source": "server", "time": "2025-03-01T00:00:00Z", "event": {}}\n'
+
+
+def run(capsys, *args):
+    status = main(["logs", "check", "--catalog", str(CATALOG), "--engine", "clickhouse", *args])
+    captured = capsys.readouterr()
+    return status, captured.out, captured.err
+
+
+def test_a_local_brace_pattern_that_matches_no_file_is_an_error(capsys, tmp_path):
+    """'day-{1,2}.log' with no such files gave an empty report and exit 0 (a typo in a CI job's
+    path passed its --fail-on gates); 'day-*.log' already said 'no file matches'."""
+    pattern = str(tmp_path / "day-{1,2}.log")
+    status, out, err = run(capsys, pattern)
+    assert (status, out) == (2, "")
+    assert err == f"eventcat logs check: {pattern}: no file matches\n"
+    status, _, err = run(capsys, str(tmp_path / "day-{01..09}.log.gz"))
+    assert status == 2 and err.endswith(": no file matches\n")
+
+
+def test_a_local_brace_pattern_that_matches_is_read(capsys, tmp_path):
+    (tmp_path / "day-02.log").write_bytes(RECORD)
+    (tmp_path / "day-10.log.gz").write_bytes(gzip.compress(RECORD * 2))
+    for pattern in ("day-{01..03}.log", "day-{02,05}.log", "day-{02.log,10.log.gz}"):
+        status, out, err = run(capsys, "--format", "json", str(tmp_path / pattern))
+        assert (status, err) == (0, ""), pattern
+        assert '"records": ' + ("3" if "10" in pattern else "1") in out, pattern
