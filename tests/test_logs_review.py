@@ -41,3 +41,17 @@ def test_a_local_brace_pattern_that_matches_is_read(capsys, tmp_path):
         status, out, err = run(capsys, "--format", "json", str(tmp_path / pattern))
         assert (status, err) == (0, ""), pattern
         assert '"records": ' + ("3" if "10" in pattern else "1") in out, pattern
+
+
+def test_a_star_in_a_web_url_is_one_line_of_ours(capsys):
+    """'http://host/*.gz' gave ClickHouse's 'Code: 344. DB::Exception: Wildcard expansion for `url`
+    from HTTP index pages is experimental...' (the guide: only S3 URLs can hold *)."""
+    url = "http://127.0.0.1:9/tracking/*.log.gz"
+    status, out, err = run(capsys, url)
+    assert (status, out) == (2, "")
+    assert err == (f"eventcat logs check: {url}: only an S3 URL can hold * (a web server lists no files): "
+                   "name the files, with {a,b} or {1..31} if you like\n")
+    assert main(["logs", "sql", "--catalog", str(CATALOG), url]) == 2
+    assert capsys.readouterr().err.startswith(f"eventcat logs sql: {url}: only an S3 URL can hold *")
+    status, _, err = run(capsys, "https://reader:s3cret@logs.example.org/*.log")
+    assert status == 2 and err.startswith("eventcat logs check: https://reader:***@logs.example.org/*.log: only")

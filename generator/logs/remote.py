@@ -80,6 +80,10 @@ def table_function(spec: str, access: S3Access | None = None, cluster: str | Non
         is_s3 = bool(_STORE_HOST.search(host)) or (
             bool(access.endpoint) and spec.startswith(access.endpoint.rstrip("/") + "/"))
     if not is_s3:
+        if "*" in urlsplit(spec).path:  # url() lists no index pages (ClickHouse's SUPPORT_IS_DISABLED)
+            shown = re.sub(r"(://[^/\s:@]*):[^/\s@]*@", r"\1:***@", spec)  # a password is not shown
+            raise RemoteError(f"{shown}: only an S3 URL can hold * (a web server lists no files): "
+                              "name the files, with {a,b} or {1..31} if you like")
         return f"url({lit(spec)}, {FORMAT})"
     if access.collection:
         args = f"{access.collection}, url = {lit(url)}, format = 'LineAsString', structure = 'line String'"
