@@ -55,3 +55,21 @@ def test_a_star_in_a_web_url_is_one_line_of_ours(capsys):
     assert capsys.readouterr().err.startswith(f"eventcat logs sql: {url}: only an S3 URL can hold *")
     status, _, err = run(capsys, "https://reader:s3cret@logs.example.org/*.log")
     assert status == 2 and err.startswith("eventcat logs check: https://reader:***@logs.example.org/*.log: only")
+
+
+def test_an_s3_endpoint_that_refuses_is_one_line_and_soon():
+    """ClickHouse retries S3 500 times (s3_retry_attempts): '--s3-endpoint http://127.0.0.1:PORT'
+    with nothing listening ran for more than 6 minutes, then said 'HTTP 184 error' (the first
+    three digits of 'HTTP response code: 18446744073709551615', which means none)."""
+    import socket
+    import subprocess
+    import sys
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    # the timeout catches the hang, not a speed
+    done = subprocess.run([sys.executable, "-m", "eventcat", "logs", "check", "--catalog", str(CATALOG),
+                           "--engine", "clickhouse", "--s3-endpoint", f"http://127.0.0.1:{port}",
+                           "s3://tracking/2025/day.log.gz"], capture_output=True, text=True, timeout=60)
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr == "eventcat logs check: s3://tracking/2025/day.log.gz: cannot connect (Connection refused)\n"

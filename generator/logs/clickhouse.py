@@ -485,7 +485,9 @@ def check_clickhouse(catalog: Catalog, specs: list[str], catalog_name: str = "",
 _NO_MATCH = re.compile(r"Can not match any files with path (.+?)(?:: While|\. \(|$)")
 _DNS = re.compile(r"Not found address of host: ([^\s:]+)")
 _POCO = re.compile(r"DB::Exception: (.+?)\.? \(POCO_EXCEPTION\)")
-_HTTP_STATUS = re.compile(r"HTTP (?:status|response) code: (\d{3})")
+_HTTP_STATUS = re.compile(r"HTTP (?:status|response) code: (\d{3})\b")  # not 18446744073709551615 (none)
+# S3 over a connection that failed: "Poco::Exception. Code: 1000, e.code() = 111, Connection refused (version"
+_S3_POCO = re.compile(r"Poco::Exception\. Code: 1000, e\.code\(\) = \d+, (.+?)(?: \(version |$)", re.MULTILINE)
 _S3_OBJECT = re.compile(r"while reading '(.*?)' in bucket '(.*?)'")
 _URI = re.compile(r"\(in file/uri (.*?)\)(?:: |$)", re.MULTILINE)
 _HINTS = {401: "access denied: check the credentials", 403: "access denied: check the credentials or keys",
@@ -519,6 +521,9 @@ def _source_error(detail: str, remote: list[str]) -> str:
     if (host or "(DNS_ERROR)" in detail) and not local:
         why = f"no address found for {host[1]}" if host else "its host name did not resolve"
         return f"{where}: cannot connect ({why})"
+    refused = _S3_POCO.search(detail)
+    if refused and not local:
+        return f"{where}: cannot connect ({refused[1].rstrip('.')})"
     status = _HTTP_STATUS.search(detail)
     if status and not local:
         code = int(status[1])

@@ -49,7 +49,8 @@ SHAPES = (TRACKING, PROCESSED, SEGMENT)
 READ_METHOD = "storage_file_read_method = 'pread'"
 # ClickHouse retries an HTTP source 10 times with growing pauses: a host that refuses took 2 min 13 s
 # to report. Three tries, a second apart at most, still ride out a blip (1.4 s for a dead host).
-HTTP_RETRIES = "http_max_tries = 3, http_retry_max_backoff_ms = 1000"
+# S3 is tried 500 times (s3_retry_attempts): an endpoint that refuses ran for minutes; 5 take ~1.4 s.
+HTTP_RETRIES = "http_max_tries = 3, http_retry_max_backoff_ms = 1000, s3_retry_attempts = 5"
 # An S3 pattern that matches no object reads as an empty log by default: a mistyped bucket path
 # would pass as a clean check of nothing. A local pattern that matches nothing is an error too.
 ZERO_FILES = "s3_throw_on_zero_files_match = 1"
