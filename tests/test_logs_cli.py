@@ -153,3 +153,23 @@ def test_drafts_left_in_the_catalog_do_not_stop_the_next_check(tmp_path):
     again = eventcat("logs", "infer", log, "--catalog", tmp_path / "catalog", "--out", tmp_path / "catalog")
     assert again.returncode == 0 and "exists already; left as it is" in again.stderr
     assert sorted((tmp_path / "catalog" / "events").rglob("*.yaml")) == drafts
+
+
+def test_a_report_path_that_cannot_be_a_file_is_refused_before_the_logs_are_read(tmp_path, monkeypatch, capsys):
+    """A folder at --save-report's path (or a file where a folder of it should be) was found only
+    after the check: months of logs read, then exit 2. As a foreign file is, it is refused first."""
+    from eventcat.cli import main
+    import eventcat.logs.parallel
+
+    def never(*args, **kwargs):
+        raise AssertionError("the logs were read")
+    monkeypatch.setattr(eventcat.logs.parallel, "check_files", never)
+    in_the_way = tmp_path / "a-file"
+    in_the_way.write_text("x")
+    for target in (tmp_path, in_the_way / "coverage.json"):
+        status = main(["logs", "check", "--catalog", str(CATALOG), str(LOGS / "good.jsonl"), "--save-report", str(target)])
+        captured = capsys.readouterr()
+        assert (status, captured.out) == (2, "")
+        assert captured.err.startswith(f"eventcat logs check: {target}: cannot write the report: ")
+        assert captured.err.count("\n") == 1
+    assert in_the_way.read_text() == "x"

@@ -4,6 +4,8 @@ a catalog that must be valid before a command can go on."""
 from __future__ import annotations
 
 import argparse
+import errno
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -142,6 +144,13 @@ def refuse_to_save(command: str, path: Path | None, ours: Callable[[bytes], bool
     not thrown away."""
     if path is None:
         return False
+    # a folder in the way would be found only when writing, after the work: say it now
+    code = errno.EISDIR if path.is_dir() else 0
+    if not code and any(parent.exists() and not parent.is_dir() for parent in path.parents):
+        code = errno.ENOTDIR
+    if code:
+        _cannot_write(command, path, OSError(code, os.strerror(code)))
+        return True
     from ..sync import check_output
     try:
         check_output(path, ours, force)
