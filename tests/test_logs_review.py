@@ -73,3 +73,17 @@ def test_an_s3_endpoint_that_refuses_is_one_line_and_soon():
                            "s3://tracking/2025/day.log.gz"], capture_output=True, text=True, timeout=60)
     assert (done.returncode, done.stdout) == (2, "")
     assert done.stderr == "eventcat logs check: s3://tracking/2025/day.log.gz: cannot connect (Connection refused)\n"
+
+
+@pytest.mark.parametrize("url", ["notaurl", "ftp://reader:s3cret@ch.example.org:21", "clickhouse.internal:8123",
+                                 "http://", "tcp://127.0.0.1:9000"])
+def test_a_clickhouse_url_that_is_not_http_is_said_so(capsys, url):
+    """'--clickhouse notaurl' said 'notaurl: cannot connect (Connection refused)' and an ftp://
+    URL 'cannot connect (Name or service not known)': as if a server were down, where the URL
+    itself cannot work (clickhouse-connect speaks HTTP only)."""
+    status = main(["logs", "check", "--catalog", str(CATALOG), "--clickhouse", url, "--table", "db.t"])
+    err = capsys.readouterr().err
+    shown = url.replace("s3cret", "***")
+    assert status == 2
+    assert err == (f"eventcat logs check: '{shown}': a ClickHouse server is http[s]://[USER:PASSWORD@]HOST[:PORT]"
+                   "[/DATABASE], like http://localhost:8123\n")

@@ -179,6 +179,14 @@ def _engine_usage(args: argparse.Namespace) -> str:
     if args.action == "check" and args.clickhouse:
         args.engine = "clickhouse"
     table = args.table
+    if args.action == "check" and args.clickhouse:
+        from urllib.parse import urlsplit
+
+        from ..logs.clickhouse import _without_password
+        parts = urlsplit(args.clickhouse)
+        if parts.scheme.lower() not in ("http", "https") or not parts.hostname:  # clickhouse-connect's HTTP
+            return (f"'{printable(_without_password(args.clickhouse))}': a ClickHouse server is "
+                    "http[s]://[USER:PASSWORD@]HOST[:PORT][/DATABASE], like http://localhost:8123")
     if args.action == "check" and table and not args.clickhouse:
         return "--table needs --clickhouse URL (the server that has the table)"
     if args.action == "check" and args.clickhouse and not table and not all("://" in f for f in args.files):
