@@ -158,8 +158,8 @@ def test_drafts_left_in_the_catalog_do_not_stop_the_next_check(tmp_path):
 def test_a_report_path_that_cannot_be_a_file_is_refused_before_the_logs_are_read(tmp_path, monkeypatch, capsys):
     """A folder at --save-report's path (or a file where a folder of it should be) was found only
     after the check: months of logs read, then exit 2. As a foreign file is, it is refused first."""
-    from eventcat.cli import main
     import eventcat.logs.parallel
+    from eventcat.cli import main
 
     def never(*args, **kwargs):
         raise AssertionError("the logs were read")
