@@ -87,3 +87,13 @@ def test_a_clickhouse_url_that_is_not_http_is_said_so(capsys, url):
     assert status == 2
     assert err == (f"eventcat logs check: '{shown}': a ClickHouse server is http[s]://[USER:PASSWORD@]HOST[:PORT]"
                    "[/DATABASE], like http://localhost:8123\n")
+
+
+def test_the_help_of_side_says_what_the_guide_says(capsys):
+    """--help said 'side: an event_source the catalog does not list for the event' only; a Segment
+    message of an event not sent through Segment is a 'side' finding too (checking-logs.md)."""
+    with pytest.raises(SystemExit):
+        main(["logs", "check", "--help"])
+    out = capsys.readouterr().out
+    side = out[out.index("\n  side "):].split("\n  pii ")[0]
+    assert "Segment message" in side

@@ -23,7 +23,8 @@ FINDING_KINDS = {
     "unknown-field": "a field the catalog does not declare",
     "type-mismatch": "a value of another type than declared",
     "not-allowed": "a value outside the field's allowed values",
-    "side": "an event_source the catalog does not list for the event",
+    "side": "an event_source the catalog does not list for the event, or a Segment message of an "
+            "event the catalog does not send through Segment",
     "pii": "a value that looks like personal data in a field declared as holding none",
 }
 # Every kind `--fail-on` accepts, with what it counts.
