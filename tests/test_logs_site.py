@@ -139,3 +139,17 @@ def test_the_page_names_log_files_without_their_folders(tmp_path):
     saved.write_text(check_logs(catalog, [log]).to_json())
     for source in (log, saved):
         assert [f.path for f in load_report(catalog, [source]).files] == ["prod.jsonl"]
+
+
+def test_the_summary_counts_agree_with_their_nouns(tmp_path):
+    """The page said 'The logs also hold 1 records of 1 undocumented event names, 1 implicit
+    events' for a log with one of each."""
+    catalog_dir = tmp_path / "catalog"
+    shutil.copytree(LOGS / "catalog", catalog_dir)
+    log = tmp_path / "one.jsonl"
+    log.write_text('{"event_type": "no.such.event", "event_source": "server", "event": {}}\n'
+                   '{"event_type": "/courses/x/about", "event_source": "server", "event": {}}\n')
+    out = tmp_path / "out"
+    generate(catalog_dir, out, coverage=[log])
+    page = " ".join((out / "coverage.md").read_text().split())
+    assert "hold 1 record of 1 undocumented event name, 1 implicit event (URL paths)," in page
