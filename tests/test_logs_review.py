@@ -97,3 +97,16 @@ def test_the_help_of_side_says_what_the_guide_says(capsys):
     out = capsys.readouterr().out
     side = out[out.index("\n  side "):].split("\n  pii ")[0]
     assert "Segment message" in side
+
+
+def test_a_place_in_a_web_servers_file_names_the_server(capsys):
+    """A place read with url() was the URL's path alone ('/day.log:1'): the same file name on two
+    servers (or a mirror) gave one place, and the reader could not tell which server to look at."""
+    from test_logs_remote import http_server
+    with http_server({"/logs/day.log": b"not json\n" + RECORD}) as (base, _):
+        mirror = base.replace("127.0.0.1", "reader:s3cret@localhost")
+        status, out, err = run(capsys, f"{base}/logs/day.log", f"{mirror}/logs/day.log")
+    assert (status, err) == (0, "")
+    shown = mirror.replace("s3cret", "***")
+    assert f"  {base}/logs/day.log:1: no JSON object on the line\n" in out
+    assert f"  {shown}/logs/day.log:1: no JSON object on the line\n" in out

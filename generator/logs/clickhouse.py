@@ -241,7 +241,12 @@ def _places(row: dict[str, Any], source: Source, limit: int = EXAMPLES) -> list[
 def _place(place: Any, source: Source) -> str:
     """'file:line'; a glob or URL names the file ClickHouse read (`_path`)."""
     f, path, n = (place["1"], place["2"], place["3"]) if isinstance(place, dict) else place
-    return f"{printable(path or source.names[int(f)])}:{int(n)}"
+    name = source.names[int(f)]
+    if path.startswith("/") and name.lower().startswith(("http://", "https://")):
+        # url() gives the path alone: two web servers' /day.log would be one place
+        parts = urlsplit(_without_password(name))
+        path = f"{parts.scheme}://{parts.netloc}{path}"
+    return f"{printable(path or name)}:{int(n)}"
 
 
 def _first_place(row: dict[str, Any]) -> tuple[int, int]:
