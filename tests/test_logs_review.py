@@ -110,3 +110,19 @@ def test_a_place_in_a_web_servers_file_names_the_server(capsys):
     shown = mirror.replace("s3cret", "***")
     assert f"  {base}/logs/day.log:1: no JSON object on the line\n" in out
     assert f"  {shown}/logs/day.log:1: no JSON object on the line\n" in out
+
+
+def test_a_bracket_glob_is_expanded_and_a_file_named_with_a_bracket_is_that_file(capsys, tmp_path):
+    """'day-[12].log', quoted as the guide says, was 'no such file' (only *, ? and { were taken
+    for a pattern); a file whose name holds '[' or '*' is read as that file, by both engines."""
+    for name in ("day-1.log", "day-2.log", "day-3.log"):
+        (tmp_path / name).write_bytes(RECORD)
+    status, out, err = run(capsys, "--format", "json", str(tmp_path / "day-[12].log"))
+    assert (status, err) == (0, "") and '"records": 2,' in out
+    odd = tmp_path / "odd[1]*.log"
+    odd.write_bytes(RECORD * 3)
+    for engine in ("python", "clickhouse"):
+        status = main(["logs", "check", "--catalog", str(CATALOG), "--engine", engine, "--format", "json", str(odd)])
+        captured = capsys.readouterr()
+        assert (status, captured.err) == (0, ""), engine
+        assert '"records": 3,' in captured.out

@@ -171,7 +171,7 @@ def _logs(args: argparse.Namespace) -> int:
 
 def _not_a_local_file(spec: str) -> bool:
     """A glob or a URL, which ClickHouse reads itself."""
-    return "://" in spec or any(c in spec for c in "*?{")
+    return "://" in spec or (any(c in spec for c in "*?{[") and not Path(spec).is_file())
 
 
 def _engine_usage(args: argparse.Namespace) -> str:

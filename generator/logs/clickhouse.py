@@ -36,7 +36,7 @@ from .sql import check_query, file_source, lit
 NO_PLACE = "(no line numbers in a table)"
 KIND_ORDER = ("missing-required", "unknown-field", "type-mismatch", "not-allowed", "side", "pii")
 _REMOTE = re.compile(r"^(s3|https?|gs)://", re.IGNORECASE)
-_GLOB = re.compile(r"[*?{]")
+_GLOB = re.compile(r"[*?{[]")
 
 
 class EngineError(Exception):
@@ -75,7 +75,9 @@ def local_or_remote(specs: list[str], cluster: str | None = None, access: S3Acce
     paths: list[str] = []
     expanded = []
     for spec in specs:
-        if _GLOB.search(spec) and "{" not in spec and not _REMOTE.match(spec):
+        if os.path.isfile(spec):  # a file whose name holds '[' or '*' is that file
+            expanded.append(spec)
+        elif _GLOB.search(spec) and "{" not in spec and not _REMOTE.match(spec):
             # a local glob is expanded here, so each file is told gzip or not and named as given
             matches = sorted(glob.glob(spec))
             if not matches:
@@ -98,7 +100,7 @@ def local_or_remote(specs: list[str], cluster: str | None = None, access: S3Acce
             names.append(spec)
             packed.append(spec.endswith(".gz"))
             paths.append("")
-        elif _GLOB.search(spec):
+        elif _GLOB.search(spec) and not os.path.isfile(spec):
             selects.append(f"SELECT toUInt32({index}) AS f, toUInt64(_row_number + 1) AS n, line, _path AS p "
                            f"FROM file({lit(os.path.abspath(spec))}, 'LineAsString', 'line String')")
             names.append(spec)
