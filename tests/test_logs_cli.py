@@ -173,3 +173,21 @@ def test_a_report_path_that_cannot_be_a_file_is_refused_before_the_logs_are_read
         assert captured.err.startswith(f"eventcat logs check: {target}: cannot write the report: ")
         assert captured.err.count("\n") == 1
     assert in_the_way.read_text() == "x"
+
+
+def test_control_characters_in_arguments_are_not_sent_to_the_terminal(capsys, tmp_path):
+    """A missing log named with an escape sequence, and a --fail-on or --jobs value holding one,
+    were echoed raw in the error line: the terminal ran them (here, resetting it)."""
+    import pytest
+
+    from eventcat.cli import main
+    evil = "\x1bc\x1b]0;title\x07"  # reset the terminal, set its title
+    assert main(["logs", "check", "--catalog", str(CATALOG), str(tmp_path / f"day{evil}.log")]) == 2
+    err = capsys.readouterr().err
+    assert err == f"eventcat logs check: {tmp_path}/day\\x1bc\\x1b]0;title\\x07.log: no such file\n"
+    for args in (["--fail-on", f"x{evil}=1"], ["--jobs", evil], ["--max-line-bytes", evil], [f"--x{evil}"]):
+        with pytest.raises(SystemExit) as exit:
+            main(["logs", "check", "--catalog", str(CATALOG), str(LOGS / "good.jsonl"), *args])
+        err = capsys.readouterr().err
+        assert exit.value.code == 2 and "\\x1bc" in err, args
+        assert not any(c in err for c in "\x1b\x07"), args

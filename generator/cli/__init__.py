@@ -7,14 +7,25 @@ import argparse
 import os
 import signal
 import sys
+from typing import NoReturn
 
 from .. import __version__
+from ..diagnostics import printable
 from . import code, diff, exports, logs, site, start
 from .common import open_project
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse's parser, whose usage errors quote what was typed with control characters escaped
+    (a --fail-on value or an unknown option holding an escape sequence is not run by the terminal).
+    Sub-parsers are made of the same class."""
+
+    def error(self, message: str) -> NoReturn:
+        super().error(printable(message))
+
+
 def make_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="eventcat",
         description="Turn a folder of YAML analytics-event definitions into a searchable "
                     "Sphinx research guide.")

@@ -158,7 +158,7 @@ def _logs(args: argparse.Namespace) -> int:
     try:
         check_readable(local)
     except LogFileError as error:
-        print(f"eventcat logs {args.action}: {error}", file=sys.stderr)
+        print(f"eventcat logs {args.action}: {printable(str(error))}", file=sys.stderr)
         return 2
     if not args.catalog.is_dir():
         print(f"{args.catalog}: error no-catalog: catalog folder not found (give --catalog DIR, "
