@@ -126,3 +126,34 @@ def test_a_bracket_glob_is_expanded_and_a_file_named_with_a_bracket_is_that_file
         captured = capsys.readouterr()
         assert (status, captured.err) == (0, ""), engine
         assert '"records": 3,' in captured.out
+
+
+def test_a_servers_refusal_is_one_line_naming_the_server_and_what_to_check(capsys):
+    """A server's errors came as clickhouse-connect's 'Received ClickHouse exception, code: 47,
+    server response: Code: 47. DB::Exception: Unknown expression or function identifier `nope`.
+    Maybe you meant: ['lone']. In scope SELECT ... (for url ...)': the query's insides (and a
+    suggestion naming an alias of ours) rather than which option to check."""
+    pytest.importorskip("clickhouse_connect")
+    from clickhouse_http import ClickHouseOverChdb
+    with ClickHouseOverChdb() as server:
+        server.db.query("CREATE DATABASE openedx")
+        server.db.query("CREATE TABLE openedx.raw (message String) ENGINE = Memory")
+        shown = server.url.replace(server.password.replace(" ", "%20"), "***")
+        said = {}
+        for name, args in {"password": (server.url.replace("s3cret", "wrong"), "--table", "openedx.raw"),
+                           "table": (server.url, "--table", "openedx.nope"),
+                           "database": (server.url, "--table", "nodb.raw"),
+                           "column": (server.url, "--table", "openedx.raw", "--column", "nope")}.items():
+            status = main(["logs", "check", "--catalog", str(CATALOG), "--clickhouse", *args])
+            captured = capsys.readouterr()
+            assert (status, captured.out) == (2, ""), name
+            said[name] = captured.err
+    wrong = shown.replace("s3cret", "wrong")
+    assert said["password"].startswith(f"eventcat logs check: {wrong}: ")
+    assert said["password"].endswith(" (AUTHENTICATION_FAILED: check the user and password in the URL)\n")
+    assert said["table"] == (f"eventcat logs check: {shown}: Unknown table expression identifier 'openedx.nope' "
+                             "(UNKNOWN_TABLE: check --table)\n")
+    assert said["database"] == (f"eventcat logs check: {shown}: Database nodb does not exist "
+                                "(UNKNOWN_DATABASE: check --table)\n")
+    assert said["column"] == (f"eventcat logs check: {shown}: Unknown expression or function identifier `nope` "
+                              "(UNKNOWN_IDENTIFIER: check --column, the column that holds each record)\n")

@@ -192,10 +192,36 @@ def run_server(sql: str, url: str) -> list[dict[str, Any]]:
         reason = _os_reason(error)
         if reason:  # the server was never reached: which one, and why, not the HTTP stack's layers
             raise EngineError(f"{_without_password(url)}: cannot connect ({reason})") from None
-        raise EngineError(_short(str(error))) from None
+        said = _server_said(str(error))
+        raise EngineError(f"{_without_password(url)}: {said}" if said else _short(str(error))) from None
     finally:
         quiet.setLevel(level)
     return [dict(zip(result.column_names, row, strict=True)) for row in result.result_rows]
+
+
+# the server's own words in clickhouse-connect's 'Received ClickHouse exception, code: N, server
+# response: Code: N. DB::Exception: WHAT. In scope SELECT ... (NAME) (for url ...)'
+_SERVER_SAID = re.compile(r"DB::Exception: (.+?)\.? \(([A-Z_]+)\)", re.DOTALL)
+_SERVER_ASIDE = re.compile(r"\.? (?:Maybe you meant|In scope)\b")  # a guess (naming our aliases), the query
+_SERVER_HINTS = {
+    "AUTHENTICATION_FAILED": "check the user and password in the URL",
+    "REQUIRED_PASSWORD": "check the user and password in the URL",
+    "UNKNOWN_TABLE": "check --table", "UNKNOWN_DATABASE": "check --table",
+    "UNKNOWN_IDENTIFIER": "check --column, the column that holds each record",
+    "CLUSTER_DOESNT_EXIST": "SELECT DISTINCT cluster FROM system.clusters lists the server's clusters",
+    "ACCESS_DENIED": "the user needs the grants the guide lists",
+}
+
+
+def _server_said(message: str) -> str:
+    """A server's refusal as 'WHAT (NAME: what to check)', without the query it quotes; "" when
+    the message is not one."""
+    found = _SERVER_SAID.search(message)
+    if not found:
+        return ""
+    what, name = " ".join(_SERVER_ASIDE.split(found[1])[0].split())[:300], found[2]
+    hint = _SERVER_HINTS.get(name)
+    return f"{what} ({name}: {hint})" if hint else f"{what} ({name})"
 
 
 def _os_reason(error: BaseException) -> str:
