@@ -157,3 +157,36 @@ def test_a_servers_refusal_is_one_line_naming_the_server_and_what_to_check(capsy
                                 "(UNKNOWN_DATABASE: check --table)\n")
     assert said["column"] == (f"eventcat logs check: {shown}: Unknown expression or function identifier `nope` "
                               "(UNKNOWN_IDENTIFIER: check --column, the column that holds each record)\n")
+
+
+def test_the_guide_says_what_the_rows_of_logs_sql_are(capsys, tmp_path):
+    """The guide said each row of the printed query's result was 'one fact of the report: a
+    section (event, undocumented, implicit, finding, malformed, ...)' and suggested saving the
+    rows from cron; the rows are grouped records that only eventcat turns into a report, and no
+    section of those names but 'malformed' comes out."""
+    import chdb
+
+    from conftest import ROOT
+    log = tmp_path / "day.log"
+    log.write_bytes(b"# a comment\n\nnot json\n" + RECORD +
+                    b'{"event_type": "x.y", "event_source": "server", "event": {"email": "a@example.org"}}\n')
+    assert main(["logs", "sql", "--catalog", str(CATALOG), str(log)]) == 0
+    rows = chdb.query(capsys.readouterr().out, "JSONCompactEachRow").bytes().decode().splitlines()
+    sections = {row.split('"')[1] for row in rows if row.strip()}
+    assert {"group", "blank", "comment", "malformed"} <= sections <= {"group", "whole", "blank", "comment",
+                                                                       "malformed", "pii?"}
+    guide = " ".join((ROOT / "docs" / "guides" / "checking-months-of-logs.md").read_text().split())
+    said = guide[guide.index("eventcat logs sql --table DATABASE.TABLE"):guide.index("## A bucket of daily files")]
+    assert all(f"`{section}`" in said for section in ("group", "blank", "comment", "malformed", "pii?"))
+    assert "one fact of the report" not in guide and "facts.jsonl" not in guide
+    help_text = " ".join(main_help("sql").split())
+    assert "one fact of the report" not in help_text and "grouped records" in help_text
+
+
+def main_help(action):
+    import contextlib
+    import io
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out), pytest.raises(SystemExit):
+        main(["logs", action, "--help"])
+    return out.getvalue()

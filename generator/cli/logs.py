@@ -56,11 +56,12 @@ def add_parsers(commands: Commands) -> None:
                        help="no progress bar (it only shows on a terminal anyway)")
     _max_line_option(check)
     sql = actions.add_parser(
-        "sql", help="print the ClickHouse query of the check, to schedule it or wrap it in a dbt model",
+        "sql", help="print the ClickHouse query the check runs (grouped records, not yet the report)",
         description="Print the query `logs check --engine clickhouse` runs: over FILE|GLOB|URL "
-                    "table functions, or with --table over a server table of raw records. Each "
-                    "row of its result is one fact of the report (a section, its keys, a count, "
-                    "the first and last time, the first places).")
+                    "table functions, or with --table over a server table of raw records. Its rows "
+                    "are grouped records (one sample record per structure, with a count, the first "
+                    "and last time and the first places) and candidate personal values, which "
+                    "`logs check` turns into the report; no command reads them back.")
     sql.add_argument("files", nargs="*", metavar="FILE", help="files, globs or URLs to read")
     catalog_option(sql)
     sql.add_argument("--table", metavar="NAME", help="a table (or db.table) of raw records")
