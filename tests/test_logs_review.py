@@ -190,3 +190,15 @@ def main_help(action):
     with contextlib.redirect_stdout(out), pytest.raises(SystemExit):
         main(["logs", action, "--help"])
     return out.getvalue()
+
+
+def test_logs_sql_with_cluster_refuses_local_files(capsys, tmp_path):
+    """'logs sql --cluster analytics day.log' printed a query that reads day.log with file(), on
+    whichever node runs it, the cluster left out without a word ('logs check' refuses the same)."""
+    log = tmp_path / "day.log"
+    log.write_bytes(RECORD)
+    assert main(["logs", "sql", "--catalog", str(CATALOG), "--cluster", "analytics", str(log)]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err == (f"eventcat logs sql: --cluster reads s3 URLs, not local files: {log} is read by "
+                            "ClickHouse on this machine (leave --cluster out)\n")

@@ -198,6 +198,10 @@ def _engine_usage(args: argparse.Namespace) -> str:
         return "--cluster needs --clickhouse URL (a node of the cluster)"
     if args.cluster and (table or not args.files):
         return "--cluster reads s3 URLs: give them as FILEs"
+    local = [f for f in args.files if "://" not in f]
+    if args.cluster and local:
+        return (f"--cluster reads s3 URLs, not local files: {printable(local[0])} is read by ClickHouse on "
+                "this machine (leave --cluster out)")
     if not table and not args.files:
         return "give one or more FILEs" + (" (or --clickhouse URL --table NAME)" if args.action == "check" else
                                          " (or --table NAME)")
