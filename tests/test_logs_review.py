@@ -2,6 +2,7 @@
 each test is a defect that was there, with the input that showed it."""
 
 import gzip
+import json
 import os
 
 import pytest
@@ -202,3 +203,25 @@ def test_logs_sql_with_cluster_refuses_local_files(capsys, tmp_path):
     assert captured.out == ""
     assert captured.err == (f"eventcat logs sql: --cluster reads s3 URLs, not local files: {log} is read by "
                             "ClickHouse on this machine (leave --cluster out)\n")
+
+
+@pytest.mark.parametrize("engine", ["python", "clickhouse"])
+def test_a_url_with_a_user_and_an_ip_host_is_not_a_personal_ip_address(capsys, tmp_path, engine):
+    """'https://user:pass@10.0.0.1/x' was reported 'looks like ip-address', where the guide says
+    the host of a URL is a server's address and is not reported ('http://10.0.0.1/' was not)."""
+    from eventcat.logs.pii import pii_kind
+    urls = ["https://user:pass@10.0.0.1/x", "http://reader@[2001:db8::1]:8080/", "http://10.0.0.1/"]
+    assert [pii_kind(url) for url in urls] == [None, None, None]
+    # an address that is not a URL's host still is one
+    assert pii_kind("from 10.0.0.1 via https://h/") == pii_kind("user@10.0.0.1:22") == "ip-address"
+    log = tmp_path / "day.log"
+    good = json.loads((FIXTURES / "logs" / "good.jsonl").read_text().splitlines()[0])
+    assert good["event_type"] == "edx.course.enrollment.activated"
+    lines = []
+    for url in [*urls, "10.0.0.1"]:  # a documented event, the URL in a key it does not declare
+        good["event"]["link"] = url
+        lines.append(json.dumps(good) + "\n")
+    log.write_text("".join(lines))
+    status = main(["logs", "check", "--catalog", str(CATALOG), "--engine", engine, "--format", "json", str(log)])
+    found = [f for f in json.loads(capsys.readouterr().out)["findings"] if f["kind"] == "pii"]
+    assert status == 0 and [(f["field"], f["count"]) for f in found] == [("link", 1)]  # the bare address only

@@ -43,10 +43,14 @@ def _is_ipv6(text: str) -> bool:
         return False
 
 
+# what comes before a URL's host: the scheme's '://', a user (and password) and '@', a '[' for IPv6
+_BEFORE_HOST = re.compile(r"://(?:[^\s/?#@]*@)?\[?\Z")
+
+
 def _url_host(value: str, start: int) -> bool:
-    """Whether the match at `start` is the host of a URL ('http://10.0.0.1/x', 'http://[::1]/'):
-    a server's address, not a person's."""
-    return value.endswith("://", 0, start) or value.endswith("://[", 0, start)
+    """Whether the match at `start` is the host of a URL ('http://10.0.0.1/x', 'http://[::1]/',
+    'https://user:pass@10.0.0.1/'): a server's address, not a person's."""
+    return _BEFORE_HOST.search(value, max(0, start - 256), start) is not None
 
 
 def _spans(value: str) -> list[tuple[int, int, PiiKind]]:
