@@ -92,3 +92,17 @@ def test_an_existing_file_is_never_replaced(tmp_path):
     assert target.read_text() == "# mine\n"
     assert result.skipped == [("edx.bookmark.added", f"{target} exists already; left as it is")]
     assert not list(target.parent.glob(".draft-*"))  # no temporary file left behind
+
+
+def test_a_segment_track_message_is_drafted_with_a_track_api(tmp_path):
+    """A Segment `track` message of an undocumented event was drafted with `api: segment.identify`
+    (the first Segment API of the side, by file name), a call that carries no event name."""
+    catalog_dir = tmp_path / "catalog"
+    shutil.copytree(LOGS / "catalog", catalog_dir)
+    catalog = build_catalog(catalog_dir)[0]
+    log = tmp_path / "segment.jsonl"
+    log.write_text('{"type": "track", "event": "edx.new.thing", "messageId": "m1", "userId": "4", '
+                   '"properties": {"n": 1}, "timestamp": "2025-03-01T00:00:00Z"}\n')
+    write_drafts(catalog, collect(catalog, [log]), catalog_dir)
+    data = yaml.safe_load((catalog_dir / "events" / "new" / "edx.new.thing.yaml").read_text())
+    assert [(i["side"], i["api"]) for i in data["implementations"]] == [("server", "segment.track")]

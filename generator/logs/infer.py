@@ -15,7 +15,7 @@ from typing import Any
 
 from ..link import Catalog, derive_domain, page_slug
 from ..lint import name_style_pattern
-from ..model import EVENT_NAME_MAX, FIELD_NAME_PATTERN, NAME_RE, Event
+from ..model import EVENT_NAME_MAX, FIELD_NAME_PATTERN, NAME_RE, ApiDefinition, Event
 from ..scaffold import _schema_line, default_api, default_schemas
 from ..sync import FILE_MODE
 from ..yamltext import comment, scalar
@@ -108,6 +108,14 @@ def _add(sample: NameSample, rec: Record) -> None:
             found.example = mask(value) if isinstance(value, str) else value
 
 
+def _segment_api(catalog: Catalog, side: str) -> ApiDefinition | None:
+    """The side's Segment API for a `track` message: one that sends track calls first, never an
+    identify call (it carries no event name)."""
+    apis = [a for a in catalog.apis.values() if side in a.sides and a.channel == "segment"
+            and a.record != "segment-identify"]
+    return next((a for a in apis if a.record == "segment-track"), apis[0] if apis else None)
+
+
 def field_type(types: Counter) -> str:
     """The catalog type that fits what was seen; an integer among numbers makes a number."""
     if not types:
@@ -157,8 +165,7 @@ def draft(name: str, sample: NameSample, catalog: Catalog, schema_target: Path,
         "implementations:\n",
     ]
     for side in sides:
-        chosen = next((a for a in catalog.apis.values() if side in a.sides
-                       and a.channel == "segment"), None) if shape == SEGMENT else None
+        chosen = _segment_api(catalog, side) if shape == SEGMENT else None
         chosen = chosen or default_api(catalog.apis, side)
         api = chosen.name if chosen else "TODO: an API from apis/"
         lines += [f"  - side: {_q(side)}\n", f"    api: {_q(api)}\n",
