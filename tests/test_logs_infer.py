@@ -106,3 +106,22 @@ def test_a_segment_track_message_is_drafted_with_a_track_api(tmp_path):
     write_drafts(catalog, collect(catalog, [log]), catalog_dir)
     data = yaml.safe_load((catalog_dir / "events" / "new" / "edx.new.thing.yaml").read_text())
     assert [(i["side"], i["api"]) for i in data["implementations"]] == [("server", "segment.track")]
+
+
+def test_the_draft_takes_the_envelope_the_catalogs_events_use(tmp_path):
+    """With two envelope groups around `event`, a server record was drafted with the first by
+    file name (the edX example: 'mobile-context' for a server record), so the filled-in draft
+    expected a mobile app's context; the group the catalog's events of that side use is taken."""
+    catalog_dir = tmp_path / "catalog"
+    shutil.copytree(LOGS / "catalog", catalog_dir)
+    (catalog_dir / "fields" / "a-mobile-context.yaml").write_text(
+        "id: a-mobile-context\nname: Mobile context\nenvelope: true\npayload_key: event\nfields:\n"
+        "  - {name: context.application.name, type: string, pii: none, description: App.}\n")
+    catalog = build_catalog(catalog_dir)[0]
+    assert next(g.id for g in catalog.groups.values() if g.envelope and g.payload_key == "event") == "a-mobile-context"
+    log = tmp_path / "day.log"
+    log.write_text('{"event_type": "edx.new.thing", "event_source": "server", "time": "2025-03-01T00:00:00Z", '
+                   '"event": {"n": 1}}\n')
+    write_drafts(catalog, collect(catalog, [log]), catalog_dir)
+    data = yaml.safe_load((catalog_dir / "events" / "new" / "edx.new.thing.yaml").read_text())
+    assert data["field_groups"] == ["tracking-log-envelope"]

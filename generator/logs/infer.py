@@ -108,6 +108,15 @@ def _add(sample: NameSample, rec: Record) -> None:
             found.example = mask(value) if isinstance(value, str) else value
 
 
+def _envelope(catalog: Catalog, payload_key: str, sides: set[str]) -> str | None:
+    """The envelope group around `payload_key` that the catalog's events of these sides use most
+    (of every side when none was seen); the first by id when no event uses one."""
+    groups = [g.id for g in catalog.groups.values() if g.envelope and g.payload_key == payload_key]
+    uses = Counter(group for entry in catalog.events if not sides or sides & set(entry.sides)
+                   for group in entry.event.field_groups if group in groups)
+    return max(groups, key=lambda group: (uses[group], -groups.index(group))) if groups else None
+
+
 def _segment_api(catalog: Catalog, side: str) -> ApiDefinition | None:
     """The side's Segment API for a `track` message: one that sends track calls first, never an
     identify call (it carries no event name)."""
@@ -137,7 +146,7 @@ def draft(name: str, sample: NameSample, catalog: Catalog, schema_target: Path,
     kind = catalog.kind_for_name(name)
     shape = sample.shapes.most_common(1)[0][0]
     group_key = "properties" if shape == SEGMENT else "event"
-    envelope = next((g.id for g in catalog.groups.values() if g.envelope and g.payload_key == group_key), None)
+    envelope = _envelope(catalog, group_key, set(sample.sides))
     sides = [s for s, _ in sample.sides.most_common() if s in SIDES] or ["server"]
     when = "" if not sample.first else (f" on {sample.first}" if sample.first == sample.last
                                         else f" between {sample.first} and {sample.last}")
