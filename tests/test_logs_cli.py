@@ -191,3 +191,12 @@ def test_control_characters_in_arguments_are_not_sent_to_the_terminal(capsys, tm
         err = capsys.readouterr().err
         assert exit.value.code == 2 and "\\x1bc" in err, args
         assert not any(c in err for c in "\x1b\x07"), args
+
+
+def test_one_draft_is_one_draft(tmp_path):
+    """'eventcat logs infer: 1 drafts written.'"""
+    log = tmp_path / "one.jsonl"
+    log.write_text('{"event_type": "edx.new.thing", "event_source": "server", "event": {"n": 1}}\n')
+    result = eventcat("logs", "infer", "--catalog", CATALOG, log, "--out", tmp_path / "drafts")
+    assert result.returncode == 0, result.stderr
+    assert "eventcat logs infer: 1 draft written. Fill in every TODO" in result.stdout

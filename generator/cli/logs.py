@@ -273,6 +273,7 @@ def _logs_infer(args: argparse.Namespace, catalog: Catalog) -> int:
     if not samples:
         print("eventcat logs infer: every named event in the logs is documented; nothing to draft")
     else:
-        print(f"eventcat logs infer: {len(result.written)} drafts written. Fill in every TODO, "
+        written = len(result.written)
+        print(f"eventcat logs infer: {written} draft{'' if written == 1 else 's'} written. Fill in every TODO, "
               "then run `eventcat check`.")
     return 0
