@@ -54,6 +54,10 @@ def add_parsers(commands: Commands) -> None:
                        help="let --save-report replace a file eventcat did not write")
     check.add_argument("--no-progress", action="store_true",
                        help="no progress bar (it only shows on a terminal anyway)")
+    check.add_argument("--rows", type=Path, metavar="PATH",
+                       help="read back a saved result of the query `logs sql` prints (JSON Lines: "
+                            "clickhouse-client --format JSONEachRow) instead of running it; give the "
+                            "same FILEs or --table as to logs sql")
     _max_line_option(check)
     sql = actions.add_parser(
         "sql", help="print the ClickHouse query the check runs (grouped records, not yet the report)",
@@ -61,7 +65,8 @@ def add_parsers(commands: Commands) -> None:
                     "table functions, or with --table over a server table of raw records. Its rows "
                     "are grouped records (one sample record per structure, with a count, the first "
                     "and last time and the first places) and candidate personal values, which "
-                    "`logs check` turns into the report; no command reads them back.")
+                    "`logs check` turns into the report; `logs check --rows` reads a saved result "
+                    "(JSONEachRow) back into it.")
     sql.add_argument("files", nargs="*", metavar="FILE", help="files, globs or URLs to read")
     catalog_option(sql)
     sql.add_argument("--table", metavar="NAME", help="a table (or db.table) of raw records")
@@ -177,7 +182,10 @@ def _not_a_local_file(spec: str) -> bool:
 
 def _engine_usage(args: argparse.Namespace) -> str:
     """What is wrong with the engine options, or ""."""
-    if args.action == "check" and args.clickhouse:
+    rows = args.action == "check" and args.rows is not None
+    if rows and args.clickhouse:
+        return "--rows reads a saved result of the query: leave --clickhouse out (nothing is run)"
+    if args.action == "check" and (args.clickhouse or rows):
         args.engine = "clickhouse"
     table = args.table
     if args.action == "check" and args.clickhouse:
@@ -188,13 +196,13 @@ def _engine_usage(args: argparse.Namespace) -> str:
         if parts.scheme.lower() not in ("http", "https") or not parts.hostname:  # clickhouse-connect's HTTP
             return (f"'{printable(_without_password(args.clickhouse))}': a ClickHouse server is "
                     "http[s]://[USER:PASSWORD@]HOST[:PORT][/DATABASE], like http://localhost:8123")
-    if args.action == "check" and table and not args.clickhouse:
+    if args.action == "check" and table and not args.clickhouse and not rows:
         return "--table needs --clickhouse URL (the server that has the table)"
     if args.action == "check" and args.clickhouse and not table and not all("://" in f for f in args.files):
         return "--clickhouse reads --table NAME, or s3:// and https:// URLs (the server cannot read your files)"
-    if args.action == "check" and args.s3_collection and not args.clickhouse:
+    if args.action == "check" and args.s3_collection and not args.clickhouse and not rows:
         return "--s3-collection names a collection on a server: give --clickhouse URL too"
-    if args.action == "check" and args.cluster and not args.clickhouse:
+    if args.action == "check" and args.cluster and not args.clickhouse and not rows:
         return "--cluster needs --clickhouse URL (a node of the cluster)"
     if args.cluster and (table or not args.files):
         return "--cluster reads s3 URLs: give them as FILEs"
@@ -241,7 +249,16 @@ def _logs_check(args: argparse.Namespace, catalog: Catalog) -> int:
         return 2
     started = time.perf_counter()
     made = datetime.datetime.now(datetime.UTC).replace(microsecond=0).isoformat()
-    if args.engine == "clickhouse":
+    if args.rows is not None:
+        from ..logs.clickhouse import EngineError, report_from_rows
+        from ..logs.remote import RemoteError
+        try:
+            report = report_from_rows(catalog, args.rows, args.files, str(args.catalog), made, table=args.table,
+                                      column=args.column, cluster=args.cluster, access=_s3_access(args))
+        except (EngineError, RemoteError) as error:
+            print(f"eventcat logs check: {printable(str(error))}", file=sys.stderr)
+            return 2
+    elif args.engine == "clickhouse":
         from ..logs.clickhouse import EngineError, check_clickhouse
         from ..logs.remote import RemoteError
         try:

@@ -465,6 +465,47 @@ def assemble(rows: list[dict[str, Any]], catalog: Catalog, source: Source, catal
     return report
 
 
+ROW_SECTIONS = ("group", "whole", "blank", "comment", "malformed", "pii?")
+ROW_KEYS = ("section", "a", "b", "c", "d", "e", "records", "first_time", "first_at", "last_time", "last_at",
+            "places", "sample")
+
+
+def read_rows(path: Path) -> list[dict[str, Any]]:
+    """The saved result of the query `logs sql` prints, as JSON Lines (ClickHouse's JSONEachRow:
+    `clickhouse-client --format JSONEachRow`, a scheduled job or a dbt model exported so), checked
+    row by row: a file that is not one is said at its first wrong line."""
+    rows = []
+    try:  # the rows are few: one per structure, not per record
+        lines = path.read_bytes().splitlines()
+    except OSError as error:
+        raise EngineError(f"{path}: {error.strerror or error}") from None
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except ValueError as error:  # not UTF-8, or not JSON
+            raise EngineError(f"{path}:{number}: not JSON ({error}; save the query's result as "
+                              "JSONEachRow)") from None
+        missing = [key for key in ROW_KEYS if not isinstance(row, dict) or key not in row]
+        if missing or row["section"] not in ROW_SECTIONS:
+            why = f"no {', '.join(missing)}" if missing else f"section {row['section']!r}"
+            raise EngineError(f"{path}:{number}: not a row of the query `eventcat logs sql` prints "
+                              f"({why}; print the query again for this version of eventcat)")
+        rows.append(row)
+    return rows
+
+
+def report_from_rows(catalog: Catalog, rows_path: Path, specs: list[str], catalog_name: str = "",
+                     made: str = "", table: str | None = None, column: str = "message",
+                     cluster: str | None = None, access: S3Access | None = None) -> Report:
+    """The report from a saved result of the query, for the same FILEs or --table it was printed
+    for (they name the files its places point into); nothing is read but the rows."""
+    rows = read_rows(rows_path)
+    source = table_source(table, column) if table else local_or_remote(specs, cluster, access)
+    return assemble(rows, catalog, source, catalog_name, made)
+
+
 def check_clickhouse(catalog: Catalog, specs: list[str], catalog_name: str = "", made: str = "",
                      server: str | None = None, table: str | None = None, column: str = "message",
                      cluster: str | None = None, access: S3Access | None = None,
