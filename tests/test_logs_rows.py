@@ -101,3 +101,25 @@ def test_rows_and_a_server_do_not_go_together(capsys, tmp_path):
     status, result = check(capsys, "--rows", str(tmp_path / "r.jsonl"), "--clickhouse", "http://localhost:8123",
                            "--table", "raw")
     assert status == 2 and "--rows reads a saved result of the query: leave --clickhouse out" in result.err
+
+
+def test_rows_from_the_query_of_another_catalog_are_refused(capsys, catalog, tmp_path):
+    """The query groups records by what the catalog checks (here: the values of a field with an
+    allowed list); read with a catalog that checks other things, those groups would be wrong."""
+    import shutil
+
+    import chdb
+    log = tmp_path / "day.log"
+    log.write_text("\n".join(hostile_lines(catalog)) + "\n", encoding="utf-8")
+    rows = tmp_path / "rows.jsonl"
+    rows.write_bytes(chdb.query(printed_sql(capsys, str(log)), "JSONEachRow").bytes())
+    changed = tmp_path / "catalog"
+    shutil.copytree(CATALOG, changed)
+    event = changed / "events" / "edx.course.enrollment.activated.yaml"
+    event.write_text(event.read_text().replace("allowed: [audit, honor, verified]", "allowed: [audit, honor]"))
+    status = main(["logs", "check", "--catalog", str(changed), "--rows", str(rows), str(log)])
+    err = capsys.readouterr().err
+    assert status == 2 and err == (f"eventcat logs check: {rows}: the rows come from a query printed for another "
+                                   "catalog or eventcat version (print it again with `eventcat logs sql` and run "
+                                   "it again)\n")
+    assert main(["logs", "check", "--catalog", str(CATALOG), "--rows", str(rows), str(log)]) == 0

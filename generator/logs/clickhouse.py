@@ -31,7 +31,7 @@ from .pii import pii_kind
 from .read import GZIP_MAGIC, MAX_LINE_BYTES, TOO_LONG, FileStats, read_lines
 from .remote import S3Access, table_function
 from .report import EXAMPLES, FileSummary, Finding, Report, Seen
-from .sql import check_query, file_source, lit
+from .sql import catalog_digest, check_query, file_source, lit
 
 NO_PLACE = "(no line numbers in a table)"
 KIND_ORDER = ("missing-required", "unknown-field", "type-mismatch", "not-allowed", "side", "pii")
@@ -467,7 +467,7 @@ def assemble(rows: list[dict[str, Any]], catalog: Catalog, source: Source, catal
 
 ROW_SECTIONS = ("group", "whole", "blank", "comment", "malformed", "pii?")
 ROW_KEYS = ("section", "a", "b", "c", "d", "e", "records", "first_time", "first_at", "last_time", "last_at",
-            "places", "sample")
+            "places", "sample", "catalog")
 
 
 def read_rows(path: Path) -> list[dict[str, Any]]:
@@ -502,6 +502,10 @@ def report_from_rows(catalog: Catalog, rows_path: Path, specs: list[str], catalo
     """The report from a saved result of the query, for the same FILEs or --table it was printed
     for (they name the files its places point into); nothing is read but the rows."""
     rows = read_rows(rows_path)
+    made_by = {row["catalog"] for row in rows} - {catalog_digest(catalog)}
+    if made_by:  # the sample records would be checked against other definitions than the query's
+        raise EngineError(f"{rows_path}: the rows come from a query printed for another catalog or eventcat "
+                          "version (print it again with `eventcat logs sql` and run it again)")
     source = table_source(table, column) if table else local_or_remote(specs, cluster, access)
     return assemble(rows, catalog, source, catalog_name, made)
 

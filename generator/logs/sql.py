@@ -27,6 +27,7 @@ and the limits on distinct names (check.MAX_NAMES and friends)."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 
@@ -393,6 +394,7 @@ def check_query(catalog: Catalog, source: str, max_line_bytes: int = MAX_LINE_BY
     parts_table = _json_table(
         [("ix", "UInt32"), ("checks", CHECK_TYPE), ("nodes", "Array(Tuple(Array(String), Array(String)))")],
         [[i + 1, _checks_rows(part), _nodes_rows(part)] for i, part in enumerate(t.parts)])
+    digest = catalog_digest(catalog, t)
 
     def raw(key: str) -> str:
         return f"kv[indexOf(keys, {lit(key)})].2"
@@ -555,7 +557,8 @@ SELECT fact.1 AS section, fact.2 AS a, fact.3 AS b, fact.4 AS c, fact.5 AS d, fa
   argMax(t_str, ifNull(t_at, toDateTime64('1900-01-01 00:00:00', 6, 'UTC'))) AS last_time,
   max(t_at) AS last_at,
   groupArraySorted({PLACES})((f, p, n)) AS places,
-  anyIf(text, fact.1 IN ('group', 'whole')) AS sample
+  anyIf(text, fact.1 IN ('group', 'whole')) AS sample,
+  {lit(digest)} AS catalog  -- which catalog and query made the rows: logs check --rows compares
 FROM ({record})
 ARRAY JOIN arrayFilter(x -> x.1 != '', facts_all) AS fact
 GROUP BY section, a, b, c, d, e
@@ -597,6 +600,16 @@ def _lone_surrogates_as_text(text: str) -> str:
             f"OR (match(x, {lit(_LOW)}) AND NOT match(before, {lit(_HIGH)}))")
     return (f"arrayStringConcat(arrayMap((x, before, after) -> if({lone}, concat({lit(chr(92))}, lower(x)), x), "
             f"{tokens}, arrayPushFront(arrayPopBack({tokens}), ''), arrayPushBack(arrayPopFront({tokens}), '')))")
+
+
+def catalog_digest(catalog: Catalog, t: Tables | None = None) -> str:
+    """What the query knows of the catalog, and the query's own version, in 16 hex digits: rows
+    saved from one query are read back only with the catalog (and eventcat) that made them."""
+    from .. import __version__
+    t = t or tables(catalog)
+    known = json.dumps([__version__, t.names, t.targets, t.events, t.payload, t.envelope,
+                        [[_checks_rows(p), _nodes_rows(p)] for p in t.parts]], sort_keys=True)
+    return hashlib.sha256(known.encode("utf-8")).hexdigest()[:16]
 
 
 def implicit_group_sql() -> str:
