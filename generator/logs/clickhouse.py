@@ -29,7 +29,7 @@ from ..link import Catalog
 from .check import MAX_FINDINGS_PER_EVENT, MAX_GROUPS, MAX_NAMES, MAX_SHOWN, Checker, expected_events
 from .pii import pii_kind
 from .read import GZIP_MAGIC, MAX_LINE_BYTES, TOO_LONG, FileStats, read_lines
-from .remote import S3Access, table_function
+from .remote import S3Access, hide_passwords, table_function
 from .report import EXAMPLES, FileSummary, Finding, Report, Seen
 from .sql import catalog_digest, check_query, file_source, lit
 
@@ -542,11 +542,11 @@ def check_clickhouse(catalog: Catalog, specs: list[str], catalog_name: str = "",
                 if said:
                     raise EngineError(said) from None
                 if server or not remote or "POCO_EXCEPTION" not in str(error):
-                    raise EngineError(_hide_passwords(str(error))) from None
+                    raise EngineError(hide_passwords(str(error))) from None
                 # a network failure names no address: say which sources were being read, and why
                 # in the network's words, as for a server that cannot be reached
                 reason = _POCO.search(str(error))
-                said = f"cannot connect ({reason[1]})" if reason else _hide_passwords(str(error))
+                said = f"cannot connect ({reason[1]})" if reason else hide_passwords(str(error))
                 raise EngineError(f"{', '.join(remote)}: {said}") from None
     report = assemble(rows, catalog, source, catalog_name, made)
     for index in sorted(feeds):  # as check.Checker.finish: the file's summary and one malformed line
@@ -617,11 +617,6 @@ def _source_error(detail: str, remote: list[str]) -> str:
         return (f"{where}: not readable as gzip, damaged or cut short ({what}: the lines before the damage "
                 "are read then)")
     return ""
-
-
-def _hide_passwords(text: str) -> str:
-    """A message that may quote a URL with a password in it, the password replaced."""
-    return re.sub(r"(://[^/\s:@]*):[^/\s@]*@", r"\1:***@", text)
 
 
 def _unreadable_gzip(error: EngineError, source: Source, feeds: dict[int, _Feed]) -> int | None:

@@ -81,8 +81,7 @@ def table_function(spec: str, access: S3Access | None = None, cluster: str | Non
             bool(access.endpoint) and spec.startswith(access.endpoint.rstrip("/") + "/"))
     if not is_s3:
         if "*" in urlsplit(spec).path:  # url() lists no index pages (ClickHouse's SUPPORT_IS_DISABLED)
-            shown = re.sub(r"(://[^/\s:@]*):[^/\s@]*@", r"\1:***@", spec)  # a password is not shown
-            raise RemoteError(f"{shown}: only an S3 URL can hold * (a web server lists no files): "
+            raise RemoteError(f"{hide_passwords(spec)}: only an S3 URL can hold * (a web server lists no files): "
                               "name the files, with {a,b} or {1..31} if you like")
         return f"url({lit(spec)}, {FORMAT})"
     if access.collection:
@@ -90,3 +89,9 @@ def table_function(spec: str, access: S3Access | None = None, cluster: str | Non
     else:
         args = f"{lit(url)}, {FORMAT}"
     return f"s3Cluster({lit(cluster)}, {args})" if cluster else f"s3({args})"
+
+
+def hide_passwords(text: str) -> str:
+    """Text that may quote a URL with a password in it (a URL as given, an error that repeats
+    one), each password replaced."""
+    return re.sub(r"(://[^/\s:@]*):[^/\s@]*@", r"\1:***@", text)
