@@ -249,22 +249,18 @@ def _logs_check(args: argparse.Namespace, catalog: Catalog) -> int:
         return 2
     started = time.perf_counter()
     made = datetime.datetime.now(datetime.UTC).replace(microsecond=0).isoformat()
-    if args.rows is not None:
-        from ..logs.clickhouse import EngineError, report_from_rows
+    if args.engine == "clickhouse":  # running the query, or reading back its saved rows (--rows)
+        from ..logs.clickhouse import EngineError, check_clickhouse, report_from_rows
         from ..logs.remote import RemoteError
         try:
-            report = report_from_rows(catalog, args.rows, args.files, str(args.catalog), made, table=args.table,
-                                      column=args.column, cluster=args.cluster, access=_s3_access(args))
-        except (EngineError, RemoteError) as error:
-            print(f"eventcat logs check: {printable(str(error))}", file=sys.stderr)
-            return 2
-    elif args.engine == "clickhouse":
-        from ..logs.clickhouse import EngineError, check_clickhouse
-        from ..logs.remote import RemoteError
-        try:
-            report = check_clickhouse(catalog, args.files, str(args.catalog), made, server=args.clickhouse,
-                                      table=args.table, column=args.column, cluster=args.cluster,
-                                      access=_s3_access(args), max_line_bytes=args.max_line_bytes)
+            if args.rows is not None:
+                report = report_from_rows(catalog, args.rows, args.files, str(args.catalog), made,
+                                          table=args.table, column=args.column, cluster=args.cluster,
+                                          access=_s3_access(args))
+            else:
+                report = check_clickhouse(catalog, args.files, str(args.catalog), made, server=args.clickhouse,
+                                          table=args.table, column=args.column, cluster=args.cluster,
+                                          access=_s3_access(args), max_line_bytes=args.max_line_bytes)
         except (EngineError, RemoteError) as error:
             # ClickHouse's message quotes paths and URLs as given: one line, whatever they hold
             print(f"eventcat logs check: {printable(str(error))}", file=sys.stderr)
