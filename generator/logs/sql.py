@@ -30,6 +30,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
+from typing import Any
 
 from ..link import Catalog
 from .check import MAX_SHOWN, Part, build_lookup, compile_expectation, too_long_reason
@@ -391,10 +392,11 @@ def check_query(catalog: Catalog, source: str, max_line_bytes: int = MAX_LINE_BY
         [("ev", "UInt32"), ("ev_name", "String"), ("p_ix", "UInt32"), ("e_ixs", "Array(UInt32)")],
         [[i + 1, name, pix, eixs] for i, (name, pix, eixs) in enumerate(zip(
             t.events, t.payload, t.envelope, strict=True))])
+    part_rows = _part_rows(t)
     parts_table = _json_table(
         [("ix", "UInt32"), ("checks", CHECK_TYPE), ("nodes", "Array(Tuple(Array(String), Array(String)))")],
-        [[i + 1, _checks_rows(part), _nodes_rows(part)] for i, part in enumerate(t.parts)])
-    digest = catalog_digest(catalog, t)
+        [[i + 1, *rows] for i, rows in enumerate(part_rows)])
+    digest = catalog_digest(catalog, t, part_rows)
 
     def raw(key: str) -> str:
         return f"kv[indexOf(keys, {lit(key)})].2"
@@ -602,13 +604,19 @@ def _lone_surrogates_as_text(text: str) -> str:
             f"{tokens}, arrayPushFront(arrayPopBack({tokens}), ''), arrayPushBack(arrayPopFront({tokens}), '')))")
 
 
-def catalog_digest(catalog: Catalog, t: Tables | None = None) -> str:
+def _part_rows(t: Tables) -> list[list[Any]]:
+    """Per part of the catalog's tables, its checks and its tree of declared keys, as the query's
+    table of parts holds them."""
+    return [[_checks_rows(part), _nodes_rows(part)] for part in t.parts]
+
+
+def catalog_digest(catalog: Catalog, t: Tables | None = None, part_rows: list[list[Any]] | None = None) -> str:
     """What the query knows of the catalog, and the query's own version, in 16 hex digits: rows
     saved from one query are read back only with the catalog (and eventcat) that made them."""
     from .. import __version__
     t = t or tables(catalog)
     known = json.dumps([__version__, t.names, t.targets, t.events, t.payload, t.envelope,
-                        [[_checks_rows(p), _nodes_rows(p)] for p in t.parts]], sort_keys=True)
+                        part_rows if part_rows is not None else _part_rows(t)], sort_keys=True)
     return hashlib.sha256(known.encode("utf-8")).hexdigest()[:16]
 
 
