@@ -252,6 +252,21 @@ def test_numbers_in_text_cannot_stand_in_for_a_numbers_form(catalog, tmp_path):
     assert comparable(check_clickhouse(catalog, [str(log)])) == comparable(python)
 
 
+def test_personal_data_written_in_other_digits(catalog, tmp_path):
+    """pii.py's \\d is Python's, any Unicode digit; the per-value filter in SQL took ASCII digits
+    only, so a phone or card number in Arabic-Indic digits was found by the Python engine alone."""
+    log = tmp_path / "digits.log"
+    log.write_text('{"event_type": "edx.course.enrollment.activated", "event_source": "server", "username": "u", '
+                   '"time": "2025-01-02T10:00:00+00:00", "context": {"user_id": 1}, "event": {"course_id": "c", '
+                   '"user_id": 1, "mode": "audit", "note": "call \u0665\u0665\u0665 \u0661\u0662\u0663 '
+                   '\u0664\u0665\u0666\u0667", "extra": "card \u0664\u0661\u0661\u0661 \u0661\u0661\u0661\u0661 '
+                   '\u0661\u0661\u0661\u0661 \u0661\u0661\u0661\u0661"}}\n', encoding="utf-8")
+    python = check_logs(catalog, [log])
+    assert {(f.field, f.detail) for f in python.findings if f.kind == "pii"} == {
+        ("note", "looks like phone"), ("extra", "looks like card-number")}
+    assert comparable(check_clickhouse(catalog, [str(log)])) == comparable(python)
+
+
 # --- records grouped by structure ----------------------------------------------------------------
 
 def twin_lines(seed, count):

@@ -59,15 +59,6 @@ ZERO_FILES = "s3_throw_on_zero_files_match = 1"
 PLACES = 20  # first places kept per fact: the report keeps 3, malformed examples 20
 MAX_LINE_BYTES = 4 << 20  # as read.py: a longer line is malformed
 
-# A superset of pii.py's detectors in RE2 (no look-arounds): a value matching none of these cannot
-# be personal data by pii_kind's rules; one matching any is decided by pii_kind itself.
-PII_PREFILTER = "|".join([
-    r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}",
-    r"(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)",
-    r"::|(?:[0-9A-Fa-f]{1,4}:){7}[0-9A-Fa-f]{1,4}",  # a valid IPv6 address has '::' or 8 groups
-    r"\+\d[\d .-]{7,16}\d|\(?\d{3}\)?[ .-]\d{3}[ .-]\d{4}",
-    r"\d(?:[ -]?\d){12,18}",
-])
 # check.implicit_group's id test
 ID_LIKE = r"(?i)^[\d_.-]+$|[:+@=]|\d{4,}|^[0-9a-f]{12,}$"
 # ISO 8601 as datetime.fromisoformat (Python 3.11) reads it, at least 10 characters long
@@ -355,7 +346,7 @@ def _part_pii(obj_kv: str, checks: str, nodes: str, event: str, part_name: str) 
     text = "JSONExtractString(v)"
     field_facts = (
         f"arrayMap((c, v) -> if(c.10 = 1 AND startsWith(v, '\"') AND v != '\"\"' "
-        f"AND (c.6 = 0 OR has(c.7, {text})) AND match({text}, {lit(PII_PREFILTER)}), "
+        f"AND (c.6 = 0 OR has(c.7, {text})) AND match({text}, {lit(PII_SUPERSET)}), "
         f"('pii?', {event}, c.3, {lit(part_name)}, {text}, ''), ('', '', '', '', '', '')), {checks}, {values})")
     # unknown keys: every object the tree looks into, its keys that the tree does not declare
     node_kv = (f"if(empty(n.1), {obj_kv}, JSONExtractKeysAndValuesRaw("
@@ -364,7 +355,7 @@ def _part_pii(obj_kv: str, checks: str, nodes: str, event: str, part_name: str) 
                f"if(empty(n.1), '', '.'), x.1), x.2), arrayFilter(x -> NOT has(n.2, x.1) "
                f"AND startsWith(x.2, '\"') AND x.2 != '\"\"', {node_kv})), {nodes}))")
     unknown_facts = (
-        f"arrayMap(u -> if(match(JSONExtractString(u.2), {lit(PII_PREFILTER)}), ('pii?', {event}, "
+        f"arrayMap(u -> if(match(JSONExtractString(u.2), {lit(PII_SUPERSET)}), ('pii?', {event}, "
         f"{_shown('u.1')}, {lit(part_name)}, JSONExtractString(u.2), ''), ('', '', '', '', '', '')), {unknown})")
     return f"arrayConcat({field_facts}, {unknown_facts})"
 
